@@ -1,0 +1,18 @@
+//! Jiceng's domain: the rules of the organisation tree, users, roles and jurisdiction,
+//! and the ports (traits) that storage and the outside world implement.
+//!
+//! Nothing here performs I/O or reads the clock: time comes in as a parameter
+//! through [`clock::Clock`], and storage through the traits in [`ports`].
+
+pub mod access;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod ports;
+pub mod services;
+pub mod text;
+pub mod user;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,108 @@
+//! Ports: what the domain needs from storage and from cryptography.
+
+use crate::auth::{ApiToken, FailureCounts, SessionRecord};
+use crate::error::Result;
+use crate::ids::{TokenId, UnitId, UserId};
+use crate::org::{OrgKind, OrgUnit, UnitPath};
+use crate::user::{Role, User};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Filters for listing units. `scope` empty means no restriction (system callers only).
+#[derive(Debug, Clone, Default)]
+pub struct UnitQuery {
+    pub scope: Vec<UnitPath>,
+    pub parent: Option<UnitId>,
+    pub kind: Option<OrgKind>,
+    pub name_contains: Option<String>,
+    /// Keyset cursor: return units whose path sorts after this one.
+    pub after_path: Option<String>,
+    pub limit: u32,
+}
+
+/// Filters for listing users. A user is in scope when any of their roles is held in it.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub scope: Vec<UnitPath>,
+    pub unit: Option<UnitId>,
+    pub role: Option<Role>,
+    pub name_contains: Option<String>,
+    pub after: Option<UserId>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Inserts a unit; a duplicate code is `org_unit.duplicate_code` (409).
+    async fn insert_unit(&self, unit: &OrgUnit) -> Result<()>;
+    async fn insert_units(&self, units: &[OrgUnit]) -> Result<()>;
+    async fn get_unit(&self, id: UnitId) -> Result<Option<OrgUnit>>;
+    async fn find_unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>>;
+    async fn list_units(&self, q: &UnitQuery) -> Result<Vec<OrgUnit>>;
+    async fn update_unit(&self, unit: &OrgUnit) -> Result<()>;
+    async fn count_units(&self) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user with its grants; a taken username is `user.duplicate_username` (409).
+    async fn insert_user(&self, user: &User, password_hash: &str) -> Result<()>;
+    async fn get_user(&self, id: UserId) -> Result<Option<User>>;
+    /// The user and the stored password hash, for login.
+    async fn find_login(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>>;
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
+    async fn add_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<()>;
+    /// Returns whether a grant was removed.
+    async fn remove_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<bool>;
+    async fn count_users(&self) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait AuthStore: Send + Sync {
+    async fn insert_session(&self, s: &SessionRecord) -> Result<()>;
+    async fn get_session(&self, token_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Ends every session of the user except the one given.
+    async fn delete_user_sessions(&self, user: UserId, except: Option<&str>) -> Result<()>;
+    async fn insert_api_token(&self, t: &ApiToken, token_hash: &str) -> Result<()>;
+    async fn get_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+    async fn touch_api_token(&self, id: TokenId, at: DateTime<Utc>) -> Result<()>;
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
+    async fn delete_api_token(&self, user: UserId, id: TokenId) -> Result<bool>;
+    async fn record_login(
+        &self,
+        username: &str,
+        ip: &str,
+        success: bool,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    async fn last_login_success(&self, username: &str) -> Result<Option<DateTime<Utc>>>;
+    async fn login_failures_since(
+        &self,
+        username: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> Result<FailureCounts>;
+}
+
+/// The whole storage port.
+#[async_trait]
+pub trait Store: OrgStore + UserStore + AuthStore {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<()>;
+}
+
+/// Password hashing and secret generation, kept out of the domain's dependencies.
+#[async_trait]
+pub trait Secrets: Send + Sync {
+    async fn hash_password(&self, password: &str) -> Result<String>;
+    async fn verify_password(&self, password: &str, hash: &str) -> bool;
+    /// A fresh random secret, URL-safe.
+    fn random_token(&self) -> String;
+    /// A one-way fingerprint of a secret token, for storage (SHA-256, hex).
+    fn fingerprint(&self, token: &str) -> String;
+}

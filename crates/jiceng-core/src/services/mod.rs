@@ -1,0 +1,45 @@
+//! Use cases. Each takes the caller's [`Principal`](crate::access::Principal) and checks it
+//! before touching storage; handlers reach data only through these.
+
+mod auth;
+mod org;
+mod users;
+
+pub use auth::{LoginOutcome, NewApiToken};
+pub use org::UnitPatch;
+pub use users::UserView;
+
+use crate::clock::Clock;
+use crate::ports::{Secrets, Store};
+use std::sync::Arc;
+
+/// The application: storage, clock and secrets, with the use cases as methods.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub secrets: Arc<dyn Secrets>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+impl Services {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, secrets: Arc<dyn Secrets>) -> Self {
+        Self {
+            store,
+            clock,
+            secrets,
+        }
+    }
+}
+
+/// Clamps a requested page size to 1..=500, default 50.
+pub fn page_size(requested: Option<u32>) -> u32 {
+    requested.unwrap_or(50).clamp(1, 500)
+}

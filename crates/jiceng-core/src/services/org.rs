@@ -1,0 +1,131 @@
+use super::{Services, page_size};
+use crate::access::{Permission, Principal};
+use crate::error::{Error, Result};
+use crate::ids::UnitId;
+use crate::org::{NewOrgUnit, OrgKind, OrgUnit, UnitPath};
+use crate::ports::UnitQuery;
+use crate::text;
+
+/// Changes to a unit; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UnitPatch {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub geometry: Option<serde_json::Value>,
+}
+
+fn unit_not_found() -> Error {
+    Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
+}
+
+impl Services {
+    /// Units in the caller's jurisdiction, in tree order.
+    pub async fn list_units(
+        &self,
+        who: &Principal,
+        parent: Option<UnitId>,
+        kind: Option<OrgKind>,
+        name_contains: Option<String>,
+        after_path: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<Vec<OrgUnit>> {
+        let scope = who.require(Permission::ReadOrg)?;
+        let name_contains = text::clean_opt(
+            name_contains.as_deref(),
+            "名称",
+            64,
+            "org_unit.invalid_query",
+        )?;
+        self.store
+            .list_units(&UnitQuery {
+                scope: scope.roots,
+                parent,
+                kind,
+                name_contains,
+                after_path,
+                limit: page_size(limit),
+            })
+            .await
+    }
+
+    pub async fn get_unit(&self, who: &Principal, id: UnitId) -> Result<OrgUnit> {
+        who.require(Permission::ReadOrg)?;
+        let unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
+        who.require_at(Permission::ReadOrg, &unit.path, unit_not_found())?;
+        Ok(unit)
+    }
+
+    /// Creates a unit under a parent the caller administers.
+    pub async fn create_unit(&self, who: &Principal, new: NewOrgUnit) -> Result<OrgUnit> {
+        who.require(Permission::ManageOrg)?;
+        let Some(parent_id) = new.parent_id else {
+            return Err(Error::forbidden("只有系统初始化可以创建顶级单位"));
+        };
+        let parent = self
+            .store
+            .get_unit(parent_id)
+            .await?
+            .ok_or_else(unit_not_found)?;
+        who.require_at(Permission::ManageOrg, &parent.path, unit_not_found())?;
+        self.insert_checked(new, Some(&parent)).await
+    }
+
+    /// Creates a unit without a caller: for the CLI, imports and the demo.
+    pub async fn system_create_unit(&self, new: NewOrgUnit) -> Result<OrgUnit> {
+        let parent = match new.parent_id {
+            Some(id) => Some(self.store.get_unit(id).await?.ok_or_else(unit_not_found)?),
+            None => None,
+        };
+        self.insert_checked(new, parent.as_ref()).await
+    }
+
+    /// Builds a unit under `parent` without storing it, for bulk loads.
+    pub fn build_unit(&self, new: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
+        new.check_parent(parent)?;
+        let now = self.clock.now();
+        let id = UnitId::new_at(now);
+        let path = match parent {
+            Some(p) => p.path.child(id),
+            None => UnitPath::root(id),
+        };
+        Ok(OrgUnit {
+            id,
+            parent_id: parent.map(|p| p.id),
+            kind: new.kind,
+            name: new.name,
+            code: new.code,
+            path,
+            geometry: new.geometry,
+            created_at: now,
+        })
+    }
+
+    async fn insert_checked(&self, new: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
+        let unit = self.build_unit(new, parent)?;
+        self.store.insert_unit(&unit).await?;
+        Ok(unit)
+    }
+
+    pub async fn update_unit(
+        &self,
+        who: &Principal,
+        id: UnitId,
+        patch: UnitPatch,
+    ) -> Result<OrgUnit> {
+        who.require(Permission::ManageOrg)?;
+        let mut unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
+        who.require_at(Permission::ManageOrg, &unit.path, unit_not_found())?;
+        let checked = NewOrgUnit::parse(
+            unit.parent_id,
+            unit.kind,
+            patch.name.as_deref().unwrap_or(&unit.name),
+            patch.code.as_deref().or(unit.code.as_deref()),
+            patch.geometry.or_else(|| unit.geometry.clone()),
+        )?;
+        unit.name = checked.name;
+        unit.code = checked.code;
+        unit.geometry = checked.geometry;
+        self.store.update_unit(&unit).await?;
+        Ok(unit)
+    }
+}

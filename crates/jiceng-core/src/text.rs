@@ -1,0 +1,65 @@
+//! Validated text: checked once at the edge, trusted everywhere after.
+
+use crate::error::{Error, Result};
+
+/// Trims `raw` and checks it is non-empty, at most `max` characters, and free of control characters.
+pub fn clean(raw: &str, field: &str, max: usize, code: &'static str) -> Result<String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Error::validation(code, format!("{field}不能为空")));
+    }
+    let n = s.chars().count();
+    if n > max {
+        return Err(Error::validation(
+            code,
+            format!("{field}过长：最多 {max} 个字符，实际 {n} 个"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(Error::validation(code, format!("{field}含有控制字符")));
+    }
+    Ok(s.to_owned())
+}
+
+/// Like [`clean`], but an empty or absent value is `None`.
+pub fn clean_opt(
+    raw: Option<&str>,
+    field: &str,
+    max: usize,
+    code: &'static str,
+) -> Result<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => clean(s, field, max, code).map(Some),
+    }
+}
+
+/// Masks all but the first three and last four digits of a phone number: `138****5678`.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_trims_and_bounds() {
+        assert_eq!(clean("  浓洄街道 ", "名称", 10, "x").unwrap(), "浓洄街道");
+        assert!(clean("   ", "名称", 10, "x").is_err());
+        assert!(clean(&"长".repeat(11), "名称", 10, "x").is_err());
+        assert!(clean("a\u{0}b", "名称", 10, "x").is_err());
+    }
+
+    #[test]
+    fn phones_are_masked() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("12345"), "*****");
+    }
+}

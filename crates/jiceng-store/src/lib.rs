@@ -1,0 +1,14 @@
+//! Storage adapters for Jiceng: SQLite (embedded default, WAL mode) and PostgreSQL.
+//!
+//! One SQL text serves both backends (`$N` placeholders work on both); each backend has its
+//! own migrations. The [`on_write!`]/[`on_read!`] macros run the same code on whichever pool
+//! is configured, so each query is written once and type-checked for both databases.
+
+#[macro_use]
+mod pool;
+mod auth;
+mod org;
+mod rows;
+mod user;
+
+pub use pool::{SqlStore, StoreError};

@@ -1,0 +1,169 @@
+use jiceng_core::error::Error;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$p` bound to the pool that takes writes.
+macro_rules! on_write {
+    ($self:expr, |$p:ident| $body:expr) => {
+        match &$self.pools {
+            $crate::pool::Pools::Sqlite { write: $p, .. } => $body,
+            $crate::pool::Pools::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$p` bound to a pool for reads.
+macro_rules! on_read {
+    ($self:expr, |$p:ident| $body:expr) => {
+        match &$self.pools {
+            $crate::pool::Pools::Sqlite { read: $p, .. } => $body,
+            $crate::pool::Pools::Postgres($p) => $body,
+        }
+    };
+}
+
+pub(crate) enum Pools {
+    /// SQLite takes one writer at a time; a single write connection queues writers in the
+    /// pool instead of failing them with SQLITE_BUSY, and readers never block on it in WAL mode.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// The storage adapter for both backends, chosen by the URL scheme.
+pub struct SqlStore {
+    pub(crate) pools: Pools,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend_name())
+            .finish()
+    }
+}
+
+/// Failures of opening or migrating a database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL (use sqlite://PATH or postgres://…)")]
+    UnsupportedUrl,
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl SqlStore {
+    /// Opens the database the URL names; migrations are not applied (see [`SqlStore::migrate`]).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(StoreError::Connect)?;
+            Ok(Self {
+                pools: Pools::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Self, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Connect)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await
+            .map_err(StoreError::Connect)?;
+        // An in-memory database exists once per connection: readers must share the writer.
+        let read = if in_memory {
+            write.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts.read_only(true))
+                .await
+                .map_err(StoreError::Connect)?
+        };
+        Ok(Self {
+            pools: Pools::Sqlite { read, write },
+        })
+    }
+
+    /// Applies the backend's pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await,
+            Pools::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        }
+        .map_err(StoreError::Migrate)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.pools {
+            Pools::Sqlite { .. } => "sqlite",
+            Pools::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Table and column names of the schema, sorted: both backends must agree.
+    pub async fn schema_columns(&self) -> Result<Vec<(String, String)>, Error> {
+        let sql_sqlite = "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+                          ORDER BY 1, 2";
+        let sql_pg = "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                      WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%' ORDER BY 1, 2";
+        match &self.pools {
+            Pools::Sqlite { read, .. } => sqlx::query_as(sql_sqlite).fetch_all(read).await,
+            Pools::Postgres(p) => sqlx::query_as(sql_pg).fetch_all(p).await,
+        }
+        .map_err(db_err)
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A database fault: logged in full, reported to the caller without internals.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    tracing::error!(error = %e, "database error");
+    Error::internal("数据库暂时不可用，请稍后重试")
+}
+
+/// Maps a unique-constraint violation to a 409 with the given code and message.
+pub(crate) fn unique_or_db_err(e: sqlx::Error, code: &'static str, message: &str) -> Error {
+    match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => Error::conflict(code, message),
+        _ => db_err(e),
+    }
+}
