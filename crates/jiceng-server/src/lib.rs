@@ -1,1 +1,145 @@
+//! Jiceng's HTTP server: JSON API under `/api/v1`, OpenAPI document, health and metrics.
+//!
+//! [`Application::build`] binds the listener (tests pass port 0) and returns before serving;
+//! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod secrets;
+
+use anyhow::Context;
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue};
+use jiceng_core::services::Services;
+use jiceng_store::SqlStore;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use secrets::{Argon2Secrets, SystemClock};
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Mark cookies `Secure`. Off only for plain-HTTP development and tests.
+    pub secure_cookies: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: true,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach. Data only through `services`, which checks access.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub config: Arc<ServerConfig>,
+}
+
+/// Services on a store with the system clock and argon2 secrets.
+pub fn services_for(store: Arc<SqlStore>) -> Services {
+    Services::new(store, Arc::new(SystemClock), Arc::new(Argon2Secrets))
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.body_limit;
+    let nosniff = SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    let frame = SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("x-frame-options"),
+        HeaderValue::from_static("DENY"),
+    );
+    let referrer = SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    routes::all(state)
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(nosniff)
+        .layer(frame)
+        .layer(referrer)
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(routes::system::panic_response))
+}
+
+/// A bound, not yet serving, HTTP server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(config: ServerConfig, services: Services) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        metrics::handle();
+        let state = AppState {
+            services,
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            listener,
+            router: router(state),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,39 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use utoipa::Modify;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Jiceng API",
+        description = "基层治理平台接口：接诉即办、组织与用户、权限。错误统一为 {code, message}。\
+                       以 Cookie 会话调用的修改类请求须带 X-CSRF-Token。",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "登录、会话与 API 令牌"),
+        (name = "org", description = "组织机构"),
+        (name = "users", description = "用户与角色"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Route table. One module per resource; handlers parse, call a service, render.
+
+pub mod auth;
+pub mod org_units;
+pub mod system;
+pub mod users;
+
+use crate::AppState;
+use crate::openapi::ApiDoc;
+use axum::Router;
+use axum::routing::get;
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// A page of a list, with the cursor for the next page when there may be one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, limit: u32, cursor: impl Fn(&T) -> String) -> Self {
+        let next = if items.len() as u32 >= limit {
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(org_units::list, org_units::create))
+        .routes(routes!(org_units::get, org_units::update))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get))
+        .routes(routes!(users::grant_role))
+        .routes(routes!(users::revoke_role))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(users::reset_password))
+        .split_for_parts()
+}
+
+pub fn all(state: AppState) -> Router {
+    let (api, doc) = api_router();
+    let doc = Arc::new(doc);
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = Arc::clone(&doc);
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route("/healthz", get(system::healthz))
+    .route("/metrics", get(system::metrics))
+    .fallback(system::not_found)
+    .with_state(state)
+}
