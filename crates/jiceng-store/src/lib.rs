@@ -11,4 +11,6 @@ mod org;
 mod rows;
 mod user;
 
+pub mod testing;
+
 pub use pool::{SqlStore, StoreError};

@@ -1,0 +1,108 @@
+#![allow(clippy::panic)] // test support: a test database that cannot be made must stop the test
+
+//! Fresh, migrated databases for tests: a temporary SQLite file, or a new PostgreSQL database
+//! created on the server named by `JICENG_TEST_POSTGRES_URL`.
+
+use crate::SqlStore;
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The environment variable naming a PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "JICENG_TEST_POSTGRES_URL";
+
+/// A migrated store that is removed when dropped (SQLite) or left for the server to discard.
+pub struct TestDb {
+    pub store: Arc<SqlStore>,
+    pub url: String,
+    file: Option<PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(f) = &self.file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+            }
+        }
+    }
+}
+
+/// A fresh SQLite database in a temporary file.
+pub async fn sqlite() -> TestDb {
+    let file =
+        std::env::temp_dir().join(format!("jiceng-test-{}.db", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}", file.display());
+    let store = SqlStore::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    TestDb {
+        store: Arc::new(store),
+        url,
+        file: Some(file),
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` (with a note on stderr) when no server is configured.
+/// A configured but unreachable server fails the test: it must not pass silently.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+        eprintln!("{POSTGRES_ENV} not set: PostgreSQL test skipped");
+        return None;
+    };
+    let name = format!("jiceng_t_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the server is unreachable: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("create database: {e}"));
+    let _ = admin.close().await;
+    let url = replace_database(&admin_url, &name);
+    let store = SqlStore::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("open test db: {e}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    Some(TestDb {
+        store: Arc::new(store),
+        url,
+        file: None,
+    })
+}
+
+/// Swaps the database name in a `postgres://user:pass@host:port/db?params` URL.
+pub fn replace_database(url: &str, db: &str) -> String {
+    let (base, params) = match url.split_once('?') {
+        Some((b, p)) => (b, format!("?{p}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{db}{params}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::replace_database("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! The storage conformance suite: every test runs on SQLite and, when
+//! `JICENG_TEST_POSTGRES_URL` is set, on PostgreSQL, against a fresh database each.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Duration, Utc};
+use jiceng_core::auth::{ApiToken, SessionRecord};
+use jiceng_core::error::ErrorKind;
+use jiceng_core::ids::{TokenId, UnitId, UserId};
+use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_core::ports::{AuthStore, OrgStore, Store, UnitQuery, UserQuery, UserStore};
+use jiceng_core::user::{Role, RoleGrant, User};
+use jiceng_store::SqlStore;
+use std::sync::Arc;
+
+type S = Arc<SqlStore>;
+
+fn t0() -> DateTime<Utc> {
+    // Microsecond precision on purpose: both backends must keep it.
+    DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap()
+}
+
+fn unit(parent: Option<&OrgUnit>, kind: OrgKind, name: &str, code: Option<&str>) -> OrgUnit {
+    let id = UnitId(uuid::Uuid::now_v7());
+    OrgUnit {
+        id,
+        parent_id: parent.map(|p| p.id),
+        kind,
+        name: name.into(),
+        code: code.map(Into::into),
+        path: parent.map_or_else(|| UnitPath::root(id), |p| p.path.child(id)),
+        geometry: None,
+        created_at: t0(),
+    }
+}
+
+fn user(name: &str, grants: &[(Role, &OrgUnit)]) -> User {
+    User {
+        id: UserId(uuid::Uuid::now_v7()),
+        username: name.into(),
+        display_name: format!("{name} 姓名"),
+        phone: Some("13800001234".into()),
+        disabled: false,
+        created_at: t0(),
+        grants: grants
+            .iter()
+            .map(|(role, u)| RoleGrant {
+                role: *role,
+                unit_id: u.id,
+                unit_name: u.name.clone(),
+                unit_path: u.path.clone(),
+            })
+            .collect(),
+    }
+}
+
+struct Tree {
+    county: OrgUnit,
+    town_a: OrgUnit,
+    town_b: OrgUnit,
+    village_a: OrgUnit,
+    grid_a: OrgUnit,
+}
+
+async fn tree(s: &S) -> Tree {
+    let county = unit(None, OrgKind::County, "广安区", Some("511602000000"));
+    let town_a = unit(
+        Some(&county),
+        OrgKind::Street,
+        "浓洄街道",
+        Some("511602001000"),
+    );
+    let town_b = unit(Some(&county), OrgKind::Town, "官盛镇", Some("511602101000"));
+    let village_a = unit(Some(&town_a), OrgKind::Community, "滨江社区_100%", None);
+    let mut grid_a = unit(Some(&village_a), OrgKind::Grid, "第1网格", None);
+    grid_a.geometry = Some(
+        serde_json::json!({"type": "Polygon", "coordinates": [[[106.6, 30.4], [106.7, 30.4], [106.7, 30.5], [106.6, 30.4]]]}),
+    );
+    s.insert_units(&[
+        county.clone(),
+        town_a.clone(),
+        town_b.clone(),
+        village_a.clone(),
+    ])
+    .await
+    .unwrap();
+    s.insert_unit(&grid_a).await.unwrap();
+    Tree {
+        county,
+        town_a,
+        town_b,
+        village_a,
+        grid_a,
+    }
+}
+
+fn q(scope: Vec<UnitPath>) -> UnitQuery {
+    UnitQuery {
+        scope,
+        limit: 100,
+        ..Default::default()
+    }
+}
+
+async fn units_round_trip(s: S) {
+    let t = tree(&s).await;
+    let got = s.get_unit(t.grid_a.id).await.unwrap().unwrap();
+    assert_eq!(got, t.grid_a, "geometry, path and microsecond time survive");
+    assert_eq!(
+        s.find_unit_by_code("511602101000")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        t.town_b.id
+    );
+    assert!(
+        s.get_unit(UnitId(uuid::Uuid::now_v7()))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(s.count_units().await.unwrap(), 5);
+    let all = s.list_units(&q(vec![])).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0].id, t.county.id, "tree order starts at the root");
+    let children = s
+        .list_units(&UnitQuery {
+            parent: Some(t.county.id),
+            ..q(vec![])
+        })
+        .await
+        .unwrap();
+    assert_eq!(children.len(), 2);
+    let towns = s
+        .list_units(&UnitQuery {
+            kind: Some(OrgKind::Town),
+            ..q(vec![])
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        towns.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![t.town_b.id]
+    );
+}
+
+async fn scope_is_the_subtree(s: S) {
+    let t = tree(&s).await;
+    let in_a = s.list_units(&q(vec![t.town_a.path.clone()])).await.unwrap();
+    let ids: Vec<UnitId> = in_a.iter().map(|u| u.id).collect();
+    assert_eq!(ids, vec![t.town_a.id, t.village_a.id, t.grid_a.id]);
+    let both = s
+        .list_units(&q(vec![t.village_a.path.clone(), t.town_b.path.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 3);
+    assert!(
+        both.iter()
+            .all(|u| u.id != t.county.id && u.id != t.town_a.id)
+    );
+}
+
+async fn name_search_escapes_wildcards(s: S) {
+    let t = tree(&s).await;
+    let hit = s
+        .list_units(&UnitQuery {
+            name_contains: Some("_100%".into()),
+            ..q(vec![])
+        })
+        .await
+        .unwrap();
+    assert_eq!(hit.len(), 1);
+    assert_eq!(hit[0].id, t.village_a.id);
+    let none = s
+        .list_units(&UnitQuery {
+            name_contains: Some("%".into()),
+            ..q(vec![t.town_b.path.clone()])
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "a literal % must not match everything");
+}
+
+async fn keyset_pagination_is_complete(s: S) {
+    let t = tree(&s).await;
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .list_units(&UnitQuery {
+                after_path: after.clone(),
+                limit: 2,
+                ..q(vec![])
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|u| u.path.as_str().to_owned());
+        seen.extend(page.into_iter().map(|u| u.id));
+    }
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen[0], t.county.id);
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), 5, "no unit twice across pages");
+}
+
+async fn duplicate_code_is_a_conflict(s: S) {
+    let t = tree(&s).await;
+    let dup = unit(Some(&t.county), OrgKind::Town, "重复", Some("511602101000"));
+    let e = s.insert_unit(&dup).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert_eq!(e.code, "org_unit.duplicate_code");
+    // A failed bulk insert writes nothing at all.
+    let fresh = unit(Some(&t.county), OrgKind::Town, "新镇", Some("511602999000"));
+    assert!(s.insert_units(&[fresh.clone(), dup]).await.is_err());
+    assert!(s.get_unit(fresh.id).await.unwrap().is_none());
+    let mut renamed = t.town_b.clone();
+    renamed.name = "官盛镇（新）".into();
+    s.update_unit(&renamed).await.unwrap();
+    assert_eq!(
+        s.get_unit(t.town_b.id).await.unwrap().unwrap().name,
+        "官盛镇（新）"
+    );
+}
+
+async fn users_round_trip(s: S) {
+    let t = tree(&s).await;
+    let alice = user(
+        "alice",
+        &[
+            (Role::UnitHandler, &t.town_a),
+            (Role::GridWorker, &t.grid_a),
+        ],
+    );
+    let bob = user("bob", &[(Role::Supervisor, &t.county)]);
+    s.insert_user(&alice, "hash-a").await.unwrap();
+    s.insert_user(&bob, "hash-b").await.unwrap();
+    let mut got = s.get_user(alice.id).await.unwrap().unwrap();
+    got.grants.sort_by_key(|g| g.role);
+    let mut want = alice.clone();
+    want.grants.sort_by_key(|g| g.role);
+    assert_eq!(got, want);
+    let (u, hash) = s.find_login("alice").await.unwrap().unwrap();
+    assert_eq!((u.id, hash.as_str()), (alice.id, "hash-a"));
+    assert!(s.find_login("carol").await.unwrap().is_none());
+
+    let dup = user("alice", &[(Role::Citizen, &t.county)]);
+    let e = s.insert_user(&dup, "x").await.unwrap_err();
+    assert_eq!(e.code, "user.duplicate_username");
+    assert!(s.get_user(dup.id).await.unwrap().is_none());
+
+    let uq = |scope: Vec<UnitPath>| UserQuery {
+        scope,
+        limit: 50,
+        ..Default::default()
+    };
+    let in_b = s
+        .list_users(&uq(vec![t.town_b.path.clone()]))
+        .await
+        .unwrap();
+    assert!(in_b.is_empty());
+    let in_a = s
+        .list_users(&uq(vec![t.town_a.path.clone()]))
+        .await
+        .unwrap();
+    assert_eq!(
+        in_a.iter().map(|u| u.id).collect::<Vec<_>>(),
+        vec![alice.id]
+    );
+    assert_eq!(
+        in_a[0].grants.len(),
+        2,
+        "all grants are loaded, not only those in scope"
+    );
+    let sup = s
+        .list_users(&UserQuery {
+            role: Some(Role::Supervisor),
+            ..uq(vec![])
+        })
+        .await
+        .unwrap();
+    assert_eq!(sup.iter().map(|u| u.id).collect::<Vec<_>>(), vec![bob.id]);
+    let by_name = s
+        .list_users(&UserQuery {
+            name_contains: Some("bo".into()),
+            ..uq(vec![])
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_name.len(), 1);
+    assert_eq!(s.count_users().await.unwrap(), 2);
+
+    s.add_grant(bob.id, Role::Dispatcher, t.county.id)
+        .await
+        .unwrap();
+    let e = s
+        .add_grant(bob.id, Role::Dispatcher, t.county.id)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Conflict);
+    assert!(
+        s.remove_grant(bob.id, Role::Dispatcher, t.county.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.remove_grant(bob.id, Role::Dispatcher, t.county.id)
+            .await
+            .unwrap()
+    );
+    s.set_disabled(bob.id, true).await.unwrap();
+    assert!(s.get_user(bob.id).await.unwrap().unwrap().disabled);
+    s.set_password_hash(bob.id, "hash-b2").await.unwrap();
+    assert_eq!(s.find_login("bob").await.unwrap().unwrap().1, "hash-b2");
+}
+
+async fn sessions_and_tokens(s: S) {
+    let t = tree(&s).await;
+    let u = user("alice", &[(Role::Administrator, &t.county)]);
+    s.insert_user(&u, "h").await.unwrap();
+    let sess = |h: &str| SessionRecord {
+        token_hash: h.into(),
+        user_id: u.id,
+        csrf_token: format!("csrf-{h}"),
+        created_at: t0(),
+        expires_at: t0() + Duration::hours(12),
+    };
+    s.insert_session(&sess("s1")).await.unwrap();
+    s.insert_session(&sess("s2")).await.unwrap();
+    assert_eq!(s.get_session("s1").await.unwrap().unwrap(), sess("s1"));
+    s.delete_user_sessions(u.id, Some("s2")).await.unwrap();
+    assert!(s.get_session("s1").await.unwrap().is_none());
+    assert!(s.get_session("s2").await.unwrap().is_some());
+    s.delete_session("s2").await.unwrap();
+    assert!(s.get_session("s2").await.unwrap().is_none());
+
+    let tok = ApiToken {
+        id: TokenId(uuid::Uuid::now_v7()),
+        user_id: u.id,
+        name: "采集脚本".into(),
+        prefix: "jct_abcdef".into(),
+        created_at: t0(),
+        expires_at: Some(t0() + Duration::days(30)),
+        last_used_at: None,
+    };
+    s.insert_api_token(&tok, "th").await.unwrap();
+    assert_eq!(s.get_api_token("th").await.unwrap().unwrap(), tok);
+    s.touch_api_token(tok.id, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    let listed = s.list_api_tokens(u.id).await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(t0() + Duration::minutes(1)));
+    let other = UserId(uuid::Uuid::now_v7());
+    assert!(
+        !s.delete_api_token(other, tok.id).await.unwrap(),
+        "only the owner revokes"
+    );
+    assert!(s.delete_api_token(u.id, tok.id).await.unwrap());
+    assert!(s.get_api_token("th").await.unwrap().is_none());
+}
+
+async fn login_attempts_are_counted(s: S) {
+    let at = |m: i64| t0() + Duration::minutes(m);
+    for m in 0..3 {
+        s.record_login("alice", "10.0.0.1", false, at(m))
+            .await
+            .unwrap();
+    }
+    s.record_login("bob", "10.0.0.1", false, at(3))
+        .await
+        .unwrap();
+    s.record_login("alice", "10.0.0.2", true, at(4))
+        .await
+        .unwrap();
+    s.record_login("alice", "10.0.0.2", false, at(5))
+        .await
+        .unwrap();
+    let c = s
+        .login_failures_since("alice", "10.0.0.1", at(-1))
+        .await
+        .unwrap();
+    assert_eq!((c.for_user, c.for_ip), (4, 4));
+    let c = s
+        .login_failures_since("alice", "10.0.0.1", at(1))
+        .await
+        .unwrap();
+    assert_eq!((c.for_user, c.for_ip), (2, 2));
+    assert_eq!(s.last_login_success("alice").await.unwrap(), Some(at(4)));
+    assert_eq!(s.last_login_success("bob").await.unwrap(), None);
+}
+
+async fn ping_and_backend(s: S) {
+    s.ping().await.unwrap();
+    assert!(["sqlite", "postgres"].contains(&s.backend()));
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let db = jiceng_store::testing::sqlite().await;
+                super::$name(db.store.clone()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(db) = jiceng_store::testing::postgres().await else { return };
+                super::$name(db.store.clone()).await;
+            })*
+        }
+    };
+}
+
+conformance!(
+    units_round_trip,
+    scope_is_the_subtree,
+    name_search_escapes_wildcards,
+    keyset_pagination_is_complete,
+    duplicate_code_is_a_conflict,
+    users_round_trip,
+    sessions_and_tokens,
+    login_attempts_are_counted,
+    ping_and_backend,
+);
+
+/// Both backends' migrations must produce the same tables and columns.
+#[tokio::test]
+async fn schemas_match() {
+    let Some(pg) = jiceng_store::testing::postgres().await else {
+        return;
+    };
+    let lite = jiceng_store::testing::sqlite().await;
+    let a = lite.store.schema_columns().await.unwrap();
+    let b = pg.store.schema_columns().await.unwrap();
+    assert!(!a.is_empty());
+    assert_eq!(a, b, "SQLite and PostgreSQL schemas differ");
+}
+
+/// Migrating twice is harmless; the SQLite file is in WAL mode.
+#[tokio::test]
+async fn sqlite_is_wal_and_migrations_are_idempotent() {
+    let db = jiceng_store::testing::sqlite().await;
+    db.store.migrate().await.unwrap();
+    let again = SqlStore::connect(&db.url).await.unwrap();
+    again.migrate().await.unwrap();
+    let wal = std::fs::metadata(format!("{}-wal", db.url.trim_start_matches("sqlite://")));
+    assert!(wal.is_ok(), "a -wal file exists next to the database");
+}
