@@ -172,8 +172,8 @@ impl Services {
         if new.grants.is_empty() {
             return Err(Error::validation("user.no_role", "用户至少需要一个角色"));
         }
-        check_password_policy(password, new.username.as_str())?;
         let grants = self.grant_units(who, &new.grants).await?;
+        check_password_policy(password, new.username.as_str())?;
         let hash = self.secrets.hash_password(password).await?;
         let now = self.clock.now();
         let user = User {

@@ -1,0 +1,237 @@
+//! A real server on port 0 over a fresh database, with a seeded two-town county.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jiceng_core::ids::{UnitId, UserId};
+use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_core::services::Services;
+use jiceng_core::user::{NewUser, Role};
+use jiceng_server::{Application, ServerConfig, services_for};
+use jiceng_store::testing::{self, TestDb};
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub const PASSWORD: &str = "test-pass-2026";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub services: Services,
+    pub units: HashMap<&'static str, OrgUnit>,
+    pub users: HashMap<&'static str, UserId>,
+    _db: TestDb,
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Starts the server; `None` when the backend is not available here.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    let db = match backend {
+        Backend::Sqlite => testing::sqlite().await,
+        Backend::Postgres => testing::postgres().await?,
+    };
+    let services = services_for(db.store.clone());
+    let config = ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        secure_cookies: false,
+        body_limit: 64 * 1024,
+    };
+    let app = Application::build(config, services.clone()).await.unwrap();
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    let mut t = TestApp {
+        base,
+        client: Client::new(),
+        services,
+        units: HashMap::new(),
+        users: HashMap::new(),
+        _db: db,
+    };
+    t.seed().await;
+    Some(t)
+}
+
+impl TestApp {
+    async fn unit(&mut self, key: &'static str, parent: Option<&str>, kind: OrgKind, name: &str) {
+        let parent_id = parent.map(|p| self.units[p].id);
+        let new = NewOrgUnit::parse(parent_id, kind, name, None, None).unwrap();
+        let u = self.services.system_create_unit(new).await.unwrap();
+        self.units.insert(key, u);
+    }
+
+    pub async fn user(&mut self, key: &'static str, grants: &[(Role, &str)]) -> UserId {
+        let grants: Vec<(Role, UnitId)> =
+            grants.iter().map(|(r, u)| (*r, self.units[u].id)).collect();
+        let new =
+            NewUser::parse(key, &format!("{key}的姓名"), Some("13912345678"), grants).unwrap();
+        let u = self
+            .services
+            .system_create_user(new, PASSWORD)
+            .await
+            .unwrap();
+        self.users.insert(key, u.id);
+        u.id
+    }
+
+    async fn seed(&mut self) {
+        self.unit("county", None, OrgKind::County, "广安区").await;
+        self.unit("town_a", Some("county"), OrgKind::Street, "浓洄街道")
+            .await;
+        self.unit("town_b", Some("county"), OrgKind::Town, "官盛镇")
+            .await;
+        self.unit("comm_a", Some("town_a"), OrgKind::Community, "滨江社区")
+            .await;
+        self.unit("grid_a", Some("comm_a"), OrgKind::Grid, "滨江社区第1网格")
+            .await;
+        self.unit(
+            "dept",
+            Some("county"),
+            OrgKind::Department,
+            "城市管理综合行政执法局",
+        )
+        .await;
+        self.user("admin", &[(Role::Administrator, "county")]).await;
+        self.user("admin_a", &[(Role::Administrator, "town_a")])
+            .await;
+        self.user("leader_a", &[(Role::UnitLeader, "town_a")]).await;
+        self.user("handler_a", &[(Role::UnitHandler, "town_a")])
+            .await;
+        self.user("handler_b", &[(Role::UnitHandler, "town_b")])
+            .await;
+        self.user("supervisor", &[(Role::Supervisor, "county")])
+            .await;
+        self.user("citizen", &[(Role::Citizen, "county")]).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn unit_count(&self) -> u64 {
+        self.services.store.count_units().await.unwrap()
+    }
+
+    pub async fn user_count(&self) -> u64 {
+        self.services.store.count_users().await.unwrap()
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        self.try_login(username, PASSWORD).await.unwrap()
+    }
+
+    pub async fn try_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Session, (StatusCode, Value)> {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let cookies: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let body: Value = resp.json().await.unwrap();
+        if status != StatusCode::OK {
+            return Err((status, body));
+        }
+        let session_cookie = cookies
+            .iter()
+            .find(|c| c.starts_with("jiceng_session="))
+            .unwrap()
+            .clone();
+        let secret = session_cookie
+            .trim_start_matches("jiceng_session=")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        Ok(Session {
+            base: self.base.clone(),
+            client: self.client.clone(),
+            cookie: format!("jiceng_session={secret}"),
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            set_cookies: cookies,
+            user: body["user"].clone(),
+        })
+    }
+}
+
+/// A logged-in browser: sends the session cookie and, unless told not to, the CSRF header.
+#[derive(Clone)]
+pub struct Session {
+    pub base: String,
+    pub client: Client,
+    pub cookie: String,
+    pub csrf: String,
+    pub set_cookies: Vec<String>,
+    pub user: Value,
+}
+
+impl Session {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        split(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub fn without_csrf(&self) -> Self {
+        Self {
+            csrf: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
+pub async fn split(resp: Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// Asserts the error shape and returns the code.
+pub fn error_code(status: StatusCode, body: &Value, want: StatusCode) -> String {
+    assert_eq!(status, want, "unexpected status, body: {body}");
+    let code = body["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no code in {body}"));
+    let message = body["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message in {body}"));
+    assert!(!message.is_empty());
+    code.to_owned()
+}

@@ -1,0 +1,253 @@
+//! Bad input: every malformed request gets a 4xx with `{code, message}` and writes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Backend, error_code, spawn, split};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn malformed_requests_are_rejected_cleanly() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let s = app.login("admin").await;
+    let units = app.unit_count().await;
+    let users = app.user_count().await;
+    let county = app.units["county"].id;
+    let raw = |method: Method, path: &str, body: &'static str| {
+        app.client
+            .request(method, app.url(path))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+
+    let (st, b) = split(
+        raw(Method::POST, "/api/v1/org-units", "{\"name\": ")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "request.malformed_json"
+    );
+
+    let cases = [
+        (
+            json!({"parent_id": county, "kind": "town", "name": 42}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_body",
+        ),
+        (
+            json!({"parent_id": "not-a-uuid", "kind": "town", "name": "镇"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_body",
+        ),
+        (
+            json!({"parent_id": county, "kind": "kingdom", "name": "镇"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_body",
+        ),
+        (
+            json!({"parent_id": county, "kind": "town", "name": "镇", "extra": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "request.invalid_body",
+        ),
+        (
+            json!({"parent_id": county, "kind": "town", "name": "长".repeat(65)}),
+            StatusCode::BAD_REQUEST,
+            "org_unit.invalid_name",
+        ),
+        (
+            json!({"parent_id": county, "kind": "town", "name": "   "}),
+            StatusCode::BAD_REQUEST,
+            "org_unit.invalid_name",
+        ),
+        (
+            json!({"parent_id": county, "kind": "town", "name": "镇", "code": "12;DROP"}),
+            StatusCode::BAD_REQUEST,
+            "org_unit.invalid_code",
+        ),
+        (
+            json!({"parent_id": county, "kind": "grid", "name": "格", "geometry": {"type": "Point"}}),
+            StatusCode::BAD_REQUEST,
+            "org_unit.invalid_geometry",
+        ),
+        (
+            json!({"parent_id": uuid::Uuid::now_v7(), "kind": "town", "name": "镇"}),
+            StatusCode::NOT_FOUND,
+            "org_unit.not_found",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (st, b) = s.post("/api/v1/org-units", body.clone()).await;
+        assert_eq!(error_code(st, &b, status), code, "{body}");
+    }
+
+    let user_cases = [
+        (
+            json!({"username": "x", "display_name": "某", "password": "long-enough-1", "roles": []}),
+            "user.invalid_username",
+        ),
+        (
+            json!({"username": "okname", "display_name": "某", "password": "long-enough-1", "roles": []}),
+            "user.no_role",
+        ),
+        (
+            json!({"username": "okname", "display_name": "某", "phone": "call me", "password": "long-enough-1",
+                "roles": [{"role": "dispatcher", "unit_id": county}]}),
+            "user.invalid_phone",
+        ),
+        (
+            json!({"username": "okname", "display_name": "某", "password": "x".repeat(10_000),
+                "roles": [{"role": "dispatcher", "unit_id": county}]}),
+            "user.weak_password",
+        ),
+    ];
+    for (body, code) in user_cases {
+        let (st, b) = s.post("/api/v1/users", body.clone()).await;
+        assert_eq!(error_code(st, &b, StatusCode::BAD_REQUEST), code);
+    }
+
+    let (st, b) = s.get("/api/v1/org-units/not-a-uuid").await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "request.invalid_id"
+    );
+    let (st, b) = s.get("/api/v1/users/12345").await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "request.invalid_id"
+    );
+    let (st, b) = s.get("/api/v1/org-units?limit=abc").await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "request.invalid_query"
+    );
+    let (st, b) = s.get("/api/v1/org-units?kind=kingdom").await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "request.invalid_query"
+    );
+    let (st, b) = s.get("/api/v1/nothing-here").await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::NOT_FOUND),
+        "request.not_found"
+    );
+
+    let big = format!(
+        "{{\"parent_id\": \"{county}\", \"kind\": \"town\", \"name\": \"{}\"}}",
+        "镇".repeat(40_000)
+    );
+    let (st, b) = split(
+        app.client
+            .post(app.url("/api/v1/org-units"))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::PAYLOAD_TOO_LARGE),
+        "request.too_large"
+    );
+
+    let (st, b) = split(
+        app.client
+            .post(app.url("/api/v1/org-units"))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .body("name=x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        "request.content_type"
+    );
+
+    let (st, b) = split(
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": "p".repeat(100_000)}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(st.is_client_error(), "{st} {b}");
+
+    assert_eq!(
+        app.unit_count().await,
+        units,
+        "no unit written by bad input"
+    );
+    assert_eq!(
+        app.user_count().await,
+        users,
+        "no user written by bad input"
+    );
+    assert_eq!(
+        s.get("/api/v1/auth/me").await.0,
+        StatusCode::OK,
+        "server still answers"
+    );
+}
+
+#[tokio::test]
+async fn health_metrics_openapi_and_headers() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.headers()["x-frame-options"], "DENY");
+    let (st, b) = split(resp).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b["database"], "sqlite");
+
+    let (st, doc) = split(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/auth/tokens/{id}",
+        "/api/v1/org-units",
+        "/api/v1/org-units/{id}",
+        "/api/v1/users",
+        "/api/v1/users/{id}/roles/{role}/{unit_id}",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
+    }
+    assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
+
+    app.login("admin").await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/api/v1/auth/login\""));
+}
