@@ -1,0 +1,31 @@
+# Jiceng — the two commands: `make run` and `make test`. See README.md.
+CARGO ?= cargo
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: run build test lint bench clean
+
+## Build the release binary and serve the demo county on SQLite at http://$(LISTEN).
+run: build
+	./target/release/jiceng serve --demo --insecure-cookies --listen $(LISTEN)
+
+build:
+	$(CARGO) build --release -p jiceng
+
+## The whole test suite. PostgreSQL tests run when JICENG_TEST_POSTGRES_URL is set.
+test:
+	@if [ -z "$$JICENG_TEST_POSTGRES_URL" ]; then \
+	  echo "PostgreSQL: JICENG_TEST_POSTGRES_URL is not set, skipping the PostgreSQL storage and API tests (SQLite tests run)."; \
+	fi
+	$(CARGO) test --workspace --all-targets
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Benchmarks, each beside its baseline measured in the same run; report in bench/out/.
+bench:
+	mkdir -p bench/out
+	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
+
+clean:
+	$(CARGO) clean
