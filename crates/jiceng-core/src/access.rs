@@ -22,6 +22,12 @@ pub enum Permission {
     ManageUsers,
     /// See personal data (phone numbers) unmasked.
     ViewPersonalData,
+    /// See work orders of the jurisdiction.
+    ReadOrders,
+    /// Register work orders (受理).
+    RegisterOrders,
+    /// See callers' names and phones on work orders (needed to handle and call back).
+    ViewCallerContact,
 }
 
 impl Permission {
@@ -34,6 +40,20 @@ impl Permission {
                 matches!(role, Administrator | UnitLeader | Supervisor | CountyLeader)
             }
             Self::ViewPersonalData => matches!(role, Administrator),
+            Self::ReadOrders => role.is_staff(),
+            Self::RegisterOrders => matches!(
+                role,
+                HotlineOperator | Dispatcher | GridWorker | Citizen | Administrator
+            ),
+            Self::ViewCallerContact => matches!(
+                role,
+                HotlineOperator
+                    | Dispatcher
+                    | UnitHandler
+                    | UnitLeader
+                    | GridWorker
+                    | Administrator
+            ),
         }
     }
 }

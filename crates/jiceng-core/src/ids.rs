@@ -50,3 +50,5 @@ macro_rules! id_type {
 id_type!(UnitId, "Identifier of an organisation unit.");
 id_type!(UserId, "Identifier of a user.");
 id_type!(TokenId, "Identifier of an API token.");
+id_type!(OrderId, "Identifier of a work order.");
+id_type!(AttachmentId, "Identifier of an attachment.");

@@ -14,5 +14,6 @@ pub mod ports;
 pub mod services;
 pub mod text;
 pub mod user;
+pub mod work_order;
 
 pub use error::{Error, ErrorKind, Result};

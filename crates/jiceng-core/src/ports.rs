@@ -89,7 +89,7 @@ pub trait AuthStore: Send + Sync {
 
 /// The whole storage port.
 #[async_trait]
-pub trait Store: OrgStore + UserStore + AuthStore {
+pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -105,4 +105,79 @@ pub trait Secrets: Send + Sync {
     fn random_token(&self) -> String;
     /// A one-way fingerprint of a secret token, for storage (SHA-256, hex).
     fn fingerprint(&self, token: &str) -> String;
+}
+
+/// Filters for listing work orders. An order is in `scope` when its region, lead unit or one
+/// of its co-units lies in one of the subtrees.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    pub scope: Vec<UnitPath>,
+    /// Only orders created by this user (a citizen's own orders).
+    pub created_by: Option<UserId>,
+    /// Only orders whose lead unit lies in these subtrees (inboxes of handling units).
+    pub lead_scope: Option<Vec<UnitPath>>,
+    /// Orders to sign for in these subtrees: dispatched with the lead unit there, or with a
+    /// co-unit part there not yet signed for while the order is open.
+    pub to_sign_scope: Option<Vec<UnitPath>>,
+    pub statuses: Vec<crate::work_order::Status>,
+    pub lead_unit: Option<UnitId>,
+    pub category: Option<String>,
+    pub channel: Option<crate::work_order::Channel>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// Only orders whose handling deadline passed before this instant and are still open.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub pending_extension: bool,
+    pub text: Option<String>,
+    /// Keyset cursor: orders created before this one (ids are time-ordered).
+    pub before: Option<crate::ids::OrderId>,
+    pub limit: u32,
+}
+
+/// How an insert with an idempotency key ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// A new order, with its number.
+    Created(String),
+    /// The key was used before: the order it created then.
+    Existing(crate::ids::OrderId),
+}
+
+/// One stored change of an order: the version it was read at, and the outcome.
+#[derive(Debug, Clone)]
+pub struct OrderChange {
+    pub expected_version: u32,
+    pub order: crate::work_order::WorkOrder,
+    pub entry: crate::work_order::HistoryEntry,
+}
+
+#[async_trait]
+pub trait WorkOrderStore: Send + Sync {
+    /// Inserts a new order and its first history entry, numbering it `{number_prefix}NNNNNN`
+    /// from the day's counter in the same transaction. With an idempotency key already used
+    /// by the same user, inserts nothing and returns the earlier order.
+    async fn insert_order(
+        &self,
+        order: &crate::work_order::WorkOrder,
+        entry: &crate::work_order::HistoryEntry,
+        number_prefix: &str,
+        idempotency: Option<(UserId, &str)>,
+    ) -> Result<Inserted>;
+    async fn get_order(
+        &self,
+        id: crate::ids::OrderId,
+    ) -> Result<Option<crate::work_order::WorkOrder>>;
+    async fn find_order_by_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<crate::work_order::WorkOrder>>;
+    /// Applies changes to one or more orders in one transaction. If any order's stored
+    /// version is not the expected one, nothing is written: `work_order.version_conflict` (409).
+    async fn apply_changes(&self, changes: &[OrderChange]) -> Result<()>;
+    async fn order_history(
+        &self,
+        id: crate::ids::OrderId,
+    ) -> Result<Vec<crate::work_order::HistoryEntry>>;
+    async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<crate::work_order::WorkOrder>>;
+    async fn count_orders(&self) -> Result<u64>;
 }

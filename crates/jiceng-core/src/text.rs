@@ -63,3 +63,12 @@ mod tests {
         assert_eq!(mask_phone("12345"), "*****");
     }
 }
+
+/// Masks a personal name but its first character: `张三丰` → `张**`.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+        None => String::new(),
+    }
+}

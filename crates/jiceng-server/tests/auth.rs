@@ -273,5 +273,5 @@ async fn login_works_on_postgres() {
     let s = app.login("admin").await;
     let (st, body) = s.get("/api/v1/org-units?limit=100").await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(body["items"].as_array().unwrap().len(), 6);
+    assert_eq!(body["items"].as_array().unwrap().len(), 7);
 }

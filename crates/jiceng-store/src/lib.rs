@@ -10,6 +10,7 @@ mod auth;
 mod org;
 mod rows;
 mod user;
+mod work_order;
 
 pub mod testing;
 

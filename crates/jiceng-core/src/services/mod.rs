@@ -4,10 +4,12 @@
 mod auth;
 mod org;
 mod users;
+mod work_orders;
 
 pub use auth::{LoginOutcome, NewApiToken};
 pub use org::UnitPatch;
 pub use users::UserView;
+pub use work_orders::{ActRequest, Inbox, number_for, order_not_found, version_conflict};
 
 use crate::clock::Clock;
 use crate::ports::{Secrets, Store};

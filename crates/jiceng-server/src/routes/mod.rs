@@ -4,6 +4,8 @@ pub mod auth;
 pub mod org_units;
 pub mod system;
 pub mod users;
+pub mod work_order_view;
+pub mod work_orders;
 
 use crate::AppState;
 use crate::openapi::ApiDoc;
@@ -51,6 +53,12 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(users::disable))
         .routes(routes!(users::enable))
         .routes(routes!(users::reset_password))
+        .routes(routes!(work_orders::register, work_orders::list))
+        .routes(routes!(work_orders::inbox))
+        .routes(routes!(work_orders::get))
+        .routes(routes!(work_orders::history))
+        .routes(routes!(work_orders::act))
+        .routes(routes!(work_orders::lookup))
         .split_for_parts()
 }
 

@@ -93,6 +93,13 @@ impl TestApp {
             "城市管理综合行政执法局",
         )
         .await;
+        self.unit(
+            "dept2",
+            Some("county"),
+            OrgKind::Department,
+            "住房和城乡建设局",
+        )
+        .await;
         self.user("admin", &[(Role::Administrator, "county")]).await;
         self.user("admin_a", &[(Role::Administrator, "town_a")])
             .await;
@@ -104,6 +111,18 @@ impl TestApp {
         self.user("supervisor", &[(Role::Supervisor, "county")])
             .await;
         self.user("citizen", &[(Role::Citizen, "county")]).await;
+        self.user("dispatcher", &[(Role::Dispatcher, "county")])
+            .await;
+        self.user("operator", &[(Role::HotlineOperator, "county")])
+            .await;
+        self.user("dept_handler", &[(Role::UnitHandler, "dept")])
+            .await;
+        self.user("dept_leader", &[(Role::UnitLeader, "dept")])
+            .await;
+        self.user("dept2_handler", &[(Role::UnitHandler, "dept2")])
+            .await;
+        self.user("gridworker", &[(Role::GridWorker, "grid_a")])
+            .await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,477 @@
+//! The work-order use cases: intake, lists and inboxes, transitions, merge, citizen lookup.
+
+use super::{Services, page_size};
+use crate::access::{Permission, Principal};
+use crate::error::{Error, Result};
+use crate::ids::{OrderId, UnitId};
+use crate::org::UnitPath;
+use crate::ports::{Inserted, OrderChange, OrderQuery};
+use crate::user::Role;
+use crate::work_order::machine::{Action, available};
+use crate::work_order::register::{day_key, order_number};
+use crate::work_order::{Assignee, Capacity, Command, NewWorkOrder, Status, WorkOrder, decide};
+use chrono::FixedOffset;
+
+/// Local time of the jurisdiction for order numbers (Asia/Shanghai has no daylight saving).
+fn local_tz() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
+}
+
+pub fn order_not_found() -> Error {
+    Error::not_found("work_order.not_found", "工单不存在或不在您的管辖范围内")
+}
+
+fn unit_not_found() -> Error {
+    Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
+}
+
+/// Which lists a role works from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Inbox {
+    /// 待签收: my units' orders to sign for (lead), and co-unit parts to sign for.
+    ToSign,
+    /// 待办理: my units' orders being handled or suspended.
+    ToHandle,
+    /// 待审核: replies of my units waiting for a leader's review.
+    ToReview,
+    /// 待派单: the dispatcher's queue.
+    ToDispatch,
+    /// 退单待审定: returned orders waiting for a ruling.
+    Returned,
+    /// 待回访: replied orders waiting for a call-back.
+    ToFollowUp,
+    /// 延期待审批: extension requests waiting for a supervisor.
+    Extensions,
+}
+
+fn paths_of(who: &Principal, roles: &[Role]) -> Vec<UnitPath> {
+    who.grants
+        .iter()
+        .filter(|g| roles.contains(&g.role))
+        .map(|g| g.unit_path.clone())
+        .collect()
+}
+
+fn any_contains(scope: &[UnitPath], p: &UnitPath) -> bool {
+    scope.iter().any(|s| s.contains(p))
+}
+
+impl Services {
+    /// What the caller is to this order.
+    pub fn capacity(&self, who: &Principal, o: &WorkOrder) -> Capacity {
+        let over = |roles: &[Role]| {
+            let scope = paths_of(who, roles);
+            any_contains(&scope, &o.region.unit_path)
+                || o.lead
+                    .as_ref()
+                    .is_some_and(|l| any_contains(&scope, &l.unit_path))
+        };
+        let unit_staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
+        let leaders = paths_of(who, &[Role::UnitLeader]);
+        Capacity {
+            user: Some(who.user_id),
+            user_name: who.username.clone(),
+            dispatcher: over(&[Role::Dispatcher, Role::Administrator]),
+            operator: over(&[Role::HotlineOperator, Role::Dispatcher]),
+            lead_staff: o
+                .lead
+                .as_ref()
+                .is_some_and(|l| any_contains(&unit_staff, &l.unit_path)),
+            lead_leader: o
+                .lead
+                .as_ref()
+                .is_some_and(|l| any_contains(&leaders, &l.unit_path)),
+            co_units: o
+                .co_units
+                .iter()
+                .filter(|c| any_contains(&unit_staff, &c.unit.unit_path))
+                .map(|c| c.unit.unit_id)
+                .collect(),
+            supervisor: over(&[Role::Supervisor]),
+            owner: o.created_by == who.user_id && who.has_role(Role::Citizen),
+        }
+    }
+
+    fn visible(&self, who: &Principal, o: &WorkOrder) -> bool {
+        if o.created_by == who.user_id {
+            return true;
+        }
+        let scope = who.scope(Permission::ReadOrders);
+        scope.contains(&o.region.unit_path)
+            || o.lead
+                .as_ref()
+                .is_some_and(|l| scope.contains(&l.unit_path))
+            || o.co_units.iter().any(|c| scope.contains(&c.unit.unit_path))
+    }
+
+    /// Whether the caller may see callers' contact data on this order.
+    pub fn may_see_contact(&self, who: &Principal, o: &WorkOrder) -> bool {
+        if o.created_by == who.user_id {
+            return true;
+        }
+        let scope = who.scope(Permission::ViewCallerContact);
+        scope.contains(&o.region.unit_path)
+            || o.lead
+                .as_ref()
+                .is_some_and(|l| scope.contains(&l.unit_path))
+    }
+
+    /// The actions the caller may take on the order now.
+    pub fn available_actions(&self, who: &Principal, o: &WorkOrder) -> Vec<Action> {
+        available(o, &self.capacity(who, o))
+    }
+
+    async fn assignee(&self, id: UnitId, scope: &crate::access::Scope) -> Result<Assignee> {
+        let unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
+        if !scope.contains(&unit.path) {
+            return Err(unit_not_found());
+        }
+        Ok(Assignee {
+            unit_id: unit.id,
+            unit_name: unit.name,
+            unit_path: unit.path,
+        })
+    }
+
+    /// Registers a demand (受理). With an idempotency key, a retry returns the first order.
+    pub async fn register_order(
+        &self,
+        who: &Principal,
+        new: NewWorkOrder,
+        region: Option<UnitId>,
+        idempotency_key: Option<&str>,
+    ) -> Result<WorkOrder> {
+        let scope = who.require(Permission::RegisterOrders)?;
+        if let Some(k) = idempotency_key
+            && (k.is_empty() || k.len() > 128 || !k.is_ascii())
+        {
+            return Err(Error::validation(
+                "request.invalid_idempotency_key",
+                "Idempotency-Key 须为 1–128 个 ASCII 字符",
+            ));
+        }
+        let region = match region {
+            Some(id) => self.assignee(id, &scope).await?,
+            None => {
+                let root = scope
+                    .roots
+                    .first()
+                    .ok_or_else(|| Error::forbidden("无受理权限"))?;
+                let id = root
+                    .ancestors()
+                    .last()
+                    .copied()
+                    .ok_or_else(unit_not_found)?;
+                self.assignee(id, &scope).await?
+            }
+        };
+        let mut new = new;
+        if who.has_role(Role::Citizen) && !who.is_staff() {
+            // Citizens file for themselves, through the web or the app.
+            if !matches!(new.channel, crate::work_order::Channel::Mobile) {
+                new.channel = crate::work_order::Channel::Web;
+            }
+        }
+        let now = self.clock.now();
+        let id = OrderId::new_at(now);
+        let (mut order, entry) =
+            new.into_order(id, String::new(), region, who.user_id, &who.username, now);
+        let prefix = format!("JC{}", day_key(now, local_tz()));
+        let idem = idempotency_key.map(|k| (who.user_id, k));
+        match self
+            .store
+            .insert_order(&order, &entry, &prefix, idem)
+            .await?
+        {
+            Inserted::Created(number) => {
+                order.number = number;
+                Ok(order)
+            }
+            Inserted::Existing(existing) => self
+                .store
+                .get_order(existing)
+                .await?
+                .ok_or_else(order_not_found),
+        }
+    }
+
+    pub async fn get_order(&self, who: &Principal, id: OrderId) -> Result<WorkOrder> {
+        let o = self
+            .store
+            .get_order(id)
+            .await?
+            .ok_or_else(order_not_found)?;
+        if !self.visible(who, &o) {
+            return Err(order_not_found());
+        }
+        Ok(o)
+    }
+
+    pub async fn order_history(
+        &self,
+        who: &Principal,
+        id: OrderId,
+    ) -> Result<Vec<crate::work_order::HistoryEntry>> {
+        self.get_order(who, id).await?;
+        self.store.order_history(id).await
+    }
+
+    /// Orders the caller may see, filtered. Citizens see only their own.
+    pub async fn list_orders(&self, who: &Principal, mut q: OrderQuery) -> Result<Vec<WorkOrder>> {
+        if who.is_staff() {
+            q.scope = who.require(Permission::ReadOrders)?.roots;
+        } else {
+            who.require(Permission::RegisterOrders)?;
+            q.scope = Vec::new();
+            q.created_by = Some(who.user_id);
+        }
+        if let Some(t) = &q.text {
+            q.text = crate::text::clean_opt(Some(t), "搜索词", 100, "work_order.invalid_query")?;
+        }
+        q.limit = page_size(Some(q.limit).filter(|l| *l > 0));
+        self.store.list_orders(&q).await
+    }
+
+    /// One of the role inboxes.
+    pub async fn inbox(
+        &self,
+        who: &Principal,
+        inbox: Inbox,
+        before: Option<OrderId>,
+        limit: Option<u32>,
+    ) -> Result<Vec<WorkOrder>> {
+        let staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
+        let mut q = OrderQuery {
+            before,
+            limit: page_size(limit),
+            ..Default::default()
+        };
+        let need = |p: Vec<UnitPath>| {
+            if p.is_empty() {
+                Err(Error::forbidden("您的角色没有此待办列表"))
+            } else {
+                Ok(p)
+            }
+        };
+        match inbox {
+            Inbox::ToSign => {
+                q.to_sign_scope = Some(need(staff)?);
+            }
+            Inbox::ToHandle => {
+                q.statuses = vec![Status::Handling, Status::Suspended];
+                q.lead_scope = Some(need(staff)?);
+            }
+            Inbox::ToReview => {
+                q.statuses = vec![Status::PendingReview];
+                q.lead_scope = Some(need(paths_of(who, &[Role::UnitLeader]))?);
+            }
+            Inbox::ToDispatch | Inbox::Returned => {
+                need(paths_of(who, &[Role::Dispatcher, Role::Administrator]))?;
+                q.statuses = vec![if inbox == Inbox::ToDispatch {
+                    Status::Registered
+                } else {
+                    Status::Returned
+                }];
+            }
+            Inbox::ToFollowUp => {
+                need(paths_of(who, &[Role::HotlineOperator, Role::Dispatcher]))?;
+                q.statuses = vec![Status::Replied];
+            }
+            Inbox::Extensions => {
+                need(paths_of(who, &[Role::Supervisor]))?;
+                q.pending_extension = true;
+            }
+        }
+        let orders = self.list_orders(who, q).await?;
+        // The list query scopes by visibility; keep only what this role may act on.
+        let action = match inbox {
+            Inbox::ToSign => None,
+            Inbox::ToHandle => Some(Action::Reply),
+            Inbox::ToReview => Some(Action::Review),
+            Inbox::ToDispatch | Inbox::Returned => Some(Action::Dispatch),
+            Inbox::ToFollowUp => Some(Action::FollowUp),
+            Inbox::Extensions => Some(Action::DecideExtension),
+        };
+        Ok(orders
+            .into_iter()
+            .filter(|o| {
+                let cap = self.capacity(who, o);
+                match action {
+                    None => cap.lead_staff || !cap.co_units.is_empty(),
+                    Some(Action::Reply) => cap.lead_staff,
+                    Some(a) => available(o, &cap).contains(&a),
+                }
+            })
+            .collect())
+    }
+
+    /// Applies a transition. `expected_version`, when given, must be the order's version.
+    pub async fn act(
+        &self,
+        who: &Principal,
+        id: OrderId,
+        cmd: ActRequest,
+        expected_version: Option<u32>,
+    ) -> Result<WorkOrder> {
+        let o = self.get_order(who, id).await?;
+        if let Some(v) = expected_version
+            && v != o.version
+        {
+            return Err(version_conflict());
+        }
+        let cap = self.capacity(who, &o);
+        let cmd = match cmd {
+            ActRequest::Dispatch {
+                lead,
+                co_units,
+                note,
+            } => {
+                let scope = who.require(Permission::ReadOrders)?;
+                let lead = self.assignee(lead, &scope).await?;
+                let mut co = Vec::with_capacity(co_units.len());
+                for u in co_units {
+                    co.push(self.assignee(u, &scope).await?);
+                }
+                Command::Dispatch {
+                    lead,
+                    co_units: co,
+                    note,
+                }
+            }
+            ActRequest::Arbitrate { lead, ruling } => {
+                let scope = who.require(Permission::ReadOrders)?;
+                Command::Arbitrate {
+                    lead: self.assignee(lead, &scope).await?,
+                    ruling,
+                }
+            }
+            ActRequest::Other(cmd) => cmd,
+        };
+        let out = decide(&o, cmd, &cap, self.clock.now())?;
+        self.store
+            .apply_changes(&[OrderChange {
+                expected_version: o.version,
+                order: out.order.clone(),
+                entry: out.entry,
+            }])
+            .await?;
+        Ok(out.order)
+    }
+
+    /// Joins `duplicate` into `master` (并案): the duplicate closes, its callers move over.
+    pub async fn merge_orders(
+        &self,
+        who: &Principal,
+        duplicate: OrderId,
+        master: OrderId,
+    ) -> Result<WorkOrder> {
+        if duplicate == master {
+            return Err(Error::validation(
+                "work_order.invalid_merge",
+                "不能与自身并案",
+            ));
+        }
+        let dup = self.get_order(who, duplicate).await?;
+        let main = self.get_order(who, master).await?;
+        let now = self.clock.now();
+        let mut callers = vec![crate::work_order::Caller {
+            name: dup.caller_name.clone(),
+            phone: dup.caller_phone.clone(),
+            via_order: dup.id,
+        }];
+        callers.extend(dup.extra_callers.iter().cloned());
+        let closed = decide(
+            &dup,
+            Command::MergeInto {
+                master: main.id,
+                master_number: main.number.clone(),
+            },
+            &self.capacity(who, &dup),
+            now,
+        )?;
+        let grown = decide(
+            &main,
+            Command::Absorb {
+                duplicate: dup.id,
+                duplicate_number: dup.number.clone(),
+                callers,
+            },
+            &self.capacity(who, &main),
+            now,
+        )?;
+        self.store
+            .apply_changes(&[
+                OrderChange {
+                    expected_version: dup.version,
+                    order: closed.order,
+                    entry: closed.entry,
+                },
+                OrderChange {
+                    expected_version: main.version,
+                    order: grown.order.clone(),
+                    entry: grown.entry,
+                },
+            ])
+            .await?;
+        Ok(grown.order)
+    }
+
+    /// A citizen's lookup by order number and phone; a mismatch answers like a missing order.
+    pub async fn lookup_order(
+        &self,
+        number: &str,
+        phone: &str,
+    ) -> Result<(WorkOrder, Vec<crate::work_order::HistoryEntry>)> {
+        let phone = crate::user::parse_phone(Some(phone))
+            .ok()
+            .flatten()
+            .ok_or_else(order_not_found)?;
+        if number.len() > 32 {
+            return Err(order_not_found());
+        }
+        let o = self
+            .store
+            .find_order_by_number(number)
+            .await?
+            .ok_or_else(order_not_found)?;
+        let matches = o.caller_phone.as_deref() == Some(phone.as_str())
+            || o.extra_callers
+                .iter()
+                .any(|c| c.phone.as_deref() == Some(phone.as_str()));
+        if !matches {
+            return Err(order_not_found());
+        }
+        let h = self.store.order_history(o.id).await?;
+        Ok((o, h))
+    }
+}
+
+/// A transition as the API asks for it: units by id, resolved and checked by the service.
+#[derive(Debug, Clone)]
+pub enum ActRequest {
+    Dispatch {
+        lead: UnitId,
+        co_units: Vec<UnitId>,
+        note: Option<String>,
+    },
+    Arbitrate {
+        lead: UnitId,
+        ruling: String,
+    },
+    Other(Command),
+}
+
+pub fn version_conflict() -> Error {
+    Error::conflict(
+        "work_order.version_conflict",
+        "工单已被他人处理，请刷新后重试",
+    )
+}
+
+/// The order number a new order will get for `seq` today (exposed for tests and tools).
+pub fn number_for(now: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
+    order_number(now, local_tz(), seq)
+}

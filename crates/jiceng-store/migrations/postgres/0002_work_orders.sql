@@ -1,0 +1,66 @@
+-- Work orders. `doc` holds the whole order as JSON; the other columns are derived from it
+-- for filtering and indexing, and are rewritten with it by every transition.
+
+CREATE TABLE work_orders (
+    id                 UUID PRIMARY KEY,
+    number             TEXT NOT NULL UNIQUE,
+    status             TEXT NOT NULL,
+    channel            TEXT NOT NULL,
+    category           TEXT,
+    urgency            TEXT NOT NULL,
+    title              TEXT NOT NULL,
+    content            TEXT NOT NULL,
+    caller_phone       TEXT,
+    region_unit_id     UUID NOT NULL REFERENCES org_units (id),
+    region_path        TEXT COLLATE "C" NOT NULL,
+    lead_unit_id       UUID REFERENCES org_units (id),
+    lead_path          TEXT COLLATE "C",
+    handling_due       BIGINT,
+    pending_extension  BOOLEAN NOT NULL DEFAULT FALSE,
+    created_by         UUID NOT NULL REFERENCES users (id),
+    created_at         BIGINT NOT NULL,
+    updated_at         BIGINT NOT NULL,
+    version            BIGINT NOT NULL,
+    doc                JSONB NOT NULL
+);
+CREATE INDEX work_orders_status ON work_orders (status, id);
+CREATE INDEX work_orders_region ON work_orders (region_path, id);
+CREATE INDEX work_orders_lead ON work_orders (lead_path, id);
+CREATE INDEX work_orders_creator ON work_orders (created_by, id);
+CREATE INDEX work_orders_due ON work_orders (handling_due);
+
+CREATE TABLE work_order_co_units (
+    order_id   UUID NOT NULL REFERENCES work_orders (id),
+    unit_id    UUID NOT NULL REFERENCES org_units (id),
+    unit_path  TEXT COLLATE "C" NOT NULL,
+    accepted   BOOLEAN NOT NULL,
+    replied    BOOLEAN NOT NULL,
+    PRIMARY KEY (order_id, unit_id)
+);
+CREATE INDEX work_order_co_units_path ON work_order_co_units (unit_path);
+
+CREATE TABLE work_order_history (
+    order_id     UUID NOT NULL REFERENCES work_orders (id),
+    seq          BIGINT NOT NULL,
+    at           BIGINT NOT NULL,
+    actor_id     UUID NOT NULL,
+    actor_name   TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    from_status  TEXT,
+    to_status    TEXT NOT NULL,
+    payload      JSONB NOT NULL,
+    PRIMARY KEY (order_id, seq)
+);
+
+CREATE TABLE idempotency_keys (
+    user_id     UUID NOT NULL,
+    key         TEXT NOT NULL,
+    order_id    UUID NOT NULL REFERENCES work_orders (id),
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
+
+CREATE TABLE order_counters (
+    day    TEXT PRIMARY KEY,
+    value  BIGINT NOT NULL
+);
