@@ -10,7 +10,7 @@ pub async fn divisions(args: DivisionsArgs) -> Result<()> {
     let county12 = county_code(&args.county)?;
     // Read and check every input row before the database is touched.
     let mut tree = read_divisions(&args.file, &county12)?;
-    println!(
+    say!(
         "{}: {} ({}) with {} towns/streets",
         args.file.display(),
         tree.county.name,
@@ -19,13 +19,13 @@ pub async fn divisions(args: DivisionsArgs) -> Result<()> {
     );
     if let Some(path) = &args.villages {
         let stats = read_villages(path, &mut tree)?;
-        println!(
+        say!(
             "{}: {} villages/communities of this county",
             path.display(),
             stats.matched
         );
         if let Some((line, street)) = &stats.first_unmatched {
-            println!(
+            say!(
                 "warning: {} villages/communities name a town missing from {} and are left out \
                  (first: line {line}, streetCode {street})",
                 stats.unmatched,
@@ -43,8 +43,8 @@ pub async fn divisions(args: DivisionsArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))
         .context("cannot store the units; nothing was imported")?;
     let created = KindCounts::of(&plan.new_units);
-    println!("created {}: {}", created.total(), created.describe());
-    println!(
+    say!("created {}: {}", created.total(), created.describe());
+    say!(
         "skipped {} (already present): {}",
         plan.skipped.total(),
         plan.skipped.describe()

@@ -6,9 +6,9 @@ use anyhow::Result;
 pub async fn run(data: &DataArgs) -> Result<()> {
     let config = load_config(data)?;
     let db = open(&config).await?;
-    println!("backend:  {}", db.store.backend_name());
-    println!("database: {}", db.shown_url);
-    println!("migrations applied; the schema is up to date");
+    say!("backend:  {}", db.store.backend_name());
+    say!("database: {}", db.shown_url);
+    say!("migrations applied; the schema is up to date");
     db.store.close().await;
     Ok(())
 }

@@ -26,7 +26,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     let config = Config::load(args.data.config.as_deref(), flags)?;
     if args.print_config {
-        print!("{}", config.to_redacted_toml()?);
+        say!("{}", config.to_redacted_toml()?.trim_end());
         return Ok(());
     }
     init_tracing();
@@ -35,7 +35,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     tracing::info!(backend = db.store.backend_name(), database = %db.shown_url, "database ready");
     if args.demo {
         let outcome = demo::seed(&db.services).await?;
-        demo::report(&outcome);
+        demo::report(&outcome)?;
     }
     if !config.secure_cookies {
         tracing::warn!(
@@ -48,9 +48,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         body_limit: config.body_limit,
     };
     let app = Application::build(server, db.services.clone()).await?;
-    println!("Jiceng is listening on http://{}", app.local_addr());
+    say!("Jiceng is listening on http://{}", app.local_addr());
     if let Some(t) = demo::logins(&db.services).await? {
-        print!("\ndemo logins:\n{t}");
+        say!("\ndemo logins:\n{}", t.trim_end());
     }
     app.run_until_stopped().await?;
     db.store.close().await;

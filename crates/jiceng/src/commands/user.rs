@@ -133,15 +133,15 @@ pub async fn add(args: UserAddArgs) -> Result<()> {
         .system_create_user(new, &password)
         .await
         .map_err(user_err)?;
-    println!(
+    say!(
         "created user {} ({}) with roles {}",
         user.username,
         user.display_name,
         shown.join(", ")
     );
     if generated {
-        println!("password: {password}");
-        println!("(shown once: give it to the user, who should change it after logging in)");
+        say!("password: {password}");
+        say!("(shown once: give it to the user, who should change it after logging in)");
     }
     db.store.close().await;
     Ok(())
@@ -182,15 +182,11 @@ pub async fn list(data: &DataArgs) -> Result<()> {
         }
     }
     if rows.is_empty() {
-        println!(
-            "no users yet: add one with `jiceng user add` or seed the demo with `jiceng demo`"
-        );
+        say!("no users yet: add one with `jiceng user add` or seed the demo with `jiceng demo`");
     } else {
-        print!(
-            "{}",
-            table::render(&["username", "name", "roles@unit"], &rows)
-        );
-        println!("{} user(s)", rows.len());
+        let t = table::render(&["username", "name", "roles@unit"], &rows);
+        say!("{}", t.trim_end());
+        say!("{} user(s)", rows.len());
     }
     db.store.close().await;
     Ok(())
@@ -215,13 +211,13 @@ pub async fn set_password(args: SetPasswordArgs) -> Result<()> {
         .system_set_password(&user, &password)
         .await
         .map_err(user_err)?;
-    println!(
+    say!(
         "password of {} changed; their sessions have ended",
         user.username
     );
     if generated {
-        println!("password: {password}");
-        println!("(shown once)");
+        say!("password: {password}");
+        say!("(shown once)");
     }
     db.store.close().await;
     Ok(())

@@ -209,21 +209,22 @@ pub async fn logins(services: &Services) -> Result<Option<String>> {
 }
 
 /// Prints what seeding did.
-pub fn report(outcome: &Seeded) {
+pub fn report(outcome: &Seeded) -> Result<()> {
     match outcome {
         Seeded::Created {
             county,
             units,
             users,
         } => {
-            println!("seeded the demo county {county}:");
-            println!("  {} org units: {}", units.total(), units.describe());
-            println!("  {users} users, one per role (and a second handler in a street office)");
+            say!("seeded the demo county {county}:");
+            say!("  {} org units: {}", units.total(), units.describe());
+            say!("  {users} users, one per role (and a second handler in a street office)");
         }
-        Seeded::NotEmpty(n) => println!(
+        Seeded::NotEmpty(n) => say!(
             "the database already has {n} org units: the demo was not seeded (nothing changed)"
         ),
     }
+    Ok(())
 }
 
 /// `jiceng demo`.
@@ -231,10 +232,10 @@ pub async fn run(data: &DataArgs) -> Result<()> {
     let config = load_config(data)?;
     let db = open(&config).await?;
     let outcome = seed(&db.services).await?;
-    report(&outcome);
+    report(&outcome)?;
     match logins(&db.services).await? {
-        Some(t) => print!("\ndemo logins:\n{t}"),
-        None => println!("no demo logins in this database"),
+        Some(t) => say!("\ndemo logins:\n{}", t.trim_end()),
+        None => say!("no demo logins in this database"),
     }
     db.store.close().await;
     Ok(())
