@@ -1,0 +1,76 @@
+//! One module per subcommand; each parses its flags, calls the domain, and prints.
+
+mod import;
+mod migrate;
+mod serve;
+mod user;
+
+use crate::cli::{Cli, Command, DataArgs, ImportCommand, UserCommand};
+use crate::config::{Config, FlagOverrides, redact_url};
+use anyhow::{Context, Result};
+use jiceng_core::services::Services;
+use jiceng_store::SqlStore;
+use std::sync::Arc;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate(data) => migrate::run(&data).await,
+            Command::Demo(data) => crate::demo::run(&data).await,
+            Command::User(UserCommand::Add(args)) => user::add(args).await,
+            Command::User(UserCommand::List(data)) => user::list(&data).await,
+            Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
+            Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
+        }
+    })
+}
+
+/// Loads the configuration of a subcommand that only has the data flags.
+pub fn load_config(data: &DataArgs) -> Result<Config> {
+    Config::load(data.config.as_deref(), FlagOverrides::from_data(data))
+}
+
+/// An open, migrated store and the services on it.
+pub struct Opened {
+    pub store: Arc<SqlStore>,
+    pub services: Services,
+    /// The database URL with any password hidden, for messages.
+    pub shown_url: String,
+}
+
+/// Creates the data directory, opens the database and applies pending migrations.
+pub async fn open(config: &Config) -> Result<Opened> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let url = config.database_url()?;
+    let shown_url = redact_url(&url);
+    // One line per failure: the store's error already says what failed, and never the password.
+    let store = SqlStore::connect(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{shown_url}: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("{shown_url}: {e}"))?;
+    let store = Arc::new(store);
+    let services = jiceng_server::services_for(Arc::clone(&store));
+    Ok(Opened {
+        store,
+        services,
+        shown_url,
+    })
+}
+
+/// Turns a domain error into a one-line message naming what it is about.
+pub fn domain_err(what: &str, e: jiceng_core::Error) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {} ({})", e.message, e.code)
+}

@@ -1,0 +1,58 @@
+//! `jiceng serve`: open, migrate, optionally seed the demo, and serve HTTP.
+
+use super::open;
+use crate::cli::ServeArgs;
+use crate::config::{Config, FlagOverrides};
+use crate::demo;
+use anyhow::Result;
+use jiceng_server::{Application, ServerConfig};
+use std::io::IsTerminal;
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let flags = FlagOverrides {
+        listen: args.listen.clone(),
+        secure_cookies: args.insecure_cookies.then_some(false),
+        ..FlagOverrides::from_data(&args.data)
+    };
+    let config = Config::load(args.data.config.as_deref(), flags)?;
+    if args.print_config {
+        say!("{}", config.to_redacted_toml()?.trim_end());
+        return Ok(());
+    }
+    init_tracing();
+    let listen = config.listen_addr()?;
+    let db = open(&config).await?;
+    tracing::info!(backend = db.store.backend_name(), database = %db.shown_url, "database ready");
+    if args.demo {
+        let outcome = demo::seed(&db.services).await?;
+        demo::report(&outcome)?;
+    }
+    if !config.secure_cookies {
+        tracing::warn!(
+            "cookies are sent without the Secure flag: use only over plain HTTP on a trusted network"
+        );
+    }
+    let server = ServerConfig {
+        listen,
+        secure_cookies: config.secure_cookies,
+        body_limit: config.body_limit,
+    };
+    let app = Application::build(server, db.services.clone()).await?;
+    say!("Jiceng is listening on http://{}", app.local_addr());
+    if let Some(t) = demo::logins(&db.services).await? {
+        say!("\ndemo logins:\n{}", t.trim_end());
+    }
+    app.run_until_stopped().await?;
+    db.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Layered configuration: defaults → TOML file → `JICENG_*` environment → command-line flags.
+
+use crate::cli::DataArgs;
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+/// Name of the SQLite file inside the data directory.
+pub const DB_FILE: &str = "jiceng.db";
+
+/// The effective settings of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Holds the SQLite database, uploads and keys.
+    pub data_dir: PathBuf,
+    /// Overrides the data directory's SQLite database when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Address the HTTP server listens on.
+    pub listen: String,
+    /// Mark cookies `Secure` (off only for plain-HTTP development).
+    pub secure_cookies: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./jiceng-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".to_owned(),
+            secure_cookies: true,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// The settings given as flags; only those present override the lower layers.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secure_cookies: Option<bool>,
+}
+
+impl FlagOverrides {
+    pub fn from_data(args: &DataArgs) -> Self {
+        Self {
+            data_dir: args.data_dir.clone(),
+            database_url: args.database_url.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+impl Config {
+    /// Merges the layers. `file` is the `--config` flag or `JICENG_CONFIG`.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("config file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        let fig = fig
+            .merge(Env::prefixed("JICENG_").ignore(&["config"]))
+            .merge(Serialized::defaults(flags));
+        let config: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<()> {
+        self.listen_addr()?;
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+        {
+            bail!(
+                "invalid database_url {}: use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                redact_url(url)
+            );
+        }
+        Ok(())
+    }
+
+    /// The listen address; a host name such as `localhost:8080` is resolved.
+    pub fn listen_addr(&self) -> Result<SocketAddr> {
+        if let Ok(addr) = self.listen.parse() {
+            return Ok(addr);
+        }
+        self.listen
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "invalid listen address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
+                    self.listen
+                )
+            })
+    }
+
+    /// The database URL in force: the explicit one, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> Result<String> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            None => sqlite_url(&self.data_dir.join(DB_FILE)),
+        }
+    }
+
+    /// The configuration as TOML, with the database URL resolved and its password hidden.
+    pub fn to_redacted_toml(&self) -> Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = Some(redact_url(&self.database_url()?));
+        toml::to_string(&shown).context("cannot render the configuration as TOML")
+    }
+}
+
+/// `sqlite://PATH?mode=rwc`, with the characters SQLite's URL parser would misread escaped.
+pub fn sqlite_url(path: &Path) -> Result<String> {
+    let Some(s) = path.to_str() else {
+        bail!("the data directory path {} is not UTF-8", path.display());
+    };
+    let mut escaped = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3F"),
+            '#' => escaped.push_str("%23"),
+            _ => escaped.push(c),
+        }
+    }
+    Ok(format!("sqlite://{escaped}?mode=rwc"))
+}
+
+/// Hides the password of a database URL: `postgres://user:***@host/db`, and any
+/// `password=` query parameter.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The last `@` ends the user info even when the password holds unescaped `@`, `/` or `?`.
+    let (userinfo, after) = match rest.rsplit_once('@') {
+        Some((u, a)) => (Some(u), a),
+        None => (None, rest),
+    };
+    let mut out = format!("{scheme}://");
+    if let Some(u) = userinfo {
+        match u.split_once(':') {
+            Some((user, _)) => out.push_str(&format!("{user}:***@")),
+            None => out.push_str(&format!("{u}@")),
+        }
+    }
+    match after.split_once('?') {
+        Some((hostpath, q)) => {
+            let params: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            out.push_str(hostpath);
+            out.push('?');
+            out.push_str(&params.join("&"));
+        }
+        None => out.push_str(after),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://jiceng:s3cr@t:x@db.local:5432/jiceng?sslmode=require"),
+            "postgres://jiceng:***@db.local:5432/jiceng?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/jiceng?user=a&password=b"),
+            "postgresql://db/jiceng?user=a&password=***"
+        );
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(redact_url("postgres://u:p/a?s@h/d"), "postgres://u:***@h/d");
+        assert_eq!(
+            redact_url("sqlite://./jiceng-data/jiceng.db?mode=rwc"),
+            "sqlite://./jiceng-data/jiceng.db?mode=rwc"
+        );
+    }
+
+    #[test]
+    fn sqlite_urls_escape_url_syntax() {
+        assert_eq!(
+            sqlite_url(Path::new("/tmp/a b/jiceng.db")).unwrap(),
+            "sqlite:///tmp/a b/jiceng.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url(Path::new("./d?#%/jiceng.db")).unwrap(),
+            "sqlite://./d%3F%23%25/jiceng.db?mode=rwc"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The demo county: 广安区 with its real towns/streets and villages/communities (from a fixture
+//! embedded in the binary), departments, offices, synthetic grids, and one user per role.
+
+mod layout;
+mod people;
+
+use crate::cli::DataArgs;
+use crate::commands::{domain_err, load_config, open};
+use crate::divisions::{self, CountyTree, KindCounts};
+use crate::table;
+use anyhow::{Context, Result, anyhow};
+use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_core::services::Services;
+use jiceng_core::user::NewUser;
+use layout::{Layout, grid_count};
+pub use people::DEMO_PASSWORD;
+use people::{COUNTY_DEPARTMENTS, Landmarks, TOWN_OFFICES, USERS};
+use serde::Deserialize;
+
+/// Real divisions of 广安区, written by `scripts/make-demo-fixture.py`.
+const FIXTURE: &str = include_str!("../../demo/guang-an.json");
+
+#[derive(Debug, Deserialize)]
+struct Fixture {
+    city: String,
+    #[serde(flatten)]
+    tree: CountyTree,
+}
+
+fn fixture() -> Result<Fixture> {
+    serde_json::from_str(FIXTURE).context("the embedded demo fixture is invalid")
+}
+
+/// What seeding did.
+#[derive(Debug)]
+pub enum Seeded {
+    Created {
+        county: String,
+        units: KindCounts,
+        users: usize,
+    },
+    /// The database has org units already; nothing was changed.
+    NotEmpty(u64),
+}
+
+fn build(services: &Services, new: NewOrgUnit, parent: &OrgUnit) -> Result<OrgUnit> {
+    services
+        .build_unit(new, Some(parent))
+        .map_err(|e| domain_err("demo unit", e))
+}
+
+fn new_unit(
+    parent: &OrgUnit,
+    kind: OrgKind,
+    name: &str,
+    code: Option<&str>,
+    geometry: Option<serde_json::Value>,
+) -> Result<NewOrgUnit> {
+    NewOrgUnit::parse(Some(parent.id), kind, name, code, geometry)
+        .map_err(|e| domain_err(&format!("demo unit {name}"), e))
+}
+
+/// Every unit of the demo, parents first, and the units the demo users are placed in.
+async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, Landmarks)> {
+    let tree = &fx.tree;
+    let plan = divisions::plan(services, tree).await?;
+    let by_code = &plan.by_code;
+    let find = |code: &str| {
+        by_code
+            .get(code)
+            .cloned()
+            .ok_or_else(|| anyhow!("demo unit {code} missing from the plan"))
+    };
+    let county = find(&tree.county.code)?;
+    let mut units = plan.new_units.clone();
+    let mut departments = Vec::new();
+    for template in COUNTY_DEPARTMENTS {
+        let name = template
+            .replace("{county}", &county.name)
+            .replace("{city}", &fx.city);
+        let unit = new_unit(&county, OrgKind::Department, &name, None, None)?;
+        departments.push(build(services, unit, &county)?);
+    }
+    let layout = Layout::new(tree);
+    let mut offices = Vec::new();
+    let mut grids = Vec::new();
+    let mut street: Option<(OrgUnit, OrgUnit, OrgUnit)> = None;
+    for (t, town) in tree.towns.iter().enumerate() {
+        let town_unit = find(&town.town.code)?;
+        let first_office = offices.len();
+        for office in TOWN_OFFICES {
+            let name = format!("{}{office}", town_unit.name);
+            let unit = new_unit(&town_unit, OrgKind::Department, &name, None, None)?;
+            offices.push(build(services, unit, &town_unit)?);
+        }
+        for (v, village) in town.villages.iter().enumerate() {
+            let vu = find(&village.code)?;
+            let n = grid_count(vu.kind, &village.code);
+            if let Some(u) = units.iter_mut().find(|u| u.id == vu.id) {
+                u.geometry = Some(layout.village(t, v, n));
+            }
+            for g in 0..n {
+                let name = format!("{}{}第{}网格", town_unit.name, vu.name, g + 1);
+                let code = format!("{}{:03}", village.code, g + 1);
+                let unit = new_unit(
+                    &vu,
+                    OrgKind::Grid,
+                    &name,
+                    Some(&code),
+                    Some(layout.grid(t, v, g)),
+                )?;
+                grids.push(build(services, unit, &vu)?);
+            }
+            // The first street, its first office and its first village's first grid.
+            if street.is_none()
+                && town_unit.kind == OrgKind::Street
+                && let (Some(office), Some(grid)) = (
+                    offices.get(first_office),
+                    grids.get(grids.len().saturating_sub(n)),
+                )
+            {
+                street = Some((town_unit.clone(), office.clone(), grid.clone()));
+            }
+        }
+    }
+    let (street, street_office, grid) =
+        street.ok_or_else(|| anyhow!("the demo fixture has no street with a community"))?;
+    let urban_management = departments
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow!("the demo has no departments"))?;
+    units.extend(departments);
+    units.extend(offices);
+    units.extend(grids);
+    let marks = Landmarks {
+        county,
+        urban_management,
+        street,
+        street_office,
+        grid,
+    };
+    Ok((units, marks))
+}
+
+/// Seeds the demo into an empty database; does nothing when any org unit exists.
+pub async fn seed(services: &Services) -> Result<Seeded> {
+    let existing = services.store.count_units().await?;
+    if existing > 0 {
+        return Ok(Seeded::NotEmpty(existing));
+    }
+    let fx = fixture()?;
+    let (units, marks) = plan_units(services, &fx).await?;
+    services
+        .store
+        .insert_units(&units)
+        .await
+        .map_err(|e| domain_err("cannot store the demo units", e))?;
+    for u in USERS {
+        let unit = marks.unit(u.place);
+        let new = NewUser::parse(u.username, u.name, Some(u.phone), vec![(u.role, unit.id)])
+            .map_err(|e| domain_err(&format!("demo user {}", u.username), e))?;
+        services
+            .system_create_user(new, DEMO_PASSWORD)
+            .await
+            .map_err(|e| domain_err(&format!("demo user {}", u.username), e))?;
+    }
+    Ok(Seeded::Created {
+        county: format!("{} ({})", marks.county.name, fx.tree.county.code),
+        units: KindCounts::of(&units),
+        users: USERS.len(),
+    })
+}
+
+/// The demo logins as a table, when the demo county and all its users exist.
+pub async fn logins(services: &Services) -> Result<Option<String>> {
+    let fx = fixture()?;
+    if services
+        .store
+        .find_unit_by_code(&fx.tree.county.code)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let mut rows = Vec::new();
+    for u in USERS {
+        let Some((user, hash)) = services.store.find_login(u.username).await? else {
+            return Ok(None);
+        };
+        let unchanged = services.secrets.verify_password(DEMO_PASSWORD, &hash).await;
+        for g in &user.grants {
+            rows.push(vec![
+                user.username.clone(),
+                format!("{} {}", g.role, g.role.label_zh()),
+                g.unit_name.clone(),
+                if unchanged {
+                    DEMO_PASSWORD
+                } else {
+                    "(changed)"
+                }
+                .to_owned(),
+            ]);
+        }
+    }
+    Ok(Some(table::render(
+        &["username", "role", "unit", "password"],
+        &rows,
+    )))
+}
+
+/// Prints what seeding did.
+pub fn report(outcome: &Seeded) -> Result<()> {
+    match outcome {
+        Seeded::Created {
+            county,
+            units,
+            users,
+        } => {
+            say!("seeded the demo county {county}:");
+            say!("  {} org units: {}", units.total(), units.describe());
+            say!("  {users} users, one per role (and a second handler in a street office)");
+        }
+        Seeded::NotEmpty(n) => say!(
+            "the database already has {n} org units: the demo was not seeded (nothing changed)"
+        ),
+    }
+    Ok(())
+}
+
+/// `jiceng demo`.
+pub async fn run(data: &DataArgs) -> Result<()> {
+    let config = load_config(data)?;
+    let db = open(&config).await?;
+    let outcome = seed(&db.services).await?;
+    report(&outcome)?;
+    match logins(&db.services).await? {
+        Some(t) => say!("\ndemo logins:\n{}", t.trim_end()),
+        None => say!("no demo logins in this database"),
+    }
+    db.store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_is_the_real_county() {
+        let fx = fixture().unwrap();
+        assert_eq!(fx.tree.county.code, "511602000000");
+        assert_eq!(fx.tree.towns.len(), 25);
+        let villages: usize = fx.tree.towns.iter().map(|t| t.villages.len()).sum();
+        assert_eq!(villages, 332);
+        assert!(
+            fx.tree
+                .towns
+                .windows(2)
+                .all(|w| w[0].town.code < w[1].town.code)
+        );
+    }
+}
