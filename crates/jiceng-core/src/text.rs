@@ -45,6 +45,15 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
+/// Masks a personal name but its first character: `张三丰` → `张**`.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,17 +67,14 @@ mod tests {
     }
 
     #[test]
+    fn names_are_masked() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("李"), "李*");
+    }
+
+    #[test]
     fn phones_are_masked() {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone("12345"), "*****");
-    }
-}
-
-/// Masks a personal name but its first character: `张三丰` → `张**`.
-pub fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
     }
 }

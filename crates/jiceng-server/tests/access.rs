@@ -53,7 +53,7 @@ async fn org_units_are_scoped(app: &TestApp) {
     let (_, body) = sup.get("/api/v1/org-units").await;
     assert_eq!(
         ids(&body).len(),
-        6,
+        7,
         "a county supervisor sees the whole county"
     );
 
@@ -114,7 +114,10 @@ async fn users_are_scoped_and_masked(app: &TestApp) {
         .collect();
     let mut sorted = names.clone();
     sorted.sort_unstable();
-    assert_eq!(sorted, vec!["admin_a", "handler_a", "leader_a"]);
+    assert_eq!(
+        sorted,
+        vec!["admin_a", "gridworker", "handler_a", "leader_a"]
+    );
     let other = body["items"]
         .as_array()
         .unwrap()
