@@ -688,6 +688,72 @@ async fn stale_version_conflicts(l: Loop) {
         .await;
 }
 
+/// 50 clients race for each step: exactly one wins, the rest get 409, history stays exact.
+async fn racing_clients(l: Loop) {
+    let o = l.register().await;
+    let o = l
+        .step(
+            &l.dispatcher,
+            &o,
+            "dispatch",
+            json!({"lead_unit_id": l.unit("dept")}),
+        )
+        .await;
+    let id = o["id"].as_str().unwrap().to_owned();
+    let race = |steps: Vec<(&'static str, Value)>| {
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let s = l.handler.clone();
+            let (action, body) = steps[i % steps.len()].clone();
+            let path = format!("/api/v1/work-orders/{id}/{action}");
+            tasks.push(tokio::spawn(async move { s.post(&path, body).await }));
+        }
+        tasks
+    };
+    let round1 = race(vec![
+        ("accept", json!({})),
+        (
+            "return",
+            json!({"reason": "duplicate", "explanation": "与另一工单重复"}),
+        ),
+    ]);
+    let round2_steps = vec![
+        ("reply", json!({"text": "已处理完毕"})),
+        ("suspend", json!({"reason": "等待第三方"})),
+    ];
+    for (round, tasks) in [(1, round1), (2, race(round2_steps))] {
+        let mut wins = 0;
+        for t in tasks {
+            let (st, b) = t.await.unwrap();
+            if st == StatusCode::OK {
+                wins += 1;
+            } else {
+                assert_eq!(st, StatusCode::CONFLICT, "round {round}: {b}");
+            }
+        }
+        assert_eq!(wins, 1, "round {round}: exactly one client wins");
+        if round == 1 && l.view(&l.handler, &o).await["status"] == "returned" {
+            // The return won: put it back so that the second round races on handling.
+            let o2 = l
+                .step(
+                    &l.dispatcher,
+                    &o,
+                    "dispatch",
+                    json!({"lead_unit_id": l.unit("dept")}),
+                )
+                .await;
+            l.step(&l.handler, &o2, "accept", json!({})).await;
+        }
+    }
+    let h = l.history(&o).await;
+    let v = l.view(&l.dispatcher, &o).await;
+    assert_eq!(
+        h.len() as u64,
+        v["version"].as_u64().unwrap(),
+        "one entry per version, none lost or doubled"
+    );
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test] async fn $name() {
@@ -710,5 +776,6 @@ on_both!(
     merged,
     co_handled,
     reply_reviewed_by_the_leader,
-    stale_version_conflicts
+    stale_version_conflicts,
+    racing_clients
 );
