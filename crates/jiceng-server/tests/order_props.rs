@@ -7,7 +7,6 @@ mod common;
 
 use common::{Backend, TestApp, spawn};
 use jiceng_core::access::Principal;
-use jiceng_core::ports::UserStore;
 use jiceng_core::services::ActRequest;
 use jiceng_core::work_order::machine::ReturnReason;
 use jiceng_core::work_order::register::IntakeForm;
