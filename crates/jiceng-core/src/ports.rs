@@ -181,3 +181,25 @@ pub trait WorkOrderStore: Send + Sync {
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<crate::work_order::WorkOrder>>;
     async fn count_orders(&self) -> Result<u64>;
 }
+
+/// A suggested lead unit for an order, with how sure the advisor is and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DispatchSuggestion {
+    pub unit: UnitId,
+    /// Calibrated probability that this unit is right, 0–1.
+    pub confidence: f64,
+    /// Why, in words a dispatcher can check (duty, rule, grid, model confidence).
+    pub explanation: String,
+}
+
+/// Proposes lead units for a newly registered order (the classification and routing engine).
+/// Above the configured confidence the order is dispatched at once; below, it waits in the
+/// dispatcher's queue.
+#[async_trait]
+pub trait DispatchAdvisor: Send + Sync {
+    /// Suggestions, best first.
+    async fn suggest(
+        &self,
+        order: &crate::work_order::WorkOrder,
+    ) -> Result<Vec<DispatchSuggestion>>;
+}

@@ -12,7 +12,7 @@ pub use users::UserView;
 pub use work_orders::{ActRequest, Inbox, number_for, order_not_found, version_conflict};
 
 use crate::clock::Clock;
-use crate::ports::{Secrets, Store};
+use crate::ports::{DispatchAdvisor, Secrets, Store};
 use std::sync::Arc;
 
 /// The application: storage, clock and secrets, with the use cases as methods.
@@ -21,6 +21,10 @@ pub struct Services {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub secrets: Arc<dyn Secrets>,
+    /// Routes new orders automatically when it is sure enough; `None`: all go to dispatchers.
+    pub advisor: Option<Arc<dyn DispatchAdvisor>>,
+    /// The confidence at or above which a suggestion is acted on without a dispatcher.
+    pub auto_dispatch_threshold: f64,
 }
 
 impl std::fmt::Debug for Services {
@@ -37,7 +41,20 @@ impl Services {
             store,
             clock,
             secrets,
+            advisor: None,
+            auto_dispatch_threshold: 0.95,
         }
+    }
+
+    /// Lets `advisor` dispatch new orders it is at least `threshold` sure about.
+    pub fn with_dispatch_advisor(
+        mut self,
+        advisor: Arc<dyn DispatchAdvisor>,
+        threshold: f64,
+    ) -> Self {
+        self.advisor = Some(advisor);
+        self.auto_dispatch_threshold = threshold;
+        self
     }
 }
 

@@ -188,7 +188,7 @@ impl Services {
         {
             Inserted::Created(number) => {
                 order.number = number;
-                Ok(order)
+                self.auto_dispatch(order).await
             }
             Inserted::Existing(existing) => self
                 .store
@@ -196,6 +196,76 @@ impl Services {
                 .await?
                 .ok_or_else(order_not_found),
         }
+    }
+
+    /// Dispatches a new order on the advisor's suggestion when it is sure enough. A failing
+    /// advisor never loses the order: it simply stays in the dispatcher's queue.
+    async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
+        let Some(advisor) = &self.advisor else {
+            return Ok(order);
+        };
+        let best = match advisor.suggest(&order).await {
+            Ok(s) => s.into_iter().next(),
+            Err(e) => {
+                tracing::warn!(order = %order.number, error = %e, "dispatch advisor failed; order left for dispatchers");
+                None
+            }
+        };
+        let Some(best) = best.filter(|b| b.confidence >= self.auto_dispatch_threshold) else {
+            return Ok(order);
+        };
+        let Some(unit) = self.store.get_unit(best.unit).await? else {
+            return Ok(order);
+        };
+        // Only units of the same county tree; anything else is a bad suggestion, ignored.
+        let same_tree = order
+            .region
+            .unit_path
+            .ancestors()
+            .first()
+            .is_some_and(|root| UnitPath::root(*root).contains(&unit.path));
+        if !same_tree {
+            return Ok(order);
+        }
+        let cap = Capacity {
+            user: Some(SYSTEM_USER),
+            user_name: "系统自动派单".into(),
+            dispatcher: true,
+            ..Default::default()
+        };
+        let lead = Assignee {
+            unit_id: unit.id,
+            unit_name: unit.name,
+            unit_path: unit.path,
+        };
+        let note = Some(
+            format!(
+                "置信度 {:.0}%：{}",
+                best.confidence * 100.0,
+                best.explanation
+            )
+            .chars()
+            .take(500)
+            .collect(),
+        );
+        let out = decide(
+            &order,
+            Command::Dispatch {
+                lead,
+                co_units: Vec::new(),
+                note,
+            },
+            &cap,
+            self.clock.now(),
+        )?;
+        self.store
+            .apply_changes(&[OrderChange {
+                expected_version: order.version,
+                order: out.order.clone(),
+                entry: out.entry,
+            }])
+            .await?;
+        Ok(out.order)
     }
 
     pub async fn get_order(&self, who: &Principal, id: OrderId) -> Result<WorkOrder> {
@@ -463,6 +533,9 @@ pub enum ActRequest {
     },
     Other(Command),
 }
+
+/// The actor recorded for what the system does on its own (automatic dispatch).
+pub(crate) const SYSTEM_USER: crate::ids::UserId = crate::ids::UserId(uuid::Uuid::nil());
 
 pub fn version_conflict() -> Error {
     Error::conflict(
