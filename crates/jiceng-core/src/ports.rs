@@ -89,7 +89,7 @@ pub trait AuthStore: Send + Sync {
 
 /// The whole storage port.
 #[async_trait]
-pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore {
+pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -202,4 +202,24 @@ pub trait DispatchAdvisor: Send + Sync {
         &self,
         order: &crate::work_order::WorkOrder,
     ) -> Result<Vec<DispatchSuggestion>>;
+}
+
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Stores an attachment unless the order already has `max` of them (`attachment.too_many`).
+    async fn insert_attachment(
+        &self,
+        meta: &crate::work_order::attachment::Attachment,
+        data: &[u8],
+        max: usize,
+    ) -> Result<()>;
+    async fn list_attachments(
+        &self,
+        order: crate::ids::OrderId,
+    ) -> Result<Vec<crate::work_order::attachment::Attachment>>;
+    async fn get_attachment(
+        &self,
+        order: crate::ids::OrderId,
+        id: crate::ids::AttachmentId,
+    ) -> Result<Option<(crate::work_order::attachment::Attachment, Vec<u8>)>>;
 }

@@ -754,6 +754,128 @@ async fn racing_clients(l: Loop) {
     );
 }
 
+async fn attachments(l: Loop) {
+    let o = l.register().await;
+    let id = o["id"].as_str().unwrap().to_owned();
+    let png: Vec<u8> = [
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        &[7u8; 2000][..],
+    ]
+    .concat();
+    let upload = |s: &Session, ty: &'static str, name: &str, bytes: Vec<u8>| {
+        s.client
+            .post(l.app.url(&format!(
+                "/api/v1/work-orders/{id}/attachments?filename={name}"
+            )))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .header("content-type", ty)
+            .body(bytes)
+            .send()
+    };
+    let (st, meta) = split(
+        upload(
+            &l.operator,
+            "image/png",
+            "%E7%8E%B0%E5%9C%BA.png",
+            png.clone(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{meta}");
+    assert_eq!(meta["filename"], "现场.png");
+    assert_eq!(meta["size"], 2008);
+    let (st, b) = split(
+        upload(&l.operator, "image/jpeg", "x.jpg", png.clone())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "attachment.type_mismatch"
+    );
+    let (st, b) = split(
+        upload(
+            &l.operator,
+            "text/html",
+            "x.html",
+            b"<script>alert(1)</script>".to_vec(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "attachment.unsupported_type"
+    );
+    let big = [&png[..], &vec![0u8; 5 * 1024 * 1024][..]].concat();
+    let (st, b) = split(
+        upload(&l.operator, "image/png", "big.png", big)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::PAYLOAD_TOO_LARGE),
+        "attachment.too_large"
+    );
+    let outsider = l.app.login("handler_b").await;
+    let (st, _) = split(
+        upload(&outsider, "image/png", "x.png", png.clone())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "outside the jurisdiction the order does not exist"
+    );
+    let (st, b) = split(
+        upload(&l.supervisor, "image/png", "x.png", png.clone())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(error_code(st, &b, StatusCode::FORBIDDEN), "auth.forbidden");
+
+    let (st, list) = l
+        .dispatcher
+        .get(&format!("/api/v1/work-orders/{id}/attachments"))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "rejected uploads stored nothing"
+    );
+    let aid = list[0]["id"].as_str().unwrap();
+    let resp = l
+        .app
+        .client
+        .get(
+            l.app
+                .url(&format!("/api/v1/work-orders/{id}/attachments/{aid}")),
+        )
+        .header("cookie", &l.dispatcher.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/png");
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("UTF-8''")
+    );
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), png);
+}
+
 macro_rules! on_both {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test] async fn $name() {
@@ -777,5 +899,6 @@ on_both!(
     co_handled,
     reply_reviewed_by_the_leader,
     stale_version_conflicts,
-    racing_clients
+    racing_clients,
+    attachments
 );

@@ -548,3 +548,69 @@ pub fn version_conflict() -> Error {
 pub fn number_for(now: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
     order_number(now, local_tz(), seq)
 }
+
+impl Services {
+    /// Attaches a photo or document to an open order: for whoever registered it or works on it.
+    pub async fn add_attachment(
+        &self,
+        who: &Principal,
+        order: OrderId,
+        content_type: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<crate::work_order::attachment::Attachment> {
+        use crate::work_order::attachment::{MAX_ATTACHMENTS_PER_ORDER, check_upload};
+        let o = self.get_order(who, order).await?;
+        if o.status.is_final() {
+            return Err(Error::conflict(
+                "work_order.closed",
+                format!("工单已{}，不能再添加附件", o.status.label_zh()),
+            ));
+        }
+        let cap = self.capacity(who, &o);
+        let involved = o.created_by == who.user_id
+            || cap.dispatcher
+            || cap.operator
+            || cap.lead_staff
+            || !cap.co_units.is_empty();
+        if !involved {
+            return Err(Error::forbidden("只有受理人和办理人员可以添加附件"));
+        }
+        let now = self.clock.now();
+        let meta = check_upload(
+            content_type,
+            filename,
+            bytes,
+            o.id,
+            crate::ids::AttachmentId::new_at(now),
+            who.user_id,
+            now,
+        )?;
+        self.store
+            .insert_attachment(&meta, bytes, MAX_ATTACHMENTS_PER_ORDER)
+            .await?;
+        Ok(meta)
+    }
+
+    pub async fn list_attachments(
+        &self,
+        who: &Principal,
+        order: OrderId,
+    ) -> Result<Vec<crate::work_order::attachment::Attachment>> {
+        self.get_order(who, order).await?;
+        self.store.list_attachments(order).await
+    }
+
+    pub async fn get_attachment(
+        &self,
+        who: &Principal,
+        order: OrderId,
+        id: crate::ids::AttachmentId,
+    ) -> Result<(crate::work_order::attachment::Attachment, Vec<u8>)> {
+        self.get_order(who, order).await?;
+        self.store
+            .get_attachment(order, id)
+            .await?
+            .ok_or_else(|| Error::not_found("attachment.not_found", "附件不存在"))
+    }
+}

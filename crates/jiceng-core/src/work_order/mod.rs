@@ -4,6 +4,7 @@
 //! is to this order, it returns the changed order and the history entry, or an error that
 //! says what is allowed now. Storage applies the result with an optimistic version check.
 
+pub mod attachment;
 pub mod machine;
 pub mod model;
 pub mod register;

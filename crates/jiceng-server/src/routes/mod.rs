@@ -1,5 +1,6 @@
 //! Route table. One module per resource; handlers parse, call a service, render.
 
+pub mod attachments;
 pub mod auth;
 pub mod org_units;
 pub mod system;
@@ -59,6 +60,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::history))
         .routes(routes!(work_orders::act))
         .routes(routes!(work_orders::lookup))
+        .routes(routes!(attachments::upload, attachments::list))
+        .routes(routes!(attachments::download))
         .split_for_parts()
 }
 

@@ -1,0 +1,106 @@
+//! Attachments of a work order: raw uploads checked by content, served back with their type.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiPath, ApiQuery, Caller};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiceng_core::ids::{AttachmentId, OrderId};
+use jiceng_core::work_order::attachment::{Attachment, MAX_ATTACHMENT_BYTES};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The file's name as the user knows it.
+    pub filename: String,
+}
+
+/// Uploads a photo (JPEG, PNG, WebP) or PDF, up to 5 MB, as the raw request body.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/attachments", tag = "work-orders",
+    params(("id" = String, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Attachment>)> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = axum::body::to_bytes(body, MAX_ATTACHMENT_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "attachment.too_large",
+                "单个附件不能超过 5 MB",
+            )
+        })?;
+    let meta = state
+        .services
+        .add_attachment(&caller.principal, id, &content_type, &q.filename, &bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(meta)))
+}
+
+/// The order's attachments (without content).
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments", tag = "work-orders",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Attachment>), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+) -> ApiResult<Json<Vec<Attachment>>> {
+    Ok(Json(
+        state
+            .services
+            .list_attachments(&caller.principal, id)
+            .await?,
+    ))
+}
+
+/// One attachment's content.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments/{attachment_id}", tag = "work-orders",
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, description = "文件内容"), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, aid)): ApiPath<(OrderId, AttachmentId)>,
+) -> ApiResult<Response> {
+    let (meta, data) = state
+        .services
+        .get_attachment(&caller.principal, id, aid)
+        .await?;
+    let mut resp = data.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&meta.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let encoded: String = meta
+        .filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
