@@ -71,17 +71,16 @@ impl AttachmentStore for SqlStore {
     }
 
     async fn list_attachments(&self, order: OrderId) -> Result<Vec<Attachment>> {
-        let rows: Vec<Row> =
-            on_read!(self, |p| {
-                sqlx::query_as(
+        let rows: Vec<Row> = on_read!(self, |p| {
+            sqlx::query_as(
             "SELECT id, order_id, filename, content_type, size, sha256, uploaded_by, created_at \
              FROM attachments WHERE order_id = $1 ORDER BY id"
         )
         .bind(order.0)
         .fetch_all(p)
         .await
-            })
-            .map_err(db_err)?;
+        })
+        .map_err(db_err)?;
         Ok(rows.into_iter().map(Row::into_meta).collect())
     }
 
@@ -90,9 +89,8 @@ impl AttachmentStore for SqlStore {
         order: OrderId,
         id: AttachmentId,
     ) -> Result<Option<(Attachment, Vec<u8>)>> {
-        let row: Option<Row> =
-            on_read!(self, |p| {
-                sqlx::query_as(
+        let row: Option<Row> = on_read!(self, |p| {
+            sqlx::query_as(
             "SELECT id, order_id, filename, content_type, size, sha256, uploaded_by, created_at \
              FROM attachments WHERE order_id = $1 AND id = $2"
         )
@@ -100,8 +98,8 @@ impl AttachmentStore for SqlStore {
         .bind(id.0)
         .fetch_optional(p)
         .await
-            })
-            .map_err(db_err)?;
+        })
+        .map_err(db_err)?;
         let Some(row) = row else { return Ok(None) };
         let data: Vec<u8> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT data FROM attachments WHERE id = $1"
