@@ -149,6 +149,8 @@ pub struct OrderChange {
     pub expected_version: u32,
     pub order: crate::work_order::WorkOrder,
     pub entry: crate::work_order::HistoryEntry,
+    /// Citizens to inform of this change, through the outbox.
+    pub notices: Vec<crate::work_order::Notice>,
 }
 
 #[async_trait]
@@ -180,6 +182,8 @@ pub trait WorkOrderStore: Send + Sync {
     ) -> Result<Vec<crate::work_order::HistoryEntry>>;
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<crate::work_order::WorkOrder>>;
     async fn count_orders(&self) -> Result<u64>;
+    /// Notices waiting in the outbox for delivery, oldest first.
+    async fn pending_notices(&self, limit: u32) -> Result<Vec<crate::work_order::Notice>>;
 }
 
 /// A suggested lead unit for an order, with how sure the advisor is and why.

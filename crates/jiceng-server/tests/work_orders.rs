@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Backend, Session, TestApp, error_code, spawn, split};
+use jiceng_core::ports::WorkOrderStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -519,6 +520,23 @@ async fn merged(l: Loop) {
     assert_eq!(
         m["extra_callers"][0]["phone"], "13700001111",
         "the duplicate's caller stays attached"
+    );
+    let mut informed: Vec<String> = l
+        .app
+        .services
+        .store
+        .pending_notices(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == "merged")
+        .map(|n| n.phone)
+        .collect();
+    informed.sort();
+    assert_eq!(
+        informed,
+        vec!["13700001111", "13912340000"],
+        "every caller is informed through the outbox"
     );
     let d = l.view(&l.dispatcher, &dup).await;
     assert_eq!(d["status"], "merged");

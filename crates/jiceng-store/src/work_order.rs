@@ -6,7 +6,7 @@ use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::ports::{Inserted, OrderChange, OrderQuery, WorkOrderStore};
 use jiceng_core::services::version_conflict;
-use jiceng_core::work_order::{HistoryEntry, Status, WorkOrder};
+use jiceng_core::work_order::{HistoryEntry, Notice, Status, WorkOrder};
 use sqlx::types::Json;
 use sqlx::{Database, QueryBuilder};
 use uuid::Uuid;
@@ -257,6 +257,21 @@ impl WorkOrderStore for SqlStore {
                     return Err(version_conflict());
                 }
                 write_order_rows!(tx, o, &c.entry);
+                for n in &c.notices {
+                    sqlx::query(
+                        "INSERT INTO outbox (id, order_id, kind, phone, text, status, attempts, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(n.order_id.0)
+                    .bind(&n.kind)
+                    .bind(&n.phone)
+                    .bind(&n.text)
+                    .bind(micros(o.updated_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
             }
             tx.commit().await.map_err(db_err)
         })
@@ -344,6 +359,25 @@ impl WorkOrderStore for SqlStore {
         })
         .map_err(db_err)?;
         Ok(docs.into_iter().map(|d| d.0).collect())
+    }
+
+    async fn pending_notices(&self, limit: u32) -> Result<Vec<Notice>> {
+        let rows: Vec<(Uuid, String, String, String)> = on_read!(self, |p| sqlx::query_as(
+            "SELECT order_id, kind, phone, text FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1"
+        )
+        .bind(i64::from(limit))
+        .fetch_all(p)
+        .await)
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(order, kind, phone, text)| Notice {
+                order_id: OrderId(order),
+                kind,
+                phone,
+                text,
+            })
+            .collect())
     }
 
     async fn count_orders(&self) -> Result<u64> {

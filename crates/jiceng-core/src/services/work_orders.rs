@@ -263,6 +263,7 @@ impl Services {
                 expected_version: order.version,
                 order: out.order.clone(),
                 entry: out.entry,
+                notices: Vec::new(),
             }])
             .await?;
         Ok(out.order)
@@ -421,11 +422,21 @@ impl Services {
             ActRequest::Other(cmd) => cmd,
         };
         let out = decide(&o, cmd, &cap, self.clock.now())?;
+        let notices = if out.order.status == Status::Replied && o.status != Status::Replied {
+            let text = format!(
+                "您反映的问题（工单号 {}）已办理完毕，答复已发布，可凭工单号和手机号查询。",
+                out.order.number
+            );
+            notices_to(&out.order, "replied", &text)
+        } else {
+            Vec::new()
+        };
         self.store
             .apply_changes(&[OrderChange {
                 expected_version: o.version,
                 order: out.order.clone(),
                 entry: out.entry,
+                notices,
             }])
             .await?;
         Ok(out.order)
@@ -472,17 +483,24 @@ impl Services {
             &self.capacity(who, &main),
             now,
         )?;
+        let text = format!(
+            "您反映的问题已与相同诉求合并办理，请以工单号 {} 查询办理进展。",
+            grown.order.number
+        );
+        let notices = notices_to(&grown.order, "merged", &text);
         self.store
             .apply_changes(&[
                 OrderChange {
                     expected_version: dup.version,
                     order: closed.order,
                     entry: closed.entry,
+                    notices: Vec::new(),
                 },
                 OrderChange {
                     expected_version: main.version,
                     order: grown.order.clone(),
                     entry: grown.entry,
+                    notices,
                 },
             ])
             .await?;
@@ -536,6 +554,19 @@ pub enum ActRequest {
 
 /// The actor recorded for what the system does on its own (automatic dispatch).
 pub(crate) const SYSTEM_USER: crate::ids::UserId = crate::ids::UserId(uuid::Uuid::nil());
+
+/// One notice for each phone attached to the order.
+fn notices_to(o: &WorkOrder, kind: &str, text: &str) -> Vec<crate::work_order::Notice> {
+    o.caller_phones()
+        .into_iter()
+        .map(|phone| crate::work_order::Notice {
+            order_id: o.id,
+            kind: kind.to_owned(),
+            phone,
+            text: text.to_owned(),
+        })
+        .collect()
+}
 
 pub fn version_conflict() -> Error {
     Error::conflict(

@@ -278,3 +278,29 @@ pub struct HistoryEntry {
     pub to_status: Status,
     pub payload: serde_json::Value,
 }
+
+/// A message to a citizen, written to the outbox in the same transaction as the change that
+/// causes it, and delivered (SMS, app push) by a worker that reads the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub order_id: OrderId,
+    /// What the notice is about: `merged`, `replied`.
+    pub kind: String,
+    pub phone: String,
+    pub text: String,
+}
+
+impl WorkOrder {
+    /// Every phone attached to the order: the caller and the callers of merged duplicates.
+    pub fn caller_phones(&self) -> Vec<String> {
+        let mut phones: Vec<String> = self
+            .caller_phone
+            .iter()
+            .chain(self.extra_callers.iter().filter_map(|c| c.phone.as_ref()))
+            .cloned()
+            .collect();
+        phones.sort();
+        phones.dedup();
+        phones
+    }
+}
