@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Backend, Session, TestApp, error_code, spawn, split};
-use jiceng_core::ports::WorkOrderStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
