@@ -35,6 +35,31 @@ async fn idempotent_intake_creates_once() {
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(a["id"], b["id"]);
     assert_eq!(app.services.store.count_orders().await.unwrap(), 1);
+    assert_eq!(
+        a["channel"], "hotline",
+        "an operator's intake is a hotline call unless said otherwise"
+    );
+    let grid = app.login("gridworker").await;
+    let (st, g) = grid
+        .post(
+            "/api/v1/work-orders",
+            json!({"content": "巡查发现占道经营", "region_unit_id": app.units["grid_a"].id}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{g}");
+    assert_eq!(g["channel"], "grid_patrol");
+    assert_eq!(g["region"]["unit_name"], "滨江社区第1网格");
+    let (st, _) = grid
+        .post(
+            "/api/v1/work-orders",
+            json!({"content": "别处的事", "region_unit_id": app.units["town_b"].id}),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "a grid worker reports within the grid"
+    );
     // The same key from another user is another request.
     let other = app.login("dispatcher").await;
     let (st, c) = split(

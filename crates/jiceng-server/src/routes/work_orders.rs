@@ -63,7 +63,9 @@ pub async fn register(
         None => None,
     };
     let new = NewWorkOrder::parse(IntakeForm {
-        channel: req.channel,
+        channel: req
+            .channel
+            .or_else(|| Some(default_channel(&caller.principal, &headers))),
         caller_name: req.caller_name.as_deref(),
         caller_phone: req.caller_phone.as_deref(),
         anonymous: req.anonymous,
@@ -89,6 +91,23 @@ pub async fn register(
         StatusCode::CREATED
     };
     Ok((status, Json(WorkOrderView::of(&state.services, p, order))))
+}
+
+/// Where a demand came from when the client does not say: by the registering role, and
+/// `api` for machine clients with a token.
+fn default_channel(p: &jiceng_core::access::Principal, headers: &HeaderMap) -> Channel {
+    use jiceng_core::user::Role;
+    if headers.contains_key(axum::http::header::AUTHORIZATION) {
+        Channel::Api
+    } else if p.has_role(Role::HotlineOperator) {
+        Channel::Hotline
+    } else if p.has_role(Role::GridWorker) {
+        Channel::GridPatrol
+    } else if p.has_role(Role::Citizen) {
+        Channel::Web
+    } else {
+        Channel::Api
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
