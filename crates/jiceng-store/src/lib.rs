@@ -16,3 +16,21 @@ mod work_order;
 pub mod testing;
 
 pub use pool::{SqlStore, StoreError};
+
+use async_trait::async_trait;
+use jiceng_core::error::Result;
+use jiceng_core::ports::Store;
+use pool::db_err;
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend_name()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let _: i32 = on_read!(self, |p| sqlx::query_scalar("SELECT 1").fetch_one(p).await)
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

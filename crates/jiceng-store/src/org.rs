@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use jiceng_core::error::Result;
 use jiceng_core::ids::UnitId;
 use jiceng_core::org::{OrgUnit, UnitPath};
-use jiceng_core::ports::{OrgStore, Store, UnitQuery};
+use jiceng_core::ports::{OrgStore, UnitQuery};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Database, QueryBuilder};
 
@@ -132,18 +132,5 @@ impl OrgStore for SqlStore {
         .await)
         .map_err(db_err)?;
         Ok(n.max(0) as u64)
-    }
-}
-
-#[async_trait]
-impl Store for SqlStore {
-    fn backend(&self) -> &'static str {
-        self.backend_name()
-    }
-
-    async fn ping(&self) -> Result<()> {
-        let _: i32 = on_read!(self, |p| sqlx::query_scalar("SELECT 1").fetch_one(p).await)
-            .map_err(db_err)?;
-        Ok(())
     }
 }

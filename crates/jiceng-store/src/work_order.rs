@@ -148,9 +148,8 @@ impl WorkOrderStore for SqlStore {
                     return Ok(Inserted::Existing(OrderId(id)));
                 }
             }
-            let day = number_prefix.trim_start_matches(|c: char| !c.is_ascii_digit());
             let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
-                .bind(day)
+                .bind(number_prefix)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db_err)?;

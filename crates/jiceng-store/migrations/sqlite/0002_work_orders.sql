@@ -60,6 +60,7 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (user_id, key)
 );
 
+-- One row per order-number prefix (`JC` + local day): the day's running count.
 CREATE TABLE order_counters (
     day    TEXT PRIMARY KEY NOT NULL,
     value  INTEGER NOT NULL
