@@ -26,6 +26,7 @@ lint:
 bench:
 	mkdir -p bench/out
 	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
+	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
 
 clean:
 	$(CARGO) clean
