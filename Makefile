@@ -1,4 +1,6 @@
 # Jiceng — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 
@@ -26,6 +28,7 @@ lint:
 bench:
 	mkdir -p bench/out
 	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
+	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
 
 clean:
 	$(CARGO) clean
