@@ -1,0 +1,231 @@
+//! The baseline: the same rows inserted with plain sqlx into a fresh database.
+
+use super::*;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    id: Vec<u8>,
+    number: String,
+    status: String,
+    channel: String,
+    category: Option<String>,
+    urgency: String,
+    title: String,
+    content: String,
+    caller_phone: Option<String>,
+    region_unit_id: Vec<u8>,
+    region_path: String,
+    lead_unit_id: Option<Vec<u8>>,
+    lead_path: Option<String>,
+    handling_due: Option<i64>,
+    pending_extension: bool,
+    created_by: Vec<u8>,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+    doc: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HistoryRow {
+    order_id: Vec<u8>,
+    seq: i64,
+    at: i64,
+    actor_id: Vec<u8>,
+    actor_name: String,
+    action: String,
+    from_status: Option<String>,
+    to_status: String,
+    payload: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    user_id: Vec<u8>,
+    key: String,
+    order_id: Vec<u8>,
+    created_at: i64,
+}
+
+/// Everything one registration wrote: its order, history and idempotency rows, and its day.
+pub(crate) struct Written {
+    order: OrderRow,
+    history: HistoryRow,
+    key: KeyRow,
+    day: String,
+}
+
+/// Reads back, in commit order, the rows the API wrote, and checks there is one of each per order.
+pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
+    let mut c = connect(db).await;
+    let orders: Vec<OrderRow> = sqlx::query_as("SELECT * FROM work_orders ORDER BY rowid")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let history: Vec<HistoryRow> = sqlx::query_as("SELECT * FROM work_order_history")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let keys: Vec<KeyRow> = sqlx::query_as("SELECT * FROM idempotency_keys")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let counters: Vec<(String, i64)> = sqlx::query_as("SELECT day, value FROM order_counters")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(orders.len(), n, "work_orders rows");
+    assert_eq!(history.len(), n, "work_order_history rows");
+    assert_eq!(keys.len(), n, "idempotency_keys rows");
+    let counted: i64 = counters.iter().map(|(_, v)| v).sum();
+    assert_eq!(counted, n as i64, "order_counters total");
+    let mut history: HashMap<Vec<u8>, HistoryRow> = history
+        .into_iter()
+        .map(|h| (h.order_id.clone(), h))
+        .collect();
+    let mut keys: HashMap<Vec<u8>, KeyRow> =
+        keys.into_iter().map(|k| (k.order_id.clone(), k)).collect();
+    orders
+        .into_iter()
+        .map(|o| {
+            let day = counters
+                .iter()
+                .map(|(d, _)| d)
+                .find(|d| o.number.contains(d.as_str()))
+                .unwrap()
+                .clone();
+            Written {
+                history: history.remove(&o.id).unwrap(),
+                key: keys.remove(&o.id).unwrap(),
+                order: o,
+                day,
+            }
+        })
+        .collect()
+}
+
+/// A fresh migrated database holding the API database's units, users and roles.
+pub(crate) async fn fresh_like(api_db: &TestDb) -> (TestDb, SqliteConnection) {
+    let db = testing::sqlite().await;
+    let mut c = connect(&db).await;
+    sqlx::query("ATTACH DATABASE $1 AS src")
+        .bind(file_of(api_db))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    for t in ["org_units", "users", "user_roles"] {
+        let sql = format!("INSERT INTO main.{t} SELECT * FROM src.{t}");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut c)
+            .await
+            .unwrap();
+    }
+    sqlx::query("DETACH DATABASE src")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    (db, c)
+}
+
+pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
+    sqlx::query(
+        "INSERT INTO order_counters (day, value) VALUES ($1, 1) \
+         ON CONFLICT (day) DO UPDATE SET value = order_counters.value + 1",
+    )
+    .bind(&w.day)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    let o = &w.order;
+    sqlx::query(
+        "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, \
+         caller_phone, region_unit_id, region_path, lead_unit_id, lead_path, handling_due, \
+         pending_extension, created_by, created_at, updated_at, version, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+    )
+    .bind(&o.id)
+    .bind(&o.number)
+    .bind(&o.status)
+    .bind(&o.channel)
+    .bind(&o.category)
+    .bind(&o.urgency)
+    .bind(&o.title)
+    .bind(&o.content)
+    .bind(&o.caller_phone)
+    .bind(&o.region_unit_id)
+    .bind(&o.region_path)
+    .bind(&o.lead_unit_id)
+    .bind(&o.lead_path)
+    .bind(o.handling_due)
+    .bind(o.pending_extension)
+    .bind(&o.created_by)
+    .bind(o.created_at)
+    .bind(o.updated_at)
+    .bind(o.version)
+    .bind(&o.doc)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    let h = &w.history;
+    sqlx::query(
+        "INSERT INTO work_order_history \
+         (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&h.order_id)
+    .bind(h.seq)
+    .bind(h.at)
+    .bind(&h.actor_id)
+    .bind(&h.actor_name)
+    .bind(&h.action)
+    .bind(&h.from_status)
+    .bind(&h.to_status)
+    .bind(&h.payload)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    let k = &w.key;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, order_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&k.user_id)
+    .bind(&k.key)
+    .bind(&k.order_id)
+    .bind(k.created_at)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+}
+
+pub(crate) async fn count(c: &mut SqliteConnection, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(c)
+        .await
+        .unwrap()
+}
+
+/// Inserts every order's rows through one connection: one transaction per order, or one for all.
+pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: bool) -> Duration {
+    let (_db, mut c) = fresh_like(api_db).await;
+    let started = Instant::now();
+    if per_order {
+        for w in rows {
+            let mut tx = c.begin().await.unwrap();
+            insert_one(&mut tx, w).await;
+            tx.commit().await.unwrap();
+        }
+    } else {
+        let mut tx = c.begin().await.unwrap();
+        for w in rows {
+            insert_one(&mut tx, w).await;
+        }
+        tx.commit().await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    for t in ["work_orders", "work_order_history", "idempotency_keys"] {
+        assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
+    }
+    c.close().await.unwrap();
+    elapsed
+}
