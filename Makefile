@@ -18,7 +18,7 @@ test:
 	@if [ -z "$$JICENG_TEST_POSTGRES_URL" ]; then \
 	  echo "PostgreSQL: JICENG_TEST_POSTGRES_URL is not set, skipping the PostgreSQL storage and API tests (SQLite tests run)."; \
 	fi
-	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace
 
 lint:
 	$(CARGO) fmt --all -- --check
