@@ -160,6 +160,23 @@ async fn filters_and_keyset_pages() {
         "request.invalid_query"
     );
 
+    // Inbox pages follow their cursor to the end: 6 of the 7 orders still wait for dispatch.
+    let mut queued = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/work-orders/inbox/to_dispatch?limit=2&before={c}"),
+            None => "/api/v1/work-orders/inbox/to_dispatch?limit=2".to_owned(),
+        };
+        let (st, p) = disp.get(&path).await;
+        assert_eq!(st, StatusCode::OK, "{p}");
+        queued += p["items"].as_array().unwrap().len();
+        match p["next"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(queued, 6);
     // A unit sees only what was dispatched to it.
     let h = app.login("dept_handler").await;
     let (_, mine) = h.get("/api/v1/work-orders").await;

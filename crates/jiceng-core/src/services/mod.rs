@@ -9,7 +9,9 @@ mod work_orders;
 pub use auth::{LoginOutcome, NewApiToken};
 pub use org::UnitPatch;
 pub use users::UserView;
-pub use work_orders::{ActRequest, Inbox, number_for, order_not_found, version_conflict};
+pub use work_orders::{
+    ActRequest, Inbox, InboxPage, number_for, order_not_found, version_conflict,
+};
 
 use crate::clock::Clock;
 use crate::ports::{DispatchAdvisor, Secrets, Store};

@@ -25,6 +25,13 @@ fn unit_not_found() -> Error {
     Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
 }
 
+/// A page of an inbox, with the cursor of the next page when there may be one.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub orders: Vec<WorkOrder>,
+    pub next: Option<OrderId>,
+}
+
 /// Which lists a role works from.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
@@ -313,7 +320,7 @@ impl Services {
         inbox: Inbox,
         before: Option<OrderId>,
         limit: Option<u32>,
-    ) -> Result<Vec<WorkOrder>> {
+    ) -> Result<InboxPage> {
         let staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
         let mut q = OrderQuery {
             before,
@@ -356,7 +363,14 @@ impl Services {
                 q.pending_extension = true;
             }
         }
+        let limit = q.limit;
         let orders = self.list_orders(who, q).await?;
+        // The cursor follows the unfiltered page, so filtering never ends the list early.
+        let next = if orders.len() as u32 >= limit {
+            orders.last().map(|o| o.id)
+        } else {
+            None
+        };
         // The list query scopes by visibility; keep only what this role may act on.
         let action = match inbox {
             Inbox::ToSign => None,
@@ -366,7 +380,7 @@ impl Services {
             Inbox::ToFollowUp => Some(Action::FollowUp),
             Inbox::Extensions => Some(Action::DecideExtension),
         };
-        Ok(orders
+        let orders = orders
             .into_iter()
             .filter(|o| {
                 let cap = self.capacity(who, o);
@@ -376,7 +390,8 @@ impl Services {
                     Some(a) => available(o, &cap).contains(&a),
                 }
             })
-            .collect())
+            .collect();
+        Ok(InboxPage { orders, next })
     }
 
     /// Applies a transition. `expected_version`, when given, must be the order's version.

@@ -203,11 +203,19 @@ pub async fn inbox(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<Page<WorkOrderView>>> {
     let limit = jiceng_core::services::page_size(q.limit);
-    let orders = state
+    let inbox = state
         .services
         .inbox(&caller.principal, inbox, q.before, Some(limit))
         .await?;
-    Ok(Json(page(&state, &caller, orders, limit)))
+    let items = inbox
+        .orders
+        .into_iter()
+        .map(|o| WorkOrderView::of(&state.services, &caller.principal, o))
+        .collect();
+    Ok(Json(Page {
+        items,
+        next: inbox.next.map(|id| id.to_string()),
+    }))
 }
 
 /// One order.
