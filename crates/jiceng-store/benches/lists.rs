@@ -77,7 +77,10 @@ fn order(
         _ => Status::Archived,
     };
     if o.status != Status::Registered {
-        o.lead = Some(assignee(&depts[(i / 7) % depts.len()]));
+        // A multiplicative hash spreads departments evenly over every status.
+        o.lead = Some(assignee(
+            &depts[(i.wrapping_mul(2_654_435_761) >> 8) % depts.len()],
+        ));
         o.handling_due = Some(at + Span::days(15));
     }
     o

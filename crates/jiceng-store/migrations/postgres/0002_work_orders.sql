@@ -26,6 +26,8 @@ CREATE TABLE work_orders (
 CREATE INDEX work_orders_status ON work_orders (status, id);
 CREATE INDEX work_orders_region ON work_orders (region_path, id);
 CREATE INDEX work_orders_lead ON work_orders (lead_path, id);
+-- Unit inboxes: few rows of one status under one unit, found without scanning the table.
+CREATE INDEX work_orders_lead_status ON work_orders (lead_path, status);
 CREATE INDEX work_orders_creator ON work_orders (created_by, id);
 CREATE INDEX work_orders_due ON work_orders (handling_due);
 
