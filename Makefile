@@ -29,6 +29,7 @@ bench:
 	mkdir -p bench/out
 	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
 	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
+	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
 
 clean:
 	$(CARGO) clean
