@@ -5,6 +5,7 @@
 //! through [`clock::Clock`], and storage through the traits in [`ports`].
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod error;

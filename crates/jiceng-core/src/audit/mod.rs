@@ -1,0 +1,8 @@
+//! Tamper evidence for the audit log, in the manner of Certificate Transparency
+//! (RFC 6962 / RFC 9162): Merkle tree heads over the log, inclusion proofs for single
+//! entries and consistency proofs between two heads. Pure functions over hashes.
+
+pub mod merkle;
+
+/// A SHA-256 digest.
+pub type Hash = [u8; 32];
