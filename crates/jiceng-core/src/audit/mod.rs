@@ -2,6 +2,7 @@
 //! (RFC 6962 / RFC 9162): Merkle tree heads over the log, inclusion proofs for single
 //! entries and consistency proofs between two heads. Pure functions over hashes.
 
+pub mod chain;
 pub mod merkle;
 
 /// A SHA-256 digest.
