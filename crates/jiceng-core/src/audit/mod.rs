@@ -2,7 +2,9 @@
 //! (RFC 6962 / RFC 9162): Merkle tree heads over the log, inclusion proofs for single
 //! entries and consistency proofs between two heads. Pure functions over hashes.
 
+pub mod bundle;
 pub mod chain;
+pub mod checkpoint;
 pub mod merkle;
 
 /// A SHA-256 digest.

@@ -1,0 +1,168 @@
+//! Evidence bundles: all log entries about one object, each with its inclusion proof in a
+//! signed checkpoint, in one JSON file that verifies offline with the public key alone.
+
+use super::chain::AuditEntry;
+use super::checkpoint::Checkpoint;
+use super::merkle::verify_inclusion;
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenEntry {
+    pub entry: AuditEntry,
+    /// Audit path from the entry's leaf to the checkpoint's root, hex hashes.
+    pub proof: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    /// What the bundle is about, e.g. `work_order:<id>` and its number.
+    pub object: String,
+    pub title: String,
+    pub entries: Vec<ProvenEntry>,
+    pub checkpoint: Checkpoint,
+}
+
+pub const BUNDLE_FORMAT: &str = "jiceng-evidence/v1";
+
+/// Why a bundle does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    #[error("未知的证据包格式：{0}")]
+    Format(String),
+    #[error("检查点签名无效：证据包不是由该公钥对应的服务器签发，或检查点被改动")]
+    Signature,
+    #[error("第 {seq} 条记录的内容与其哈希不符：记录被改动")]
+    EntryChanged { seq: u64 },
+    #[error("第 {seq} 条记录不在签名的检查点中（包含证明不成立）：记录被改动或伪造")]
+    NotIncluded { seq: u64 },
+    #[error("第 {seq} 条记录不属于 {object}")]
+    WrongObject { seq: u64, object: String },
+}
+
+impl Bundle {
+    /// Checks the signature, every entry's hash, and every inclusion proof.
+    pub fn verify(&self, key: &VerifyingKey) -> Result<usize, BundleError> {
+        if self.format != BUNDLE_FORMAT {
+            return Err(BundleError::Format(self.format.clone()));
+        }
+        if !self.checkpoint.verify(key) {
+            return Err(BundleError::Signature);
+        }
+        let root = self.checkpoint.root_hash().ok_or(BundleError::Signature)?;
+        for p in &self.entries {
+            let e = &p.entry;
+            if e.compute_hash() != e.hash {
+                return Err(BundleError::EntryChanged { seq: e.seq });
+            }
+            if !e.object.starts_with(&self.object) {
+                return Err(BundleError::WrongObject {
+                    seq: e.seq,
+                    object: self.object.clone(),
+                });
+            }
+            let proof: Option<Vec<[u8; 32]>> = p
+                .proof
+                .iter()
+                .map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok()))
+                .collect();
+            let ok = proof.is_some_and(|proof| {
+                e.seq >= 1
+                    && verify_inclusion(
+                        (e.seq - 1) as usize,
+                        self.checkpoint.size as usize,
+                        &e.leaf(),
+                        &proof,
+                        &root,
+                    )
+            });
+            if !ok {
+                return Err(BundleError::NotIncluded { seq: e.seq });
+            }
+        }
+        Ok(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::merkle::{inclusion_proof, root};
+    use chrono::DateTime;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    fn bundle() -> (Bundle, VerifyingKey) {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let mut log: Vec<AuditEntry> = Vec::new();
+        for i in 0..9 {
+            let object = if i % 3 == 0 {
+                "work_order:A"
+            } else {
+                "work_order:B"
+            };
+            log.push(AuditEntry::next(
+                log.last(),
+                at,
+                "u",
+                "work_order.note",
+                object,
+                json!({"i": i, "text": "进展"}),
+            ));
+        }
+        let leaves: Vec<[u8; 32]> = log.iter().map(AuditEntry::leaf).collect();
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let cp = Checkpoint::sign(&key, 9, &root(&leaves), at);
+        let entries = log
+            .iter()
+            .filter(|e| e.object == "work_order:A")
+            .map(|e| ProvenEntry {
+                entry: e.clone(),
+                proof: inclusion_proof((e.seq - 1) as usize, &leaves)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(hex::encode)
+                    .collect(),
+            })
+            .collect();
+        (
+            Bundle {
+                format: BUNDLE_FORMAT.into(),
+                object: "work_order:A".into(),
+                title: "JC1".into(),
+                entries,
+                checkpoint: cp,
+            },
+            key.verifying_key(),
+        )
+    }
+
+    #[test]
+    fn a_bundle_verifies_and_one_changed_character_fails() {
+        let (b, vk) = bundle();
+        assert_eq!(b.verify(&vk), Ok(3));
+        let json = serde_json::to_string(&b).unwrap_or_default();
+        let tampered: Bundle =
+            serde_json::from_str(&json.replacen("进展", "进屏", 1)).unwrap_or_else(|_| b.clone());
+        assert_eq!(
+            tampered.verify(&vk),
+            Err(BundleError::EntryChanged { seq: 1 })
+        );
+
+        // Rehashing the changed entry does not help: it is no longer in the signed tree.
+        let mut rehashed = b.clone();
+        rehashed.entries[1].entry.payload = json!({"i": 3, "text": "改"});
+        rehashed.entries[1].entry.hash = rehashed.entries[1].entry.compute_hash();
+        assert_eq!(
+            rehashed.verify(&vk),
+            Err(BundleError::NotIncluded { seq: 4 })
+        );
+
+        let mut resigned = b.clone();
+        resigned.checkpoint.size = 8;
+        assert_eq!(resigned.verify(&vk), Err(BundleError::Signature));
+        let other = SigningKey::from_bytes(&[4u8; 32]).verifying_key();
+        assert_eq!(b.verify(&other), Err(BundleError::Signature));
+    }
+}
