@@ -32,6 +32,9 @@ pub enum Command {
     /// Import reference data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Working calendar (工作日历): deadlines in working days, working time between instants.
+    #[command(subcommand)]
+    Calendar(crate::commands::calendar::CalendarCommand),
 }
 
 /// Where the data lives; shared by every subcommand that touches it.

@@ -1,5 +1,6 @@
 //! One module per subcommand; each parses its flags, calls the domain, and prints.
 
+pub mod calendar;
 mod import;
 mod migrate;
 mod serve;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::User(UserCommand::List(data)) => user::list(&data).await,
             Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
+            Command::Calendar(command) => calendar::run(command),
         }
     })
 }
