@@ -100,7 +100,8 @@ fn demo_seeds_once_and_reports_counts() {
 
     let list = with_data(dir.path(), &["user", "list"]);
     expect_ok(&list);
-    assert!(list.stdout.contains("11 user(s)"), "{}", list.stdout);
+    // One per role, a second handler, and 23 department staff.
+    assert!(list.stdout.contains("34 user(s)"), "{}", list.stdout);
 }
 
 #[test]

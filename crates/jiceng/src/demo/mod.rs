@@ -1,21 +1,37 @@
 //! The demo county: 广安区 with its real towns/streets and villages/communities (from a fixture
-//! embedded in the binary), departments, offices, synthetic grids, and one user per role.
+//! embedded in the binary), departments, offices, synthetic grids, one user per role, staff
+//! for every department, and a few thousand work orders built from real citizen messages,
+//! taken through every state of the loop by the real services over the last 90 days.
 
 mod layout;
+mod messages;
+mod orders;
+mod paths;
 mod people;
+mod plan;
+mod routing;
+mod staff;
+mod texts;
 
 use crate::cli::DataArgs;
 use crate::commands::{domain_err, load_config, open};
 use crate::divisions::{self, CountyTree, KindCounts};
 use crate::table;
 use anyhow::{Context, Result, anyhow};
+use chrono::Duration;
+use jiceng_core::clock::FixedClock;
+use jiceng_core::ids::UnitId;
 use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_core::services::Services;
-use jiceng_core::user::NewUser;
+use jiceng_core::work_order::Status;
 use layout::{Layout, grid_count};
+use orders::World;
 pub use people::DEMO_PASSWORD;
 use people::{COUNTY_DEPARTMENTS, Landmarks, TOWN_OFFICES, USERS};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Real divisions of 广安区, written by `scripts/make-demo-fixture.py`.
 const FIXTURE: &str = include_str!("../../demo/guang-an.json");
@@ -38,6 +54,10 @@ pub enum Seeded {
         county: String,
         units: KindCounts,
         users: usize,
+        staff: usize,
+        /// Work orders by the status they ended in.
+        orders: Vec<(Status, usize)>,
+        seconds: f64,
     },
     /// The database has org units already; nothing was changed.
     NotEmpty(u64),
@@ -129,7 +149,7 @@ async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, 
         .first()
         .cloned()
         .ok_or_else(|| anyhow!("the demo has no departments"))?;
-    units.extend(departments);
+    units.extend(departments.iter().cloned());
     units.extend(offices);
     units.extend(grids);
     let marks = Landmarks {
@@ -138,36 +158,80 @@ async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, 
         street,
         street_office,
         grid,
+        departments,
     };
     Ok((units, marks))
 }
 
+/// The communities and villages, where demands belong, as the planner sees them.
+fn regions(units: &[OrgUnit], marks: &Landmarks) -> (Vec<UnitId>, Vec<plan::Place>) {
+    units
+        .iter()
+        .filter(|u| matches!(u.kind, OrgKind::Community | OrgKind::Village))
+        .map(|u| {
+            let place = plan::Place {
+                community: u.kind == OrgKind::Community,
+                first_street: marks.street.path.contains(&u.path),
+            };
+            (u.id, place)
+        })
+        .unzip()
+}
+
 /// Seeds the demo into an empty database; does nothing when any org unit exists.
+///
+/// The county is set up on a clock 91 days back; the clock then follows the work orders' steps
+/// up to the present.
 pub async fn seed(services: &Services) -> Result<Seeded> {
     let existing = services.store.count_units().await?;
     if existing > 0 {
         return Ok(Seeded::NotEmpty(existing));
     }
+    let started = Instant::now();
+    // Whole minutes, like the steps that follow.
+    let now = services.clock.now();
+    let now = chrono::DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
+    let clock = Arc::new(FixedClock::at(now - Duration::days(plan::WINDOW_DAYS + 1)));
+    let demo = Services::new(
+        Arc::clone(&services.store),
+        clock.clone(),
+        Arc::clone(&services.secrets),
+    );
     let fx = fixture()?;
-    let (units, marks) = plan_units(services, &fx).await?;
-    services
-        .store
+    let (units, marks) = plan_units(&demo, &fx).await?;
+    demo.store
         .insert_units(&units)
         .await
         .map_err(|e| domain_err("cannot store the demo units", e))?;
+    let mut people = HashMap::new();
     for u in USERS {
         let unit = marks.unit(u.place);
-        let new = NewUser::parse(u.username, u.name, Some(u.phone), vec![(u.role, unit.id)])
-            .map_err(|e| domain_err(&format!("demo user {}", u.username), e))?;
-        services
-            .system_create_user(new, DEMO_PASSWORD)
-            .await
-            .map_err(|e| domain_err(&format!("demo user {}", u.username), e))?;
+        let user =
+            staff::create_user(&demo, u.username, u.name, u.phone, vec![(u.role, unit.id)]).await?;
+        people.insert(user.username.clone(), staff::principal(user));
     }
+    let desks = staff::staff_desks(&demo, &marks, &mut people).await?;
+    let staff = people.len() - USERS.len();
+    let messages = messages::load()?;
+    let (regions, places) = regions(&units, &marks);
+    let plans = plan::plan(&messages, &places, now);
+    let world = World {
+        services: &demo,
+        clock: &clock,
+        people,
+        desks,
+        places: regions,
+        grid: marks.grid.id,
+        messages: &messages,
+    };
+    let orders = world.run(&plans).await?;
     Ok(Seeded::Created {
         county: format!("{} ({})", marks.county.name, fx.tree.county.code),
         units: KindCounts::of(&units),
         users: USERS.len(),
+        staff,
+        orders,
+        seconds: started.elapsed().as_secs_f64(),
     })
 }
 
@@ -215,10 +279,25 @@ pub fn report(outcome: &Seeded) -> Result<()> {
             county,
             units,
             users,
+            staff,
+            orders,
+            seconds,
         } => {
             say!("seeded the demo county {county}:");
             say!("  {} org units: {}", units.total(), units.describe());
             say!("  {users} users, one per role (and a second handler in a street office)");
+            say!(
+                "  {staff} department staff (h-*, l-*: a handler and a leader per department), same password"
+            );
+            let total: usize = orders.iter().map(|(_, n)| n).sum();
+            say!(
+                "  {total} work orders from real citizen messages over the last {} days, by status:",
+                plan::WINDOW_DAYS
+            );
+            for (status, n) in orders {
+                say!("    {:<15} {} {n:>5}", status.as_str(), status.label_zh());
+            }
+            say!("  (seeded in {seconds:.1} s)");
         }
         Seeded::NotEmpty(n) => say!(
             "the database already has {n} org units: the demo was not seeded (nothing changed)"

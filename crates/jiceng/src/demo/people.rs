@@ -143,6 +143,49 @@ pub const USERS: [DemoUser; 11] = [
     ),
 ];
 
+/// Staff of the other departments, so that every department can handle the demo's work
+/// orders: a handler `h-{slug}` and a leader `l-{slug}` each, on the demo password. They are
+/// not printed with the demo logins.
+#[derive(Debug, Clone, Copy)]
+pub struct DeptStaff {
+    /// Index into [`COUNTY_DEPARTMENTS`].
+    pub department: usize,
+    pub slug: &'static str,
+    pub handler: &'static str,
+    pub leader: &'static str,
+}
+
+const fn staff(
+    department: usize,
+    slug: &'static str,
+    handler: &'static str,
+    leader: &'static str,
+) -> DeptStaff {
+    DeptStaff {
+        department,
+        slug,
+        handler,
+        leader,
+    }
+}
+
+pub const DEPT_STAFF: [DeptStaff; 11] = [
+    staff(1, "zhujian", "郑晓东", "邓国平"),
+    staff(2, "renshe", "蒋丽娟", "曾庆林"),
+    staff(3, "yibao", "彭小燕", "肖建军"),
+    staff(4, "minzheng", "田春梅", "董文斌"),
+    staff(5, "shengtai", "袁志刚", "潘红霞"),
+    staff(6, "jiaotong", "于海波", "程永福"),
+    staff(7, "jiaoyu", "苏雅琴", "魏长青"),
+    staff(8, "weijian", "吕晓梅", "丁卫东"),
+    staff(9, "shijian", "任家豪", "沈玉兰"),
+    staff(10, "shuiwu", "姚德明", "卢秀芳"),
+    staff(11, "gongan", "姜永刚", "崔志华"),
+];
+
+/// The leader of the first street's law-enforcement office, where `handler2` works.
+pub const STREET_OFFICE_LEADER: (&str, &str) = ("l-jiedao", "钟建华");
+
 /// The units the demo users are placed in.
 #[derive(Debug, Clone)]
 pub struct Landmarks {
@@ -151,6 +194,8 @@ pub struct Landmarks {
     pub street: OrgUnit,
     pub street_office: OrgUnit,
     pub grid: OrgUnit,
+    /// The county's departments, in the order of [`COUNTY_DEPARTMENTS`].
+    pub departments: Vec<OrgUnit>,
 }
 
 impl Landmarks {

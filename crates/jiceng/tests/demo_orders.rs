@@ -1,0 +1,151 @@
+//! `jiceng demo` seeds thousands of work orders through the real services: every status,
+//! gapless histories in time order, numbers that follow the creation days, and inboxes with
+//! work for the demo handler.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, too
+
+use chrono::{Duration, FixedOffset, Utc};
+use jiceng_core::access::Principal;
+use jiceng_core::ports::OrderQuery;
+use jiceng_core::services::{Inbox, Services};
+use jiceng_core::work_order::{Status, WorkOrder};
+use jiceng_store::SqlStore;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+fn seed_demo(data: &Path) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("JICENG_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd
+        .args(["demo", "--data-dir"])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn principal(store: &SqlStore, username: &str) -> Principal {
+    use jiceng_core::ports::UserStore;
+    let (u, _) = store.find_login(username).await.unwrap().unwrap();
+    Principal {
+        user_id: u.id,
+        username: u.username,
+        grants: u.grants,
+    }
+}
+
+async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {
+    use jiceng_core::ports::WorkOrderStore;
+    store
+        .list_orders(&OrderQuery {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_seeds_orders_in_every_status() {
+    use jiceng_core::ports::WorkOrderStore;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let before = Utc::now();
+    let stdout = seed_demo(&data);
+    for s in Status::ALL {
+        assert!(stdout.contains(s.as_str()), "{s:?} not in {stdout}");
+    }
+    assert!(stdout.contains("work orders from real citizen messages"));
+
+    let url = format!("sqlite://{}", data.join("jiceng.db").display());
+    let store = Arc::new(SqlStore::connect(&url).await.unwrap());
+    let orders = all_orders(&store).await;
+    assert!(orders.len() >= 2500, "{}", orders.len());
+    assert_eq!(store.count_orders().await.unwrap(), orders.len() as u64);
+    let count = |s: Status| orders.iter().filter(|o| o.status == s).count();
+    for s in Status::ALL {
+        assert!(count(s) > 0, "no order is {s:?}");
+    }
+    // The archive is the largest share, as on a real platform; merges are a few dozen.
+    assert!(
+        Status::ALL
+            .iter()
+            .all(|s| count(*s) <= count(Status::Archived))
+    );
+    assert!((20..=100).contains(&count(Status::Merged)));
+
+    // Spread over the last 90 days, numbered by the local day they were created on.
+    let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+    for o in &orders {
+        assert!(o.created_at > before - Duration::days(92), "{}", o.number);
+        assert!(o.created_at <= Utc::now());
+        let day = o.created_at.with_timezone(&tz).format("%Y%m%d").to_string();
+        assert!(o.number.starts_with(&format!("JC{day}")), "{}", o.number);
+    }
+    let days: std::collections::HashSet<_> = orders.iter().map(|o| &o.number[2..10]).collect();
+    assert!(days.len() >= 80, "{} days", days.len());
+
+    // Histories: 1, 2, 3, … in time order, ending where the order is.
+    for o in orders.iter().step_by(23) {
+        let h = store.order_history(o.id).await.unwrap();
+        assert_eq!(h.len() as u32, o.version, "{}", o.number);
+        for (i, e) in h.iter().enumerate() {
+            assert_eq!(e.seq, i as u32 + 1, "{}", o.number);
+        }
+        assert!(h.windows(2).all(|w| w[0].at <= w[1].at), "{}", o.number);
+        assert_eq!(h[0].action, "register");
+        assert_eq!(h[0].at, o.created_at);
+        assert_eq!(h.last().unwrap().to_status, o.status, "{}", o.number);
+    }
+    // Merged duplicates point at an order that kept their caller.
+    let merged = orders.iter().find(|o| o.status == Status::Merged).unwrap();
+    let master = store
+        .get_order(merged.merged_into.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        master
+            .extra_callers
+            .iter()
+            .any(|c| c.via_order == merged.id)
+    );
+
+    // The demo handler has work waiting, seen through the services' inboxes.
+    let services: Services = jiceng_server::services_for(Arc::clone(&store));
+    let handler = principal(&store, "handler").await;
+    for (inbox, at_least) in [(Inbox::ToSign, 20), (Inbox::ToHandle, 20)] {
+        let items = services
+            .inbox(&handler, inbox, None, Some(500))
+            .await
+            .unwrap()
+            .orders;
+        assert!(items.len() >= at_least, "{inbox:?}: {}", items.len());
+    }
+    let supervisor = principal(&store, "supervisor").await;
+    let ext = services
+        .inbox(&supervisor, Inbox::Extensions, None, Some(500))
+        .await
+        .unwrap()
+        .orders;
+    assert!(!ext.is_empty());
+    store.close().await;
+
+    // Seeding again changes nothing.
+    let again = seed_demo(&data);
+    assert!(again.contains("nothing changed"), "{again}");
+    let store = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(all_orders(&store).await.len(), orders.len());
+    store.close().await;
+}
