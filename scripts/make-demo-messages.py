@@ -14,7 +14,9 @@ What it does, deterministically (no randomness; order by SHA-256 of each row's k
   * cleans whitespace, splits titles folded into the text, truncates text (300 characters)
     and replies (200 characters, after the formulaic greeting is cut off);
   * masks personal data in free text: runs of 7+ digits and ID-card numbers keep their first 3
-    and last 4 characters (fewer for short runs: at least 4 are masked); full names before a title or after 叫/名叫/诉求人 keep the surname;
+    and last 4 characters (fewer for short runs: at least 4 are masked); full names before a
+    title (…书记, …老师) or after 叫/名叫/诉求人 keep only the surname (best effort: names
+    without such a cue stay as written);
   * labels the messages with replies (they are unlabelled) with a multinomial naive Bayes over
     character 1-2-grams trained on train.csv, and prints its 5-fold cross-validated macro-F1;
   * samples the labelled messages with the category mix the replied ones have;
@@ -32,7 +34,7 @@ import math
 import os
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
