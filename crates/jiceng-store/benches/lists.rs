@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use chrono::{DateTime, Duration as Span, Utc};
-use jiceng_core::ids::{OrderId, UnitId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_core::ids::{OrderId, UserId};
+use jiceng_core::org::{OrgKind, OrgUnit};
 use jiceng_core::ports::{OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{Assignee, NewWorkOrder, Status, WorkOrder};
@@ -14,23 +14,13 @@ use sqlx::types::Json;
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::unit;
+
 const TOWNS: usize = 20;
 const DEPTS: usize = 30;
 const BATCH: usize = 400;
-
-fn unit(parent: Option<&OrgUnit>, kind: OrgKind, name: String) -> OrgUnit {
-    let id = UnitId(uuid::Uuid::now_v7());
-    OrgUnit {
-        id,
-        parent_id: parent.map(|p| p.id),
-        kind,
-        name,
-        code: None,
-        path: parent.map_or_else(|| UnitPath::root(id), |p| p.path.child(id)),
-        geometry: None,
-        created_at: Utc::now(),
-    }
-}
 
 fn assignee(u: &OrgUnit) -> Assignee {
     Assignee {

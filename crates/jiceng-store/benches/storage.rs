@@ -3,12 +3,14 @@
 //! unscoped one. Prints a Markdown report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use chrono::Utc;
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_core::org::{OrgKind, OrgUnit};
 use jiceng_core::ports::{OrgStore, UnitQuery};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::unit;
 
 const TOWNS: usize = 40;
 const COMMUNITIES: usize = 25;
@@ -16,29 +18,16 @@ const GRIDS: usize = 20;
 
 /// A county of 40 towns × 25 communities × 20 grids: 21,041 units.
 fn tree() -> Vec<OrgUnit> {
-    let mk = |parent: Option<&OrgUnit>, kind, name: String| {
-        let id = UnitId(uuid::Uuid::now_v7());
-        OrgUnit {
-            id,
-            parent_id: parent.map(|p| p.id),
-            kind,
-            name,
-            code: None,
-            path: parent.map_or_else(|| UnitPath::root(id), |p| p.path.child(id)),
-            geometry: None,
-            created_at: Utc::now(),
-        }
-    };
-    let county = mk(None, OrgKind::County, "县".into());
+    let county = unit(None, OrgKind::County, "县".into());
     let mut out = vec![county.clone()];
     for t in 0..TOWNS {
-        let town = mk(Some(&county), OrgKind::Town, format!("第{t}镇"));
+        let town = unit(Some(&county), OrgKind::Town, format!("第{t}镇"));
         out.push(town.clone());
         for c in 0..COMMUNITIES {
-            let comm = mk(Some(&town), OrgKind::Community, format!("第{t}镇第{c}社区"));
+            let comm = unit(Some(&town), OrgKind::Community, format!("第{t}镇第{c}社区"));
             out.push(comm.clone());
             for g in 0..GRIDS {
-                out.push(mk(
+                out.push(unit(
                     Some(&comm),
                     OrgKind::Grid,
                     format!("第{t}镇第{c}社区第{g}网格"),

@@ -14,7 +14,8 @@ pub struct UnitPatch {
     pub geometry: Option<serde_json::Value>,
 }
 
-fn unit_not_found() -> Error {
+/// The answer for a unit that is absent or outside the caller's jurisdiction: the same.
+pub(super) fn unit_not_found() -> Error {
     Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
 }
 

@@ -1,3 +1,4 @@
+use super::org::unit_not_found;
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
 use crate::error::{Error, Result};
@@ -65,10 +66,6 @@ impl GrantView {
 
 fn user_not_found() -> Error {
     Error::not_found("user.not_found", "用户不存在或不在您的管辖范围内")
-}
-
-fn unit_not_found() -> Error {
-    Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
 }
 
 impl Services {

@@ -1,5 +1,6 @@
 //! The work-order use cases: intake, lists and inboxes, transitions, merge, citizen lookup.
 
+use super::org::unit_not_found;
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
 use crate::error::{Error, Result};
@@ -19,10 +20,6 @@ fn local_tz() -> FixedOffset {
 
 pub fn order_not_found() -> Error {
     Error::not_found("work_order.not_found", "工单不存在或不在您的管辖范围内")
-}
-
-fn unit_not_found() -> Error {
-    Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
 }
 
 /// A page of an inbox, with the cursor of the next page when there may be one.
