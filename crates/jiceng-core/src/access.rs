@@ -7,7 +7,7 @@
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::org::UnitPath;
-use crate::user::{Role, RoleGrant};
+use crate::user::{Role, RoleGrant, User};
 
 /// What an action needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +64,18 @@ pub struct Principal {
     pub user_id: UserId,
     pub username: String,
     pub grants: Vec<RoleGrant>,
+}
+
+/// A stored user acting as themselves: for sessions, tokens and system tools that have
+/// already established who is acting.
+impl From<User> for Principal {
+    fn from(u: User) -> Self {
+        Self {
+            user_id: u.id,
+            username: u.username,
+            grants: u.grants,
+        }
+    }
 }
 
 /// The subtrees in which a permission holds, with nested ones folded away.

@@ -56,11 +56,7 @@ async fn confident_suggestions_dispatch_at_intake() {
         .await
         .unwrap()
         .unwrap();
-    let operator = Principal {
-        user_id: u.id,
-        username: u.username,
-        grants: u.grants,
-    };
+    let operator = Principal::from(u);
     let form = |content| {
         NewWorkOrder::parse(IntakeForm {
             content,

@@ -33,11 +33,7 @@ async fn principal(app: &TestApp, key: &str) -> Principal {
         .await
         .unwrap()
         .unwrap();
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        grants: u.grants,
-    }
+    Principal::from(u)
 }
 
 fn request(app: &TestApp, op: u8, flag: bool) -> ActRequest {

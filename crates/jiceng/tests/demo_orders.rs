@@ -38,11 +38,7 @@ fn seed_demo(data: &Path) -> String {
 async fn principal(store: &SqlStore, username: &str) -> Principal {
     use jiceng_core::ports::UserStore;
     let (u, _) = store.find_login(username).await.unwrap().unwrap();
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        grants: u.grants,
-    }
+    Principal::from(u)
 }
 
 async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {

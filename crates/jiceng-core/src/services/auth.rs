@@ -30,14 +30,6 @@ fn bad_credentials() -> Error {
     Error::unauthenticated("用户名或密码错误")
 }
 
-fn principal_of(user: User) -> Principal {
-    Principal {
-        user_id: user.id,
-        username: user.username,
-        grants: user.grants,
-    }
-}
-
 impl Services {
     /// Password login, throttled per username and per client address.
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
@@ -117,7 +109,7 @@ impl Services {
             return Err(Error::unauthenticated("登录已过期，请重新登录"));
         }
         let user = self.active_user(session.user_id).await?;
-        Ok((principal_of(user), session))
+        Ok((Principal::from(user), session))
     }
 
     /// Resolves a bearer API token to the caller.
@@ -137,7 +129,7 @@ impl Services {
         }
         let user = self.active_user(token.user_id).await?;
         self.store.touch_api_token(token.id, now).await?;
-        Ok(principal_of(user))
+        Ok(Principal::from(user))
     }
 
     pub async fn logout(&self, session: &SessionRecord) -> Result<()> {

@@ -19,6 +19,7 @@ use crate::divisions::{self, CountyTree, KindCounts};
 use crate::table;
 use anyhow::{Context, Result, anyhow};
 use chrono::Duration;
+use jiceng_core::access::Principal;
 use jiceng_core::clock::FixedClock;
 use jiceng_core::ids::UnitId;
 use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
@@ -208,7 +209,7 @@ pub async fn seed(services: &Services) -> Result<Seeded> {
         let unit = marks.unit(u.place);
         let user =
             staff::create_user(&demo, u.username, u.name, u.phone, vec![(u.role, unit.id)]).await?;
-        people.insert(user.username.clone(), staff::principal(user));
+        people.insert(user.username.clone(), Principal::from(user));
     }
     let desks = staff::staff_desks(&demo, &marks, &mut people).await?;
     let staff = people.len() - USERS.len();

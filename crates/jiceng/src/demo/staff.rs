@@ -29,15 +29,6 @@ pub async fn create_user(
         .map_err(|e| domain_err(&format!("demo user {username}"), e))
 }
 
-/// The caller as the services see them, built once from the stored user (no password check).
-pub fn principal(u: User) -> Principal {
-    Principal {
-        user_id: u.id,
-        username: u.username,
-        grants: u.grants,
-    }
-}
-
 /// Creates a handler and a leader for every other department and a leader for the street
 /// office; answers who works at each desk.
 pub async fn staff_desks(
@@ -66,7 +57,7 @@ pub async fn staff_desks(
         vec![(Role::UnitLeader, office.id)],
     )
     .await?;
-    people.insert(user.username.clone(), principal(user));
+    people.insert(user.username.clone(), Principal::from(user));
     desks.insert(Desk::StreetOffice, desk(office, "handler2", leader));
     for (k, s) in DEPT_STAFF.iter().enumerate() {
         let unit = marks
@@ -81,7 +72,7 @@ pub async fn staff_desks(
         ] {
             let user =
                 create_user(services, username, name, &phone(n), vec![(role, unit.id)]).await?;
-            people.insert(user.username.clone(), principal(user));
+            people.insert(user.username.clone(), Principal::from(user));
         }
         desks.insert(Desk::Dept(s.department), desk(unit, &h, &l));
     }
