@@ -727,18 +727,22 @@ async fn racing_clients(l: Loop) {
         }
         tasks
     };
-    let round1 = race(vec![
-        ("accept", json!({})),
-        (
-            "return",
-            json!({"reason": "duplicate", "explanation": "与另一工单重复"}),
-        ),
-    ]);
-    let round2_steps = vec![
-        ("reply", json!({"text": "已处理完毕"})),
-        ("suspend", json!({"reason": "等待第三方"})),
+    let rounds = [
+        vec![
+            ("accept", json!({})),
+            (
+                "return",
+                json!({"reason": "duplicate", "explanation": "与另一工单重复"}),
+            ),
+        ],
+        vec![
+            ("reply", json!({"text": "已处理完毕"})),
+            ("suspend", json!({"reason": "等待第三方"})),
+        ],
     ];
-    for (round, tasks) in [(1, round1), (2, race(round2_steps))] {
+    // Each round's clients start only once the previous round has settled.
+    for (round, steps) in (1..).zip(rounds) {
+        let tasks = race(steps);
         let mut wins = 0;
         for t in tasks {
             let (st, b) = t.await.unwrap();
