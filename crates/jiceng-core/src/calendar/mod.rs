@@ -17,10 +17,12 @@
 mod days;
 pub mod holidays;
 pub mod hours;
+pub mod limit;
 mod time;
 
 pub use holidays::{DayKind, ScheduledDay, YearSchedule};
 pub use hours::{Interval, WorkingHours};
+pub use limit::{TimeLimit, TimeLimits};
 
 use crate::{Error, Result};
 use chrono::{
