@@ -1,5 +1,6 @@
 //! Ports: what the domain needs from storage and from cryptography.
 
+use crate::audit::chain::AuditRecord;
 use crate::auth::{ApiToken, FailureCounts, SessionRecord};
 use crate::error::Result;
 use crate::ids::{TokenId, UnitId, UserId};
@@ -34,28 +35,47 @@ pub struct UserQuery {
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// Inserts a unit; a duplicate code is `org_unit.duplicate_code` (409).
-    async fn insert_unit(&self, unit: &OrgUnit) -> Result<()>;
+    async fn insert_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()>;
+    /// Inserts many units (imports, seeding), each recorded as created by the system.
     async fn insert_units(&self, units: &[OrgUnit]) -> Result<()>;
     async fn get_unit(&self, id: UnitId) -> Result<Option<OrgUnit>>;
     async fn find_unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>>;
     async fn list_units(&self, q: &UnitQuery) -> Result<Vec<OrgUnit>>;
-    async fn update_unit(&self, unit: &OrgUnit) -> Result<()>;
+    async fn update_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()>;
     async fn count_units(&self) -> Result<u64>;
 }
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Inserts a user with its grants; a taken username is `user.duplicate_username` (409).
-    async fn insert_user(&self, user: &User, password_hash: &str) -> Result<()>;
+    /// Each change below writes its audit record in the same transaction.
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<()>;
     async fn get_user(&self, id: UserId) -> Result<Option<User>>;
     /// The user and the stored password hash, for login.
     async fn find_login(&self, username: &str) -> Result<Option<(User, String)>>;
     async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>>;
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
-    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
-    async fn add_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<()>;
-    /// Returns whether a grant was removed.
-    async fn remove_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<bool>;
+    async fn set_password_hash(&self, id: UserId, hash: &str, audit: &AuditRecord) -> Result<()>;
+    async fn set_disabled(&self, id: UserId, disabled: bool, audit: &AuditRecord) -> Result<()>;
+    async fn add_grant(
+        &self,
+        id: UserId,
+        role: Role,
+        unit: UnitId,
+        audit: &AuditRecord,
+    ) -> Result<()>;
+    /// Returns whether a grant was removed (the audit record is written only then).
+    async fn remove_grant(
+        &self,
+        id: UserId,
+        role: Role,
+        unit: UnitId,
+        audit: &AuditRecord,
+    ) -> Result<bool>;
     async fn count_users(&self) -> Result<u64>;
 }
 
@@ -71,6 +91,7 @@ pub trait AuthStore: Send + Sync {
     async fn touch_api_token(&self, id: TokenId, at: DateTime<Utc>) -> Result<()>;
     async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
     async fn delete_api_token(&self, user: UserId, id: TokenId) -> Result<bool>;
+    /// Records a login attempt, and its audit entry in the same transaction.
     async fn record_login(
         &self,
         username: &str,
@@ -87,9 +108,41 @@ pub trait AuthStore: Send + Sync {
     ) -> Result<FailureCounts>;
 }
 
+/// The append-only audit log. Changes write their entries in their own transaction (the
+/// stores of users, units, logins and work orders do it); this port adds standalone entries
+/// (reads of personal data) and reads the log for checkpoints, proofs and verification.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, records: &[crate::audit::chain::AuditRecord]) -> Result<()>;
+    /// The number of entries in the log (the head's sequence number).
+    async fn audit_size(&self) -> Result<u64>;
+    /// Entries numbered after `after`, in order, at most `limit`. A payload that is no
+    /// longer JSON comes back as a JSON string of its text, so that it fails its hash.
+    async fn audit_page(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::chain::AuditEntry>>;
+    /// All entries about one object, in order.
+    async fn audit_for_object(&self, object: &str) -> Result<Vec<crate::audit::chain::AuditEntry>>;
+    /// The stored hashes of entries 1..=size, in order.
+    async fn audit_leaves(&self, size: u64) -> Result<Vec<crate::audit::Hash>>;
+    /// Stores a checkpoint; false if one of that size exists already.
+    async fn insert_checkpoint(
+        &self,
+        cp: &crate::audit::checkpoint::StoredCheckpoint,
+    ) -> Result<bool>;
+    /// All checkpoints, smallest first.
+    async fn checkpoints(&self) -> Result<Vec<crate::audit::checkpoint::StoredCheckpoint>>;
+    async fn latest_checkpoint(&self)
+    -> Result<Option<crate::audit::checkpoint::StoredCheckpoint>>;
+}
+
 /// The whole storage port.
 #[async_trait]
-pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore {
+pub trait Store:
+    OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore + AuditStore
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.

@@ -3,6 +3,7 @@
 //! [`Application::build`] binds the listener (tests pass port 0) and returns before serving;
 //! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
+pub mod audit;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -32,6 +33,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Checkpoints of the audit log; signed only when the services hold a key.
+    pub audit: audit::AuditSettings,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +43,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: true,
             body_limit: 1024 * 1024,
+            audit: audit::AuditSettings::default(),
         }
     }
 }
@@ -84,6 +88,7 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    state: AppState,
 }
 
 impl Application {
@@ -98,7 +103,8 @@ impl Application {
         };
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state.clone()),
+            state,
         })
     }
 
@@ -108,16 +114,33 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first.
+    /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first. Background
+    /// work (audit checkpoints) runs beside it and stops with it.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(
+        let workers = self.start_workers();
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("server failed")
+        .context("server failed");
+        for w in workers {
+            w.abort();
+        }
+        served
+    }
+
+    fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut out = Vec::new();
+        if self.state.services.audit_key.is_some() {
+            out.push(tokio::spawn(audit::checkpoint_task(
+                self.state.services.clone(),
+                self.state.config.audit.clone(),
+            )));
+        }
+        out
     }
 }
 

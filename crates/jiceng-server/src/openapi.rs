@@ -17,6 +17,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         (name = "org", description = "组织机构"),
         (name = "users", description = "用户与角色"),
         (name = "work-orders", description = "工单：受理、派单、签收、退单、办理、答复、回访、并案、归档"),
+        (name = "audit", description = "全程留痕：签名检查点、包含与一致性证明、证据包"),
     )
 )]
 pub struct ApiDoc;

@@ -517,7 +517,12 @@ async fn merged(l: Loop) {
         .await;
     assert_eq!(m["id"], master["id"]);
     assert_eq!(
-        m["extra_callers"][0]["phone"], "13700001111",
+        m["extra_callers"][0]["phone"], "137****1111",
+        "answers to transitions mask contact data"
+    );
+    let full = l.view(&l.dispatcher, &master).await;
+    assert_eq!(
+        full["extra_callers"][0]["phone"], "13700001111",
         "the duplicate's caller stays attached"
     );
     let mut informed: Vec<String> = l

@@ -168,18 +168,23 @@ impl AuthStore for SqlStore {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let id = Uuid::now_v7();
-        on_write!(self, |p| sqlx::query(
-            "INSERT INTO login_attempts (id, username, ip, success, at) VALUES ($1, $2, $3, $4, $5)"
-        )
-        .bind(id)
-        .bind(username)
-        .bind(ip)
-        .bind(success)
-        .bind(micros(at))
-        .execute(p)
-        .await
-        .map(|_| ()))
-        .map_err(db_err)
+        let audit = jiceng_core::audit::records::login(username, ip, success, at);
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO login_attempts (id, username, ip, success, at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(username)
+            .bind(ip)
+            .bind(success)
+            .bind(micros(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            append_audit!(tx, std::slice::from_ref(&audit));
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     async fn last_login_success(&self, username: &str) -> Result<Option<DateTime<Utc>>> {

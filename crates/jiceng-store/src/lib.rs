@@ -6,6 +6,8 @@
 
 #[macro_use]
 mod pool;
+#[macro_use]
+mod audit;
 mod attachment;
 mod auth;
 mod org;

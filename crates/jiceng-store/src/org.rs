@@ -1,6 +1,8 @@
 use crate::pool::{SqlStore, db_err, unique_or_db_err};
 use crate::rows::{UNIT_COLUMNS, UnitRow, contains_pattern, micros};
 use async_trait::async_trait;
+use jiceng_core::audit::chain::AuditRecord;
+use jiceng_core::audit::records;
 use jiceng_core::error::Result;
 use jiceng_core::ids::UnitId;
 use jiceng_core::org::{OrgUnit, UnitPath};
@@ -34,13 +36,9 @@ where
     qb.push(")");
 }
 
-#[async_trait]
-impl OrgStore for SqlStore {
-    async fn insert_unit(&self, unit: &OrgUnit) -> Result<()> {
-        self.insert_units(std::slice::from_ref(unit)).await
-    }
-
-    async fn insert_units(&self, units: &[OrgUnit]) -> Result<()> {
+impl SqlStore {
+    /// Inserts units and their audit records in one transaction.
+    async fn write_units(&self, units: &[OrgUnit], audit: &[AuditRecord]) -> Result<()> {
         const SQL: &str = "INSERT INTO org_units (id, parent_id, kind, name, code, path, geometry, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         on_write!(self, |p| {
@@ -59,8 +57,25 @@ impl OrgStore for SqlStore {
                     .await
                     .map_err(|e| unique_or_db_err(e, DUP_CODE, DUP_CODE_MSG))?;
             }
+            append_audit!(tx, audit);
             tx.commit().await.map_err(db_err)
         })
+    }
+}
+
+#[async_trait]
+impl OrgStore for SqlStore {
+    async fn insert_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()> {
+        self.write_units(std::slice::from_ref(unit), std::slice::from_ref(audit))
+            .await
+    }
+
+    async fn insert_units(&self, units: &[OrgUnit]) -> Result<()> {
+        let audit: Vec<AuditRecord> = units
+            .iter()
+            .map(|u| records::unit_created(u, "system"))
+            .collect();
+        self.write_units(units, &audit).await
     }
 
     async fn get_unit(&self, id: UnitId) -> Result<Option<OrgUnit>> {
@@ -110,18 +125,21 @@ impl OrgStore for SqlStore {
         rows.into_iter().map(UnitRow::into_unit).collect()
     }
 
-    async fn update_unit(&self, unit: &OrgUnit) -> Result<()> {
+    async fn update_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()> {
         const SQL: &str = "UPDATE org_units SET name = $1, code = $2, geometry = $3 WHERE id = $4";
-        on_write!(self, |p| sqlx::query(SQL)
-            .bind(&unit.name)
-            .bind(&unit.code)
-            .bind(unit.geometry.as_ref().map(Json))
-            .bind(unit.id.0)
-            .execute(p)
-            .await
-            .map(|_| ()))
-        .map_err(|e| unique_or_db_err(e, DUP_CODE, DUP_CODE_MSG))?;
-        Ok(())
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query(SQL)
+                .bind(&unit.name)
+                .bind(&unit.code)
+                .bind(unit.geometry.as_ref().map(Json))
+                .bind(unit.id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_or_db_err(e, DUP_CODE, DUP_CODE_MSG))?;
+            append_audit!(tx, std::slice::from_ref(audit));
+            tx.commit().await.map_err(db_err)
+        })
     }
 
     async fn count_units(&self) -> Result<u64> {

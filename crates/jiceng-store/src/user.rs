@@ -2,6 +2,7 @@ use crate::org::push_scope;
 use crate::pool::{SqlStore, db_err, unique_or_db_err};
 use crate::rows::{GRANT_SELECT, GrantRow, USER_COLUMNS, UserRow, contains_pattern, micros};
 use async_trait::async_trait;
+use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::error::Result;
 use jiceng_core::ids::{UnitId, UserId};
 use jiceng_core::ports::{UserQuery, UserStore};
@@ -49,7 +50,12 @@ impl SqlStore {
 
 #[async_trait]
 impl UserStore for SqlStore {
-    async fn insert_user(&self, user: &User, password_hash: &str) -> Result<()> {
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &AuditRecord,
+    ) -> Result<()> {
         const USER_SQL: &str = "INSERT INTO users (id, username, display_name, phone, password_hash, disabled, created_at) \
                                 VALUES ($1, $2, $3, $4, $5, $6, $7)";
         const ROLE_SQL: &str =
@@ -76,6 +82,7 @@ impl UserStore for SqlStore {
                     .await
                     .map_err(|e| unique_or_db_err(e, "user.duplicate_role", "角色重复"))?;
             }
+            append_audit!(tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -147,54 +154,82 @@ impl UserStore for SqlStore {
         self.with_grants(rows).await
     }
 
-    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
-        on_write!(self, |p| sqlx::query(
-            "UPDATE users SET password_hash = $1 WHERE id = $2"
-        )
-        .bind(hash)
-        .bind(id.0)
-        .execute(p)
-        .await
-        .map(|_| ()))
-        .map_err(db_err)
+    async fn set_password_hash(&self, id: UserId, hash: &str, audit: &AuditRecord) -> Result<()> {
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            append_audit!(tx, std::slice::from_ref(audit));
+            tx.commit().await.map_err(db_err)
+        })
     }
 
-    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()> {
-        on_write!(self, |p| sqlx::query(
-            "UPDATE users SET disabled = $1 WHERE id = $2"
-        )
-        .bind(disabled)
-        .bind(id.0)
-        .execute(p)
-        .await
-        .map(|_| ()))
-        .map_err(db_err)
+    async fn set_disabled(&self, id: UserId, disabled: bool, audit: &AuditRecord) -> Result<()> {
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                .bind(disabled)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            append_audit!(tx, std::slice::from_ref(audit));
+            tx.commit().await.map_err(db_err)
+        })
     }
 
-    async fn add_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<()> {
-        on_write!(self, |p| sqlx::query(
-            "INSERT INTO user_roles (user_id, role, unit_id) VALUES ($1, $2, $3)"
-        )
-        .bind(id.0)
-        .bind(role.as_str())
-        .bind(unit.0)
-        .execute(p)
-        .await
-        .map(|_| ()))
-        .map_err(|e| unique_or_db_err(e, "user.duplicate_role", "该用户已在此单位拥有此角色"))
+    async fn add_grant(
+        &self,
+        id: UserId,
+        role: Role,
+        unit: UnitId,
+        audit: &AuditRecord,
+    ) -> Result<()> {
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            sqlx::query("INSERT INTO user_roles (user_id, role, unit_id) VALUES ($1, $2, $3)")
+                .bind(id.0)
+                .bind(role.as_str())
+                .bind(unit.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    unique_or_db_err(e, "user.duplicate_role", "该用户已在此单位拥有此角色")
+                })?;
+            append_audit!(tx, std::slice::from_ref(audit));
+            tx.commit().await.map_err(db_err)
+        })
     }
 
-    async fn remove_grant(&self, id: UserId, role: Role, unit: UnitId) -> Result<bool> {
-        on_write!(self, |p| sqlx::query(
-            "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 AND unit_id = $3"
-        )
-        .bind(id.0)
-        .bind(role.as_str())
-        .bind(unit.0)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected() > 0))
-        .map_err(db_err)
+    async fn remove_grant(
+        &self,
+        id: UserId,
+        role: Role,
+        unit: UnitId,
+        audit: &AuditRecord,
+    ) -> Result<bool> {
+        on_write!(self, |p| {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            let r = sqlx::query(
+                "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 AND unit_id = $3",
+            )
+            .bind(id.0)
+            .bind(role.as_str())
+            .bind(unit.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let removed = r.rows_affected() > 0;
+            if removed {
+                append_audit!(tx, std::slice::from_ref(audit));
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(removed)
+        })
     }
 
     async fn count_users(&self) -> Result<u64> {

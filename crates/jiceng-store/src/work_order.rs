@@ -2,6 +2,7 @@ use crate::org::push_scope;
 use crate::pool::{SqlStore, db_err};
 use crate::rows::{contains_pattern, from_micros, micros};
 use async_trait::async_trait;
+use jiceng_core::audit::records;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::ports::{Inserted, OrderChange, OrderQuery, WorkOrderStore};
@@ -204,6 +205,7 @@ impl WorkOrderStore for SqlStore {
                     return Err(db_err(e));
                 }
             }
+            append_audit!(tx, &[records::order_step(&o, entry)]);
             tx.commit().await.map_err(db_err)?;
             Ok(Inserted::Created(o.number.clone()))
         })
@@ -272,6 +274,11 @@ impl WorkOrderStore for SqlStore {
                     .map_err(db_err)?;
                 }
             }
+            let audit: Vec<_> = changes
+                .iter()
+                .map(|c| records::order_step(&c.order, &c.entry))
+                .collect();
+            append_audit!(tx, &audit);
             tx.commit().await.map_err(db_err)
         })
     }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Duration, Utc};
+use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::auth::{ApiToken, SessionRecord};
 use jiceng_core::error::ErrorKind;
 use jiceng_core::ids::{TokenId, UnitId, UserId};
@@ -83,7 +84,7 @@ async fn tree(s: &S) -> Tree {
     ])
     .await
     .unwrap();
-    s.insert_unit(&grid_a).await.unwrap();
+    s.insert_unit(&grid_a, &rec()).await.unwrap();
     Tree {
         county,
         town_a,
@@ -211,7 +212,7 @@ async fn keyset_pagination_is_complete(s: S) {
 async fn duplicate_code_is_a_conflict(s: S) {
     let t = tree(&s).await;
     let dup = unit(Some(&t.county), OrgKind::Town, "重复", Some("511602101000"));
-    let e = s.insert_unit(&dup).await.unwrap_err();
+    let e = s.insert_unit(&dup, &rec()).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     assert_eq!(e.code, "org_unit.duplicate_code");
     // A failed bulk insert writes nothing at all.
@@ -220,7 +221,7 @@ async fn duplicate_code_is_a_conflict(s: S) {
     assert!(s.get_unit(fresh.id).await.unwrap().is_none());
     let mut renamed = t.town_b.clone();
     renamed.name = "官盛镇（新）".into();
-    s.update_unit(&renamed).await.unwrap();
+    s.update_unit(&renamed, &rec()).await.unwrap();
     assert_eq!(
         s.get_unit(t.town_b.id).await.unwrap().unwrap().name,
         "官盛镇（新）"
@@ -237,8 +238,8 @@ async fn users_round_trip(s: S) {
         ],
     );
     let bob = user("bob", &[(Role::Supervisor, &t.county)]);
-    s.insert_user(&alice, "hash-a").await.unwrap();
-    s.insert_user(&bob, "hash-b").await.unwrap();
+    s.insert_user(&alice, "hash-a", &rec()).await.unwrap();
+    s.insert_user(&bob, "hash-b", &rec()).await.unwrap();
     let mut got = s.get_user(alice.id).await.unwrap().unwrap();
     got.grants.sort_by_key(|g| g.role);
     let mut want = alice.clone();
@@ -249,7 +250,7 @@ async fn users_round_trip(s: S) {
     assert!(s.find_login("carol").await.unwrap().is_none());
 
     let dup = user("alice", &[(Role::Citizen, &t.county)]);
-    let e = s.insert_user(&dup, "x").await.unwrap_err();
+    let e = s.insert_user(&dup, "x", &rec()).await.unwrap_err();
     assert_eq!(e.code, "user.duplicate_username");
     assert!(s.get_user(dup.id).await.unwrap().is_none());
 
@@ -294,34 +295,36 @@ async fn users_round_trip(s: S) {
     assert_eq!(by_name.len(), 1);
     assert_eq!(s.count_users().await.unwrap(), 2);
 
-    s.add_grant(bob.id, Role::Dispatcher, t.county.id)
+    s.add_grant(bob.id, Role::Dispatcher, t.county.id, &rec())
         .await
         .unwrap();
     let e = s
-        .add_grant(bob.id, Role::Dispatcher, t.county.id)
+        .add_grant(bob.id, Role::Dispatcher, t.county.id, &rec())
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Conflict);
     assert!(
-        s.remove_grant(bob.id, Role::Dispatcher, t.county.id)
+        s.remove_grant(bob.id, Role::Dispatcher, t.county.id, &rec())
             .await
             .unwrap()
     );
     assert!(
-        !s.remove_grant(bob.id, Role::Dispatcher, t.county.id)
+        !s.remove_grant(bob.id, Role::Dispatcher, t.county.id, &rec())
             .await
             .unwrap()
     );
-    s.set_disabled(bob.id, true).await.unwrap();
+    s.set_disabled(bob.id, true, &rec()).await.unwrap();
     assert!(s.get_user(bob.id).await.unwrap().unwrap().disabled);
-    s.set_password_hash(bob.id, "hash-b2").await.unwrap();
+    s.set_password_hash(bob.id, "hash-b2", &rec())
+        .await
+        .unwrap();
     assert_eq!(s.find_login("bob").await.unwrap().unwrap().1, "hash-b2");
 }
 
 async fn sessions_and_tokens(s: S) {
     let t = tree(&s).await;
     let u = user("alice", &[(Role::Administrator, &t.county)]);
-    s.insert_user(&u, "h").await.unwrap();
+    s.insert_user(&u, "h", &rec()).await.unwrap();
     let sess = |h: &str| SessionRecord {
         token_hash: h.into(),
         user_id: u.id,
@@ -451,4 +454,15 @@ async fn sqlite_is_wal_and_migrations_are_idempotent() {
     again.migrate().await.unwrap();
     let wal = std::fs::metadata(format!("{}-wal", db.url.trim_start_matches("sqlite://")));
     assert!(wal.is_ok(), "a -wal file exists next to the database");
+}
+
+/// An audit record for changes made directly through the store.
+fn rec() -> AuditRecord {
+    AuditRecord::new(
+        chrono::Utc::now(),
+        "system",
+        "test.change",
+        "test:conformance",
+        serde_json::json!({}),
+    )
 }

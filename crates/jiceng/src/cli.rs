@@ -35,6 +35,41 @@ pub enum Command {
     /// Working calendar (工作日历): deadlines in working days, working time between instants.
     #[command(subcommand)]
     Calendar(crate::commands::calendar::CalendarCommand),
+    /// Tamper-evident audit log (全程留痕): verify the log, sign a checkpoint, check bundles.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry's hash and link and every checkpoint's signature and root; report
+    /// the first entry that does not verify. Exit status 1 if one does not.
+    Verify(AuditVerifyArgs),
+    /// Sign a checkpoint over the log as it is now.
+    Checkpoint(DataArgs),
+    /// Verify an evidence bundle offline, with the server's public key only.
+    VerifyBundle(VerifyBundleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The public key (hex, or a file holding it) [default: DATA_DIR/keys/audit-ed25519.pub]
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<String>,
+    /// A witness file of checkpoints exported by the server, checked against the log too
+    #[arg(long, value_name = "FILE")]
+    pub witness: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The evidence bundle (JSON) downloaded for a work order
+    pub file: PathBuf,
+    /// The server's public key: hex, or a file holding it
+    #[arg(long, value_name = "KEY")]
+    pub public_key: String,
 }
 
 /// Where the data lives; shared by every subcommand that touches it.

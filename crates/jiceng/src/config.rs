@@ -25,6 +25,50 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Signed checkpoints of the audit log.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: when checkpoints are signed and which witness receives them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// Sign a checkpoint once this many entries were added.
+    pub checkpoint_entries: u64,
+    /// Sign at least every this many minutes while entries are added.
+    pub checkpoint_minutes: u64,
+    /// Append each checkpoint to this file (keep it on another machine or medium).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness_file: Option<PathBuf>,
+    /// POST each checkpoint as JSON to this URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness_url: Option<String>,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            checkpoint_entries: 1000,
+            checkpoint_minutes: 10,
+            witness_file: None,
+            witness_url: None,
+        }
+    }
+}
+
+impl AuditConfig {
+    pub fn settings(&self) -> jiceng_server::audit::AuditSettings {
+        jiceng_server::audit::AuditSettings {
+            checkpoint_entries: self.checkpoint_entries.max(1),
+            checkpoint_interval: std::time::Duration::from_secs(
+                self.checkpoint_minutes.max(1) * 60,
+            ),
+            witness_file: self.witness_file.clone(),
+            witness_url: self.witness_url.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -35,6 +79,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".to_owned(),
             secure_cookies: true,
             body_limit: 1024 * 1024,
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -126,6 +171,7 @@ impl Config {
     pub fn to_redacted_toml(&self) -> Result<String> {
         let mut shown = self.clone();
         shown.database_url = Some(redact_url(&self.database_url()?));
+        shown.audit.witness_url = shown.audit.witness_url.as_deref().map(redact_url);
         toml::to_string(&shown).context("cannot render the configuration as TOML")
     }
 }

@@ -56,7 +56,7 @@ impl Bundle {
             if e.compute_hash() != e.hash {
                 return Err(BundleError::EntryChanged { seq: e.seq });
             }
-            if !e.object.starts_with(&self.object) {
+            if e.object != self.object {
                 return Err(BundleError::WrongObject {
                     seq: e.seq,
                     object: self.object.clone(),
@@ -104,11 +104,13 @@ mod tests {
             };
             log.push(AuditEntry::next(
                 log.last(),
-                at,
-                "u",
-                "work_order.note",
-                object,
-                json!({"i": i, "text": "进展"}),
+                &crate::audit::chain::AuditRecord::new(
+                    at,
+                    "u",
+                    "work_order.note",
+                    object,
+                    json!({"i": i, "text": "进展"}),
+                ),
             ));
         }
         let leaves: Vec<[u8; 32]> = log.iter().map(AuditEntry::leaf).collect();
@@ -152,7 +154,8 @@ mod tests {
 
         // Rehashing the changed entry does not help: it is no longer in the signed tree.
         let mut rehashed = b.clone();
-        rehashed.entries[1].entry.payload = json!({"i": 3, "text": "改"});
+        rehashed.entries[1].entry.payload =
+            crate::audit::chain::Payload::from_value(&json!({"i": 3, "text": "改"}));
         rehashed.entries[1].entry.hash = rehashed.entries[1].entry.compute_hash();
         assert_eq!(
             rehashed.verify(&vk),

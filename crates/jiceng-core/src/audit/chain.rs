@@ -4,11 +4,80 @@
 use super::Hash;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The hash the first entry links to.
 pub const GENESIS: Hash = [0u8; 32];
+
+/// An entry's payload: JSON text kept byte for byte as written, because the hash covers
+/// those bytes. Written from a `serde_json::Value`, whose maps keep their keys sorted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Box<RawValue>);
+
+impl Payload {
+    pub fn from_value(v: &Value) -> Self {
+        let text = serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned());
+        Self::from_text(text).unwrap_or_else(|_| Self::null())
+    }
+
+    /// Stored text, checked to be JSON.
+    pub fn from_text(text: String) -> Result<Self, serde_json::Error> {
+        RawValue::from_string(text).map(Self)
+    }
+
+    fn null() -> Self {
+        Self(RawValue::NULL.to_owned())
+    }
+
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Eq for Payload {}
+
+/// What an entry records, before the log gives it a number and a link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub at: DateTime<Utc>,
+    /// Who acted: a user id, `system`, or `login:<username>` for a login attempt.
+    pub actor: String,
+    /// What happened: `work_order.dispatch`, `user.grant_role`, `auth.login`, `personal_data.read`…
+    pub action: String,
+    /// What it happened to: `work_order:<id>`, `user:<id>`…
+    pub object: String,
+    pub payload: Value,
+}
+
+impl AuditRecord {
+    pub fn new(
+        at: DateTime<Utc>,
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        object: impl Into<String>,
+        payload: Value,
+    ) -> Self {
+        Self {
+            at,
+            actor: actor.into(),
+            action: action.into(),
+            object: object.into(),
+            payload,
+        }
+    }
+}
 
 /// One entry of the log, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,61 +85,35 @@ pub struct AuditEntry {
     /// 1, 2, 3, … without gaps.
     pub seq: u64,
     pub at: DateTime<Utc>,
-    /// Who acted: a user id, or `system`.
     pub actor: String,
-    /// What happened: `work_order.dispatch`, `user.grant_role`, `auth.login`, `personal_data.read`…
     pub action: String,
-    /// What it happened to: `work_order:<id>`, `user:<id>`…
     pub object: String,
-    pub payload: Value,
+    pub payload: Payload,
     #[serde(with = "hex_hash")]
     pub prev_hash: Hash,
+    /// The entry's Merkle leaf hash (RFC 6962: SHA-256 of 0x00 and the canonical encoding),
+    /// which also links the next entry to this one.
     #[serde(with = "hex_hash")]
     pub hash: Hash,
 }
 
-/// The content of an entry in a stable encoding: JSON with sorted keys, instants in
-/// microseconds, the previous hash in hex. `serde_json` maps keep keys sorted, so the same
-/// entry always encodes to the same bytes.
-pub fn canonical(
-    seq: u64,
-    at: DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    object: &str,
-    payload: &Value,
-    prev: &Hash,
-) -> Vec<u8> {
-    let v = json!({
-        "seq": seq,
-        "at": at.timestamp_micros(),
-        "actor": actor,
-        "action": action,
-        "object": object,
-        "payload": payload,
-        "prev": hex::encode(prev),
-    });
-    serde_json::to_vec(&v).unwrap_or_default()
-}
-
 impl AuditEntry {
-    /// A new entry after `prev` (None for the first one), with its hash.
-    pub fn next(
-        prev: Option<&AuditEntry>,
-        at: DateTime<Utc>,
-        actor: &str,
-        action: &str,
-        object: &str,
-        payload: Value,
-    ) -> Self {
-        let (seq, prev_hash) = prev.map_or((1, GENESIS), |p| (p.seq + 1, p.hash));
+    /// The entry that records `r` after `prev` (None for the first one), with its hash.
+    pub fn next(prev: Option<&AuditEntry>, r: &AuditRecord) -> Self {
+        let link = prev.map(|p| (p.seq, p.hash));
+        Self::after(link, r)
+    }
+
+    /// The entry after the one numbered `seq` with hash `hash` (None: the first entry).
+    pub fn after(prev: Option<(u64, Hash)>, r: &AuditRecord) -> Self {
+        let (seq, prev_hash) = prev.map_or((1, GENESIS), |(s, h)| (s + 1, h));
         let mut e = Self {
             seq,
-            at,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            object: object.to_owned(),
-            payload,
+            at: r.at,
+            actor: r.actor.clone(),
+            action: r.action.clone(),
+            object: r.object.clone(),
+            payload: Payload::from_value(&r.payload),
             prev_hash,
             hash: [0; 32],
         };
@@ -79,25 +122,52 @@ impl AuditEntry {
     }
 
     pub fn canonical(&self) -> Vec<u8> {
-        canonical(
-            self.seq,
-            self.at,
-            &self.actor,
-            &self.action,
-            &self.object,
-            &self.payload,
-            &self.prev_hash,
-        )
+        let mut buf = Vec::with_capacity(256);
+        self.canonical_to(&mut buf);
+        buf
     }
 
-    /// The hash the entry's content gives now.
+    fn canonical_to(&self, buf: &mut Vec<u8>) {
+        self.canonical_as(buf, self.seq);
+    }
+
+    /// The content of the entry in a stable encoding, as if numbered `seq`: one JSON object
+    /// with its keys in sorted order, the instant in microseconds, the payload's stored text
+    /// and the previous hash in hex.
+    pub fn canonical_as(&self, buf: &mut Vec<u8>, seq: u64) {
+        fn string(buf: &mut Vec<u8>, s: &str) {
+            // Writing a str to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *buf, s);
+        }
+        buf.extend_from_slice(b"{\"action\":");
+        string(buf, &self.action);
+        buf.extend_from_slice(b",\"actor\":");
+        string(buf, &self.actor);
+        buf.extend_from_slice(b",\"at\":");
+        buf.extend_from_slice(self.at.timestamp_micros().to_string().as_bytes());
+        buf.extend_from_slice(b",\"object\":");
+        string(buf, &self.object);
+        buf.extend_from_slice(b",\"payload\":");
+        buf.extend_from_slice(self.payload.text().as_bytes());
+        buf.extend_from_slice(b",\"prev\":\"");
+        let mut hex_buf = [0u8; 64];
+        let _ = hex::encode_to_slice(self.prev_hash, &mut hex_buf);
+        buf.extend_from_slice(&hex_buf);
+        buf.extend_from_slice(b"\",\"seq\":");
+        buf.extend_from_slice(seq.to_string().as_bytes());
+        buf.push(b'}');
+    }
+
+    /// The hash the entry's content gives now (its Merkle leaf hash).
     pub fn compute_hash(&self) -> Hash {
-        Sha256::digest(self.canonical()).into()
+        let mut buf = Vec::with_capacity(256);
+        self.canonical_to(&mut buf);
+        super::merkle::leaf_hash(&buf)
     }
 
-    /// The Merkle leaf of this entry: its content with its link.
+    /// The Merkle leaf of this entry, from its content.
     pub fn leaf(&self) -> Hash {
-        super::merkle::leaf_hash(&self.canonical())
+        self.compute_hash()
     }
 }
 
@@ -107,25 +177,31 @@ impl AuditEntry {
 pub enum Fault {
     /// The entry's content no longer gives its stored hash.
     Changed { seq: u64 },
-    /// Entries are missing before this one.
+    /// Entries are missing (deleted) from `from` to `to`.
     Missing { from: u64, to: u64 },
-    /// The entry stands out of sequence order.
+    /// The entry stands out of order: it belongs before entry `after`.
     Reordered { seq: u64, after: u64 },
-    /// The entry does not link to the one before it: it was inserted or forged.
+    /// The entry does not belong to the log: it was inserted or forged.
     Inserted { seq: u64 },
     /// The log ends before an entry a signed checkpoint covers.
     Truncated { have: u64, checkpoint_size: u64 },
+    /// The entries up to a signed checkpoint no longer give its root: they were rewritten
+    /// after it was signed (somewhere after the previous checkpoint, `from`).
+    Rewritten { from: u64, checkpoint_size: u64 },
+    /// A checkpoint's signature does not verify with the server's public key.
+    BadSignature { checkpoint_size: u64 },
 }
 
 impl Fault {
     pub fn describe_zh(&self) -> String {
         match self {
             Self::Changed { seq } => format!("第 {seq} 条记录的内容被改动（哈希不符）"),
+            Self::Missing { from, to } if from == to => format!("第 {from} 条记录缺失（被删除）"),
             Self::Missing { from, to } => format!("第 {from}–{to} 条记录缺失（被删除）"),
             Self::Reordered { seq, after } => {
                 format!("第 {seq} 条记录出现在第 {after} 条之后（顺序被调换）")
             }
-            Self::Inserted { seq } => format!("第 {seq} 条记录与前一条不相连（被插入或伪造）"),
+            Self::Inserted { seq } => format!("第 {seq} 条记录是插入或伪造的（与日志不相连）"),
             Self::Truncated {
                 have,
                 checkpoint_size,
@@ -134,25 +210,98 @@ impl Fault {
                     "日志只有 {have} 条，但已签名的检查点覆盖 {checkpoint_size} 条（尾部被截断）"
                 )
             }
+            Self::Rewritten {
+                from,
+                checkpoint_size,
+            } => format!(
+                "第 {from}–{checkpoint_size} 条记录与已签名的检查点（{checkpoint_size} 条）不符：签名后被整体改写"
+            ),
+            Self::BadSignature { checkpoint_size } => {
+                format!(
+                    "覆盖 {checkpoint_size} 条记录的检查点签名无效（检查点被改动或不是本服务器签发）"
+                )
+            }
+        }
+    }
+
+    /// The first entry the fault concerns.
+    pub fn seq(&self) -> u64 {
+        match *self {
+            Self::Changed { seq } | Self::Reordered { seq, .. } | Self::Inserted { seq } => seq,
+            Self::Missing { from, .. } | Self::Rewritten { from, .. } => from,
+            Self::Truncated { have, .. } => have + 1,
+            Self::BadSignature { checkpoint_size } => checkpoint_size,
         }
     }
 }
 
-/// Walks entries in stored order and reports the first fault, if any.
+/// How far a renumbered entry is looked for: an attacker who deletes or inserts entries in
+/// the middle must renumber the rest; their hashes still carry their true numbers.
+const RENUMBER_WINDOW: u64 = 16;
+
+/// Walks entries in sequence order and reports the first fault, if any.
 ///
 /// Streaming: call [`ChainVerifier::push`] for each entry, then [`ChainVerifier::finish`].
-/// A jump in sequence numbers is judged one entry later: if the skipped entry comes next,
-/// the two were swapped; otherwise entries are missing.
+/// An entry whose hash does not match is judged one entry later, to tell a swap of two
+/// entries from a change of one. A renumbered entry (found by the number its hash was made
+/// with) tells of entries deleted or inserted before it.
 #[derive(Debug, Default)]
 pub struct ChainVerifier {
     last: Option<(u64, Hash)>,
-    /// A jump seen at the previous entry: (first missing seq, seq that came instead).
+    /// A jump in numbers seen at the previous entry: (first missing seq, seq that came instead).
     jump: Option<(u64, u64)>,
+    /// An entry whose hash did not match, held for one step.
+    suspect: Option<AuditEntry>,
+    frontier: super::frontier::Frontier,
     pub count: u64,
+    buf: Vec<u8>,
 }
 
 impl ChainVerifier {
+    /// Continues after a verified prefix: its last entry (number, hash) and its frontier.
+    pub fn resume(last: Option<(u64, Hash)>, frontier: super::frontier::Frontier) -> Self {
+        Self {
+            last,
+            count: frontier.size(),
+            frontier,
+            ..Self::default()
+        }
+    }
+
+    /// The last accepted entry's number and hash.
+    pub fn last(&self) -> Option<(u64, Hash)> {
+        self.last
+    }
+
+    pub fn frontier(&self) -> &super::frontier::Frontier {
+        &self.frontier
+    }
+
+    /// The Merkle root of the entries accepted so far.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    fn hash_as(&mut self, e: &AuditEntry, seq: u64) -> Hash {
+        self.buf.clear();
+        e.canonical_as(&mut self.buf, seq);
+        super::merkle::leaf_hash(&self.buf)
+    }
+
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), Fault> {
+        let (want_seq, want_prev) = self.last.map_or((1, GENESIS), |(s, h)| (s + 1, h));
+        if let Some(s) = self.suspect.take() {
+            // Two neighbours swapped: each carries the other's content and links.
+            let swapped = e.prev_hash == want_prev && s.prev_hash == e.hash;
+            return Err(if swapped {
+                Fault::Reordered {
+                    seq: s.seq,
+                    after: e.seq,
+                }
+            } else {
+                Fault::Changed { seq: s.seq }
+            });
+        }
         if let Some((want, came)) = self.jump {
             return Err(if e.seq == want {
                 Fault::Reordered {
@@ -166,10 +315,6 @@ impl ChainVerifier {
                 }
             });
         }
-        if e.compute_hash() != e.hash {
-            return Err(Fault::Changed { seq: e.seq });
-        }
-        let (want_seq, want_prev) = self.last.map_or((1, GENESIS), |(s, h)| (s + 1, h));
         if e.seq > want_seq {
             self.jump = Some((want_seq, e.seq));
             return Ok(());
@@ -180,16 +325,57 @@ impl ChainVerifier {
                 after: want_seq - 1,
             });
         }
+        if self.hash_as(e, e.seq) != e.hash {
+            for d in 1..=RENUMBER_WINDOW {
+                if e.seq > d && self.hash_as(e, e.seq - d) == e.hash {
+                    return Err(Fault::Inserted { seq: e.seq - d });
+                }
+                if self.hash_as(e, e.seq + d) == e.hash {
+                    return Err(Fault::Missing {
+                        from: e.seq,
+                        to: e.seq + d - 1,
+                    });
+                }
+            }
+            self.suspect = Some(e.clone());
+            return Ok(());
+        }
         if e.prev_hash != want_prev {
             return Err(Fault::Inserted { seq: e.seq });
         }
         self.last = Some((e.seq, e.hash));
+        self.frontier.push(e.hash);
         self.count += 1;
         Ok(())
     }
 
+    /// Checks a signed checkpoint once exactly `cp.size` entries have been pushed: its
+    /// signature, and that the entries give its root. `from` is the previous checkpoint's size.
+    pub fn check_checkpoint(
+        &self,
+        cp: &super::checkpoint::Checkpoint,
+        key: &ed25519_dalek::VerifyingKey,
+        from: u64,
+    ) -> Result<(), Fault> {
+        if !cp.verify(key) {
+            return Err(Fault::BadSignature {
+                checkpoint_size: cp.size,
+            });
+        }
+        if self.suspect.is_none() && self.count == cp.size && cp.root_hash() == Some(self.root()) {
+            return Ok(());
+        }
+        Err(Fault::Rewritten {
+            from: from + 1,
+            checkpoint_size: cp.size,
+        })
+    }
+
     /// The entries seen, checked against the largest size a signed checkpoint vouches for.
     pub fn finish(&self, checkpoint_size: u64) -> Result<u64, Fault> {
+        if let Some(s) = &self.suspect {
+            return Err(Fault::Changed { seq: s.seq });
+        }
         if let Some((want, came)) = self.jump {
             return Err(Fault::Missing {
                 from: want,
@@ -224,6 +410,7 @@ mod hex_hash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn log(n: u64) -> Vec<AuditEntry> {
         let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
@@ -231,11 +418,13 @@ mod tests {
         for i in 0..n {
             let e = AuditEntry::next(
                 v.last(),
-                t,
-                "u1",
-                "work_order.note",
-                &format!("work_order:{i}"),
-                json!({"text": "进展", "i": i}),
+                &AuditRecord::new(
+                    t,
+                    "u1",
+                    "work_order.note",
+                    format!("work_order:{i}"),
+                    json!({"text": "进展", "i": i}),
+                ),
             );
             v.push(e);
         }
@@ -259,7 +448,7 @@ mod tests {
     #[test]
     fn each_tampering_is_named() {
         let mut v = log(10);
-        v[4].payload = json!({"text": "改过", "i": 4});
+        v[4].payload = Payload::from_value(&json!({"text": "改过", "i": 4}));
         assert_eq!(verify(&v, 10), Err(Fault::Changed { seq: 5 }));
 
         let mut v = log(10);
@@ -283,11 +472,7 @@ mod tests {
         let mut forged = v[..5].to_vec();
         let fake = AuditEntry::next(
             Some(&v[3]),
-            v[4].at,
-            "intruder",
-            "user.grant_role",
-            "user:x",
-            json!({}),
+            &AuditRecord::new(v[4].at, "intruder", "user.grant_role", "user:x", json!({})),
         );
         let mut fake = fake;
         fake.seq = 6;
@@ -313,5 +498,32 @@ mod tests {
         assert_eq!(back, v[2]);
         assert_eq!(back.compute_hash(), v[2].hash);
         assert_eq!(v[1].canonical(), v[1].clone().canonical());
+    }
+
+    #[test]
+    fn canonical_encoding_is_sorted_json() {
+        let r = AuditRecord::new(
+            DateTime::from_timestamp(1_800_000_000, 123_000).unwrap_or_default(),
+            "u\"1",
+            "work_order.reply",
+            "work_order:é",
+            json!({"z": 1, "a": "换行\n和“引号”", "m": [1.5, null, true]}),
+        );
+        let e = AuditEntry::after(Some((41, [7u8; 32])), &r);
+        let by_serde = serde_json::to_vec(&json!({
+            "seq": 42,
+            "at": r.at.timestamp_micros(),
+            "actor": r.actor,
+            "action": r.action,
+            "object": r.object,
+            "payload": r.payload,
+            "prev": hex::encode([7u8; 32]),
+        }))
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(e.canonical()).unwrap(),
+            String::from_utf8(by_serde).unwrap()
+        );
+        assert_eq!(e.hash, crate::audit::merkle::leaf_hash(&e.canonical()));
     }
 }

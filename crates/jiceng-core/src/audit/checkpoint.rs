@@ -92,3 +92,14 @@ mod tests {
         assert!(parse_public_key("not hex").is_none());
     }
 }
+
+/// A checkpoint as stored: with the key that signed it and what the next checkpoint needs
+/// to continue (the last entry's hash and the tree's frontier).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub checkpoint: Checkpoint,
+    /// The signer's public key, hex.
+    pub key_id: String,
+    pub last_hash: Hash,
+    pub frontier: super::frontier::Frontier,
+}

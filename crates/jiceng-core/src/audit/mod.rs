@@ -5,7 +5,9 @@
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
+pub mod frontier;
 pub mod merkle;
+pub mod records;
 
 /// A SHA-256 digest.
 pub type Hash = [u8; 32];

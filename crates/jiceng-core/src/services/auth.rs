@@ -164,7 +164,16 @@ impl Services {
         }
         check_password_policy(new, &user.username)?;
         let new_hash = self.secrets.hash_password(new).await?;
-        self.store.set_password_hash(user.id, &new_hash).await?;
+        let audit = crate::audit::records::user_changed(
+            user.id,
+            "user.set_password",
+            &user.id.0.to_string(),
+            self.clock.now(),
+            serde_json::json!({"by": "self"}),
+        );
+        self.store
+            .set_password_hash(user.id, &new_hash, &audit)
+            .await?;
         self.store
             .delete_user_sessions(user.id, current_session.map(|s| s.token_hash.as_str()))
             .await

@@ -1,11 +1,13 @@
 //! Use cases. Each takes the caller's [`Principal`](crate::access::Principal) and checks it
 //! before touching storage; handlers reach data only through these.
 
+mod audit;
 mod auth;
 mod org;
 mod users;
 mod work_orders;
 
+pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
 pub use org::UnitPatch;
 pub use users::UserView;
@@ -27,6 +29,8 @@ pub struct Services {
     pub advisor: Option<Arc<dyn DispatchAdvisor>>,
     /// The confidence at or above which a suggestion is acted on without a dispatcher.
     pub auto_dispatch_threshold: f64,
+    /// Signs the audit log's checkpoints; `None` in tools that only read.
+    pub audit_key: Option<Arc<ed25519_dalek::SigningKey>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -45,7 +49,14 @@ impl Services {
             secrets,
             advisor: None,
             auto_dispatch_threshold: 0.95,
+            audit_key: None,
         }
+    }
+
+    /// Signs audit checkpoints with `key`.
+    pub fn with_audit_key(mut self, key: ed25519_dalek::SigningKey) -> Self {
+        self.audit_key = Some(Arc::new(key));
+        self
     }
 
     /// Lets `advisor` dispatch new orders it is at least `threshold` sure about.

@@ -68,7 +68,7 @@ impl Services {
             .await?
             .ok_or_else(unit_not_found)?;
         who.require_at(Permission::ManageOrg, &parent.path, unit_not_found())?;
-        self.insert_checked(new, Some(&parent)).await
+        self.insert_checked(Some(who), new, Some(&parent)).await
     }
 
     /// Creates a unit without a caller: for the CLI, imports and the demo.
@@ -77,7 +77,7 @@ impl Services {
             Some(id) => Some(self.store.get_unit(id).await?.ok_or_else(unit_not_found)?),
             None => None,
         };
-        self.insert_checked(new, parent.as_ref()).await
+        self.insert_checked(None, new, parent.as_ref()).await
     }
 
     /// Builds a unit under `parent` without storing it, for bulk loads.
@@ -101,9 +101,16 @@ impl Services {
         })
     }
 
-    async fn insert_checked(&self, new: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
+    async fn insert_checked(
+        &self,
+        who: Option<&Principal>,
+        new: NewOrgUnit,
+        parent: Option<&OrgUnit>,
+    ) -> Result<OrgUnit> {
         let unit = self.build_unit(new, parent)?;
-        self.store.insert_unit(&unit).await?;
+        let actor = who.map_or_else(|| "system".to_owned(), |w| w.user_id.0.to_string());
+        let audit = crate::audit::records::unit_created(&unit, &actor);
+        self.store.insert_unit(&unit, &audit).await?;
         Ok(unit)
     }
 
@@ -126,7 +133,12 @@ impl Services {
         unit.name = checked.name;
         unit.code = checked.code;
         unit.geometry = checked.geometry;
-        self.store.update_unit(&unit).await?;
+        let audit = crate::audit::records::unit_updated(
+            &unit,
+            &who.user_id.0.to_string(),
+            self.clock.now(),
+        );
+        self.store.update_unit(&unit, &audit).await?;
         Ok(unit)
     }
 }

@@ -1,6 +1,7 @@
 use super::org::unit_not_found;
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
+use crate::audit::records;
 use crate::error::{Error, Result};
 use crate::ids::{UnitId, UserId};
 use crate::org::OrgUnit;
@@ -9,6 +10,7 @@ use crate::text;
 use crate::user::{NewUser, Role, RoleGrant, User, check_password_policy};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::json;
 
 /// A user as another user may see them: the phone is masked unless the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -182,7 +184,9 @@ impl Services {
             created_at: now,
             grants,
         };
-        self.store.insert_user(&user, &hash).await?;
+        let actor = who.map_or_else(|| "system".to_owned(), |w| w.user_id.0.to_string());
+        let audit = records::user_created(&user, &actor);
+        self.store.insert_user(&user, &hash, &audit).await?;
         Ok(user)
     }
 
@@ -216,7 +220,14 @@ impl Services {
                 "该用户已在此单位拥有此角色",
             ));
         }
-        self.store.add_grant(id, role, unit).await?;
+        let audit = records::user_changed(
+            id,
+            "user.grant_role",
+            &who.user_id.0.to_string(),
+            self.clock.now(),
+            json!({"role": role.as_str(), "unit": unit.0}),
+        );
+        self.store.add_grant(id, role, unit, &audit).await?;
         self.get_user(who, id).await
     }
 
@@ -235,7 +246,14 @@ impl Services {
                 "不能移除用户的最后一个角色，请改为停用账号",
             ));
         }
-        if !self.store.remove_grant(id, role, unit).await? {
+        let audit = records::user_changed(
+            id,
+            "user.revoke_role",
+            &who.user_id.0.to_string(),
+            self.clock.now(),
+            json!({"role": role.as_str(), "unit": unit.0}),
+        );
+        if !self.store.remove_grant(id, role, unit, &audit).await? {
             return Err(Error::not_found(
                 "user.role_not_found",
                 "该用户在此单位没有此角色",
@@ -257,7 +275,19 @@ impl Services {
             ));
         }
         self.managed_user(who, id).await?;
-        self.store.set_disabled(id, disabled).await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        let audit = records::user_changed(
+            id,
+            action,
+            &who.user_id.0.to_string(),
+            self.clock.now(),
+            json!({}),
+        );
+        self.store.set_disabled(id, disabled, &audit).await?;
         if disabled {
             self.store.delete_user_sessions(id, None).await?;
         }
@@ -267,13 +297,26 @@ impl Services {
     /// An administrator sets a new password; all of the user's sessions end.
     pub async fn reset_password(&self, who: &Principal, id: UserId, password: &str) -> Result<()> {
         let user = self.managed_user(who, id).await?;
-        self.system_set_password(&user, password).await
+        self.set_password(&who.user_id.0.to_string(), &user, password)
+            .await
     }
 
+    /// Sets a password from the CLI.
     pub async fn system_set_password(&self, user: &User, password: &str) -> Result<()> {
+        self.set_password("system", user, password).await
+    }
+
+    async fn set_password(&self, actor: &str, user: &User, password: &str) -> Result<()> {
         check_password_policy(password, &user.username)?;
         let hash = self.secrets.hash_password(password).await?;
-        self.store.set_password_hash(user.id, &hash).await?;
+        let audit = records::user_changed(
+            user.id,
+            "user.set_password",
+            actor,
+            self.clock.now(),
+            json!({}),
+        );
+        self.store.set_password_hash(user.id, &hash, &audit).await?;
         self.store.delete_user_sessions(user.id, None).await
     }
 }

@@ -1,6 +1,7 @@
 //! Route table. One module per resource; handlers parse, call a service, render.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod org_units;
 pub mod system;
@@ -62,6 +63,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))
         .routes(routes!(attachments::download))
+        .routes(routes!(audit::public_key))
+        .routes(routes!(audit::inclusion))
+        .routes(routes!(audit::consistency))
+        .routes(routes!(audit::trail))
+        .routes(routes!(audit::evidence))
         .split_for_parts()
 }
 

@@ -91,8 +91,9 @@ pub struct WorkOrderView {
 }
 
 impl WorkOrderView {
-    pub fn of(services: &Services, who: &Principal, o: WorkOrder) -> Self {
-        let reveal = services.may_see_contact(who, &o);
+    /// The order as `who` sees it; contact data in full only if `reveal` (see
+    /// [`Services::reveal_contact`], which records the read).
+    pub fn of(services: &Services, who: &Principal, o: WorkOrder, reveal: bool) -> Self {
         let name = |n: Option<String>| n.map(|n| if reveal { n } else { mask_name(&n) });
         let phone = |p: Option<String>| p.map(|p| if reveal { p } else { mask_phone(&p) });
         let available_actions = services.available_actions(who, &o);

@@ -90,7 +90,12 @@ pub async fn register(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(WorkOrderView::of(&state.services, p, order))))
+    // The registering clerk gets back what was just typed in: an echo, not a read.
+    let echo = state.services.may_see_contact(p, &order);
+    Ok((
+        status,
+        Json(WorkOrderView::of(&state.services, p, order, echo)),
+    ))
 }
 
 /// Where a demand came from when the client does not say: by the registering role, and
@@ -153,7 +158,10 @@ fn page(
 ) -> Page<WorkOrderView> {
     let items = orders
         .into_iter()
-        .map(|o| WorkOrderView::of(&state.services, &caller.principal, o))
+        .map(|o| {
+            let own = own_order(&caller.principal, &o);
+            WorkOrderView::of(&state.services, &caller.principal, o, own)
+        })
         .collect();
     Page::new(items, limit, |o: &WorkOrderView| o.id.to_string())
 }
@@ -210,7 +218,10 @@ pub async fn inbox(
     let items = inbox
         .orders
         .into_iter()
-        .map(|o| WorkOrderView::of(&state.services, &caller.principal, o))
+        .map(|o| {
+            let own = own_order(&caller.principal, &o);
+            WorkOrderView::of(&state.services, &caller.principal, o, own)
+        })
         .collect();
     Ok(Json(Page {
         items,
@@ -228,10 +239,12 @@ pub async fn get(
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<WorkOrderView>> {
     let o = state.services.get_order(&caller.principal, id).await?;
+    let reveal = state.services.reveal_contact(&caller.principal, &o).await?;
     Ok(Json(WorkOrderView::of(
         &state.services,
         &caller.principal,
         o,
+        reveal,
     )))
 }
 
@@ -435,7 +448,8 @@ pub async fn act(
         ActionName::Merge => {
             let b: MergeBody = body(raw)?;
             let o = s.merge_orders(p, id, b.master_id).await?;
-            return Ok(Json(WorkOrderView::of(s, p, o)));
+            let own = own_order(p, &o);
+            return Ok(Json(WorkOrderView::of(s, p, o, own)));
         }
         ActionName::Dispatch => {
             let b: DispatchBody = body(raw)?;
@@ -525,5 +539,12 @@ pub async fn act(
         }),
     };
     let o = s.act(p, id, req, version).await?;
-    Ok(Json(WorkOrderView::of(s, p, o)))
+    let own = own_order(p, &o);
+    Ok(Json(WorkOrderView::of(s, p, o, own)))
+}
+
+/// Lists and transition answers show contact data in full only to the citizen who filed the
+/// order; staff open the order itself to see it, and that read is recorded.
+fn own_order(who: &jiceng_core::access::Principal, o: &jiceng_core::work_order::WorkOrder) -> bool {
+    o.created_by == who.user_id && who.has_role(jiceng_core::user::Role::Citizen)
 }

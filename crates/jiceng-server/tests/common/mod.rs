@@ -13,6 +13,11 @@ use std::collections::HashMap;
 
 pub const PASSWORD: &str = "test-pass-2026";
 
+/// The audit signing key of test servers.
+pub fn test_audit_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[7u8; 32])
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: Client,
@@ -33,11 +38,12 @@ pub async fn spawn(backend: Backend) -> Option<TestApp> {
         Backend::Sqlite => testing::sqlite().await,
         Backend::Postgres => testing::postgres().await?,
     };
-    let services = services_for(db.store.clone());
+    let services = services_for(db.store.clone()).with_audit_key(test_audit_key());
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         secure_cookies: false,
         body_limit: 64 * 1024,
+        audit: Default::default(),
     };
     let app = Application::build(config, services.clone()).await.unwrap();
     let base = format!("http://{}", app.local_addr());

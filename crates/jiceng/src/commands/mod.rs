@@ -1,5 +1,6 @@
 //! One module per subcommand; each parses its flags, calls the domain, and prints.
 
+mod audit;
 pub mod calendar;
 mod import;
 mod migrate;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
             Command::Calendar(command) => calendar::run(command),
+            Command::Audit(command) => audit::run(command).await,
         }
     })
 }
@@ -64,7 +66,8 @@ pub async fn open(config: &Config) -> Result<Opened> {
         .await
         .map_err(|e| anyhow::anyhow!("{shown_url}: {e}"))?;
     let store = Arc::new(store);
-    let services = jiceng_server::services_for(Arc::clone(&store));
+    let key = jiceng_server::audit::load_or_create_key(&config.data_dir)?;
+    let services = jiceng_server::services_for(Arc::clone(&store)).with_audit_key(key);
     Ok(Opened {
         store,
         services,

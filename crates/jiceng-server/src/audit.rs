@@ -1,0 +1,188 @@
+//! The server's audit duties: its Ed25519 signing key, and the task that signs checkpoints
+//! every N entries or T minutes and hands them to a witness outside the database.
+
+use anyhow::Context;
+use ed25519_dalek::SigningKey;
+use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
+use jiceng_core::services::Services;
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const KEY_FILE: &str = "audit-ed25519.key";
+pub const PUBLIC_KEY_FILE: &str = "audit-ed25519.pub";
+
+/// When checkpoints are signed and where they go.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// Sign once this many entries were added since the last checkpoint.
+    pub checkpoint_entries: u64,
+    /// Sign at least this often while entries are being added.
+    pub checkpoint_interval: Duration,
+    /// How often the log's size is looked at.
+    pub poll: Duration,
+    /// Appends each checkpoint as one JSON line.
+    pub witness_file: Option<PathBuf>,
+    /// POSTs each checkpoint as JSON.
+    pub witness_url: Option<String>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            checkpoint_entries: 1000,
+            checkpoint_interval: Duration::from_secs(600),
+            poll: Duration::from_secs(5),
+            witness_file: None,
+            witness_url: None,
+        }
+    }
+}
+
+/// The signing key in `dir/keys/`, created on first use with owner-only permissions; the
+/// public key is written beside it for verifiers.
+pub fn load_or_create_key(data_dir: &Path) -> anyhow::Result<SigningKey> {
+    let dir = data_dir.join("keys");
+    let path = dir.join(KEY_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes: [u8; 32] = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
+        return Ok(SigningKey::from_bytes(&bytes));
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    restrict(&dir, 0o700)?;
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    let key = SigningKey::from_bytes(&seed);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    restrict(&path, 0o600)?;
+    writeln!(f, "{}", hex::encode(seed))?;
+    std::fs::write(
+        dir.join(PUBLIC_KEY_FILE),
+        format!("{}\n", hex::encode(key.verifying_key().as_bytes())),
+    )?;
+    tracing::info!(path = %path.display(), "created the audit signing key");
+    Ok(key)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot restrict {}", path.display()))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// A checkpoint as a witness keeps it.
+#[derive(Debug, Serialize)]
+struct Witnessed<'a> {
+    #[serde(flatten)]
+    checkpoint: &'a Checkpoint,
+    public_key: &'a str,
+}
+
+/// Reads the checkpoints a witness file holds (one JSON object per line).
+pub fn read_witness_file(path: &Path) -> anyhow::Result<Vec<Checkpoint>> {
+    let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cp: Checkpoint = serde_json::from_str(&line)
+            .with_context(|| format!("{} line {}: not a checkpoint", path.display(), i + 1))?;
+        out.push(cp);
+    }
+    Ok(out)
+}
+
+/// Signs checkpoints until the server stops. Failures are logged and retried next tick;
+/// nothing here can stop the server from serving.
+pub async fn checkpoint_task(services: Services, settings: AuditSettings) {
+    let mut exported = settings
+        .witness_file
+        .as_deref()
+        .and_then(|p| read_witness_file(p).ok())
+        .and_then(|v| v.iter().map(|c| c.size).max())
+        .unwrap_or(0);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .ok();
+    loop {
+        if let Err(e) = tick(&services, &settings, &mut exported, client.as_ref()).await {
+            tracing::warn!(error = %e, "audit checkpoint not made; retrying later");
+        }
+        tokio::time::sleep(settings.poll).await;
+    }
+}
+
+async fn tick(
+    services: &Services,
+    settings: &AuditSettings,
+    exported: &mut u64,
+    client: Option<&reqwest::Client>,
+) -> anyhow::Result<()> {
+    let size = services.store.audit_size().await?;
+    let latest = services.store.latest_checkpoint().await?;
+    let (done, at) = latest
+        .as_ref()
+        .map_or((0, None), |c| (c.checkpoint.size, Some(c.checkpoint.at)));
+    let now = services.clock.now();
+    let due_by_time =
+        at.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= settings.checkpoint_interval);
+    let latest = if size >= done + settings.checkpoint_entries || (size > done && due_by_time) {
+        services.make_checkpoint().await?.or(latest)
+    } else {
+        latest
+    };
+    if let Some(cp) = latest.filter(|c| c.checkpoint.size > *exported) {
+        export(&cp, settings, client).await?;
+        *exported = cp.checkpoint.size;
+    }
+    Ok(())
+}
+
+async fn export(
+    cp: &StoredCheckpoint,
+    settings: &AuditSettings,
+    client: Option<&reqwest::Client>,
+) -> anyhow::Result<()> {
+    let w = Witnessed {
+        checkpoint: &cp.checkpoint,
+        public_key: &cp.key_id,
+    };
+    if let Some(path) = &settings.witness_file {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open witness file {}", path.display()))?;
+        writeln!(f, "{}", serde_json::to_string(&w)?)?;
+        f.sync_data()?;
+    }
+    if let (Some(url), Some(client)) = (&settings.witness_url, client) {
+        client
+            .post(url)
+            .json(&w)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .context("witness webhook refused the checkpoint")?;
+    }
+    Ok(())
+}
