@@ -466,3 +466,80 @@ fn rec() -> AuditRecord {
         serde_json::json!({}),
     )
 }
+
+/// Appends chain on both backends, and the log and its checkpoints refuse UPDATE and DELETE.
+async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
+    use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
+    use jiceng_core::audit::frontier::Frontier;
+    use jiceng_core::ports::AuditStore;
+    use sqlx::Connection;
+    let s = &db.store;
+    let now = Utc::now();
+    let recs: Vec<AuditRecord> = (0..3)
+        .map(|i| {
+            AuditRecord::new(now, "u", "test.step", format!("obj:{}", i % 2), serde_json::json!({"i": i}))
+        })
+        .collect();
+    s.append_audit(&recs[..2]).await.unwrap();
+    s.append_audit(&recs[2..]).await.unwrap();
+    assert_eq!(s.audit_size().await.unwrap(), 3);
+    let log = s.audit_page(0, 10).await.unwrap();
+    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    for w in log.windows(2) {
+        assert_eq!(w[1].prev_hash, w[0].hash, "each entry links to the one before");
+    }
+    assert!(log.iter().all(|e| e.compute_hash() == e.hash));
+    assert_eq!(s.audit_for_object("obj:0").await.unwrap().len(), 2);
+    assert_eq!(s.audit_leaves(2).await.unwrap(), [log[0].hash, log[1].hash]);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]);
+    let mut f = Frontier::default();
+    log.iter().for_each(|e| f.push(e.hash));
+    let cp = StoredCheckpoint {
+        checkpoint: Checkpoint::sign(&key, 3, &f.root(), now),
+        key_id: "k".into(),
+        last_hash: log[2].hash,
+        frontier: f,
+    };
+    assert!(s.insert_checkpoint(&cp).await.unwrap());
+    assert!(!s.insert_checkpoint(&cp).await.unwrap(), "one checkpoint per size");
+    let back = s.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(back, cp);
+    assert!(back.checkpoint.verify(&key.verifying_key()));
+
+    let refused = [
+        "UPDATE audit_log SET payload = '{}' WHERE seq = 2",
+        "DELETE FROM audit_log WHERE seq = 3",
+        "UPDATE audit_checkpoints SET size = 9",
+        "DELETE FROM audit_checkpoints",
+    ];
+    for sql in refused {
+        let r = if db.url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+        } else {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&mut c).await.map(|_| ())
+        };
+        let e = r.expect_err(sql).to_string();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    if !db.url.starts_with("sqlite") {
+        let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        let e = sqlx::raw_sql("TRUNCATE audit_log").execute(&mut c).await.unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{e}");
+    }
+    assert_eq!(s.audit_page(0, 10).await.unwrap(), log, "nothing changed");
+}
+
+#[tokio::test]
+async fn sqlite_audit_log_is_append_only() {
+    audit_log_is_append_only(&jiceng_store::testing::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn postgres_audit_log_is_append_only() {
+    let Some(db) = jiceng_store::testing::postgres().await else {
+        return;
+    };
+    audit_log_is_append_only(&db).await;
+}

@@ -109,7 +109,8 @@ impl AuditEntry {
         let (seq, prev_hash) = prev.map_or((1, GENESIS), |(s, h)| (s + 1, h));
         let mut e = Self {
             seq,
-            at: r.at,
+            // Stored and hashed in microseconds.
+            at: DateTime::from_timestamp_micros(r.at.timestamp_micros()).unwrap_or(r.at),
             actor: r.actor.clone(),
             action: r.action.clone(),
             object: r.object.clone(),
@@ -299,7 +300,7 @@ impl ChainVerifier {
                     after: e.seq,
                 }
             } else {
-                Fault::Changed { seq: s.seq }
+                self.classify(&s)
             });
         }
         if let Some((want, came)) = self.jump {
@@ -326,17 +327,6 @@ impl ChainVerifier {
             });
         }
         if self.hash_as(e, e.seq) != e.hash {
-            for d in 1..=RENUMBER_WINDOW {
-                if e.seq > d && self.hash_as(e, e.seq - d) == e.hash {
-                    return Err(Fault::Inserted { seq: e.seq - d });
-                }
-                if self.hash_as(e, e.seq + d) == e.hash {
-                    return Err(Fault::Missing {
-                        from: e.seq,
-                        to: e.seq + d - 1,
-                    });
-                }
-            }
             self.suspect = Some(e.clone());
             return Ok(());
         }
@@ -347,6 +337,24 @@ impl ChainVerifier {
         self.frontier.push(e.hash);
         self.count += 1;
         Ok(())
+    }
+
+    /// What an entry that fails its hash tells, when it is not half of a swap: renumbered
+    /// down, entries were deleted before it; renumbered up, entries were inserted; else its
+    /// content was changed.
+    fn classify(&mut self, e: &AuditEntry) -> Fault {
+        for d in 1..=RENUMBER_WINDOW {
+            if e.seq > d && self.hash_as(e, e.seq - d) == e.hash {
+                return Fault::Inserted { seq: e.seq - d };
+            }
+            if self.hash_as(e, e.seq + d) == e.hash {
+                return Fault::Missing {
+                    from: e.seq,
+                    to: e.seq + d - 1,
+                };
+            }
+        }
+        Fault::Changed { seq: e.seq }
     }
 
     /// Checks a signed checkpoint once exactly `cp.size` entries have been pushed: its
@@ -372,9 +380,9 @@ impl ChainVerifier {
     }
 
     /// The entries seen, checked against the largest size a signed checkpoint vouches for.
-    pub fn finish(&self, checkpoint_size: u64) -> Result<u64, Fault> {
-        if let Some(s) = &self.suspect {
-            return Err(Fault::Changed { seq: s.seq });
+    pub fn finish(&mut self, checkpoint_size: u64) -> Result<u64, Fault> {
+        if let Some(s) = self.suspect.take() {
+            return Err(self.classify(&s));
         }
         if let Some((want, came)) = self.jump {
             return Err(Fault::Missing {

@@ -30,6 +30,8 @@ impl Checkpoint {
     }
 
     pub fn sign(key: &SigningKey, size: u64, root: &Hash, at: DateTime<Utc>) -> Self {
+        // The signed text carries microseconds; keep no more precision than is signed.
+        let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
         let sig = key.sign(&Self::message(size, root, at));
         Self {
             size,

@@ -1,0 +1,217 @@
+//! Tamper tests: an attacker with database access bypasses the append-only triggers and
+//! edits the audit log; `jiceng audit verify` must find each edit and name the entry.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use jiceng_core::audit::chain::{AuditEntry, AuditRecord};
+use jiceng_core::org::{NewOrgUnit, OrgKind};
+use jiceng_core::ports::{AuditStore, AuthStore};
+use jiceng_core::user::{NewUser, Role};
+use jiceng_store::testing::{self, TestDb};
+use serde_json::json;
+use std::path::Path;
+use std::process::Command;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Db {
+    Sqlite,
+    Postgres,
+}
+
+fn key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[42u8; 32])
+}
+
+fn public_hex() -> String {
+    hex::encode(key().verifying_key().as_bytes())
+}
+
+/// A log of real entries (units, users, logins, reads) with a signed checkpoint over the
+/// first `SIGNED` entries and two entries after it.
+const SIGNED: u64 = 30;
+
+async fn build(db: Db) -> Option<TestDb> {
+    let t = match db {
+        Db::Sqlite => testing::sqlite().await,
+        Db::Postgres => testing::postgres().await?,
+    };
+    let services = jiceng_server::services_for(t.store.clone()).with_audit_key(key());
+    let county = services
+        .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
+        .await
+        .unwrap();
+    let town = services
+        .system_create_unit(
+            NewOrgUnit::parse(Some(county.id), OrgKind::Town, "浓洄街道", None, None).unwrap(),
+        )
+        .await
+        .unwrap();
+    let u = NewUser::parse("zhangsan", "张三", None, vec![(Role::Dispatcher, town.id)]).unwrap();
+    services
+        .system_create_user(u, "a-long-pass-2026")
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    while t.store.audit_size().await.unwrap() < SIGNED {
+        let n = t.store.audit_size().await.unwrap();
+        t.store
+            .record_login("zhangsan", &format!("10.0.0.{n}"), n % 3 != 0, now)
+            .await
+            .unwrap();
+    }
+    let cp = services.make_checkpoint().await.unwrap().unwrap();
+    assert_eq!(cp.checkpoint.size, SIGNED);
+    t.store
+        .append_audit(&[
+            AuditRecord::new(now, "u1", "personal_data.read", "work_order:x", json!({"fields": ["caller_phone"]})),
+            AuditRecord::new(now, "u1", "personal_data.read", "work_order:y", json!({"fields": ["caller_name"]})),
+        ])
+        .await
+        .unwrap();
+    Some(t)
+}
+
+/// Runs SQL as the attacker, triggers off.
+async fn tamper(t: &TestDb, db: Db, statements: &[String]) {
+    match db {
+        Db::Sqlite => {
+            use sqlx::Connection;
+            let mut c = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
+            sqlx::raw_sql(
+                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+            )
+            .execute(&mut c)
+            .await
+            .unwrap();
+            for s in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone())).execute(&mut c).await.unwrap();
+            }
+        }
+        Db::Postgres => {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&t.url).await.unwrap();
+            sqlx::raw_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            for s in statements {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone())).execute(&mut c).await.unwrap();
+            }
+        }
+    }
+}
+
+fn blob(db: Db, b: &[u8]) -> String {
+    match db {
+        Db::Sqlite => format!("X'{}'", hex::encode(b)),
+        Db::Postgres => format!("'\\x{}'::bytea", hex::encode(b)),
+    }
+}
+
+fn text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+async fn entry(t: &TestDb, seq: u64) -> AuditEntry {
+    t.store.audit_page(seq - 1, 1).await.unwrap().remove(0)
+}
+
+fn set_row(db: Db, seq: u64, e: &AuditEntry) -> String {
+    format!(
+        "UPDATE audit_log SET at = {}, actor = {}, action = {}, object = {}, payload = {}, prev_hash = {}, hash = {} WHERE seq = {seq}",
+        e.at.timestamp_micros(),
+        text(&e.actor),
+        text(&e.action),
+        text(&e.object),
+        text(e.payload.text()),
+        blob(db, &e.prev_hash),
+        blob(db, &e.hash)
+    )
+}
+
+/// `jiceng audit verify` on the database: (exit ok, stdout).
+fn verify(t: &TestDb, dir: &Path, extra: &[&str]) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
+    cmd.env("RUST_LOG", "error")
+        .args(["audit", "verify", "--database-url", &t.url, "--data-dir"])
+        .arg(dir)
+        .args(["--public-key", &public_hex()])
+        .args(extra);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("JICENG_") {
+            cmd.env_remove(k);
+        }
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+async fn case(db: Db, name: &str, attack: impl AsyncFnOnce(&TestDb) -> Vec<String>, expect: &[&str]) {
+    let Some(t) = build(db).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sql = attack(&t).await;
+    tamper(&t, db, &sql).await;
+    let (ok, out) = verify(&t, dir.path(), &[]);
+    assert!(!ok, "{name}: the tampered log must not verify\n{out}");
+    for e in expect {
+        assert!(out.contains(e), "{name}: expected {e:?} in\n{out}");
+    }
+}
+
+async fn all_attacks(db: Db) {
+    // Untouched: verifies.
+    if let Some(t) = build(db).await {
+        let dir = tempfile::tempdir().unwrap();
+        let (ok, out) = verify(&t, dir.path(), &[]);
+        assert!(ok, "an untouched log verifies\n{out}");
+        assert!(out.contains(&format!("{} 条记录", SIGNED + 2)), "{out}");
+    } else {
+        return;
+    }
+    case(db, "one byte of one payload", async |t: &TestDb| {
+        let e = entry(t, 12).await;
+        let changed = e.payload.text().replacen("10.0.0.", "10.0.9.", 1);
+        assert_ne!(changed, e.payload.text());
+        vec![format!("UPDATE audit_log SET payload = {} WHERE seq = 12", text(&changed))]
+    }, &["第 12 条记录的内容被改动", "entry 12"]).await;
+    case(db, "one entry deleted", async |_: &TestDb| {
+        vec!["DELETE FROM audit_log WHERE seq = 9".to_owned()]
+    }, &["第 9 条记录缺失", "entry 9"]).await;
+    case(db, "two entries swapped", async |t: &TestDb| {
+        let (a, b) = (entry(t, 15).await, entry(t, 16).await);
+        vec![set_row(db, 15, &b), set_row(db, 16, &a)]
+    }, &["第 15 条记录出现在第 16 条之后", "entry 15"]).await;
+    case(db, "a forged entry inserted", async |t: &TestDb| {
+        let prev = entry(t, 9).await;
+        let forged = AuditEntry::after(
+            Some((prev.seq, prev.hash)),
+            &AuditRecord::new(prev.at, "intruder", "user.grant_role", "user:x", json!({"role": "administrator"})),
+        );
+        vec![
+            "UPDATE audit_log SET seq = -seq WHERE seq >= 10".to_owned(),
+            "UPDATE audit_log SET seq = 1 - seq WHERE seq < 0".to_owned(),
+            format!(
+                "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) VALUES (10, {}, 'intruder', 'user.grant_role', 'user:x', {}, {}, {})",
+                forged.at.timestamp_micros(),
+                text(forged.payload.text()),
+                blob(db, &forged.prev_hash),
+                blob(db, &forged.hash)
+            ),
+        ]
+    }, &["第 10 条记录是插入或伪造的", "entry 10"]).await;
+    case(db, "tail truncated", async |_: &TestDb| {
+        vec![format!("DELETE FROM audit_log WHERE seq > {}", SIGNED - 4)]
+    }, &["尾部被截断", &format!("entry {}", SIGNED - 3)]).await;
+}
+
+#[tokio::test]
+async fn sqlite_tampering_is_found_and_named() {
+    all_attacks(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_tampering_is_found_and_named() {
+    all_attacks(Db::Postgres).await;
+}
