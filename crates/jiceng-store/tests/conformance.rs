@@ -477,7 +477,13 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
     let now = Utc::now();
     let recs: Vec<AuditRecord> = (0..3)
         .map(|i| {
-            AuditRecord::new(now, "u", "test.step", format!("obj:{}", i % 2), serde_json::json!({"i": i}))
+            AuditRecord::new(
+                now,
+                "u",
+                "test.step",
+                format!("obj:{}", i % 2),
+                serde_json::json!({"i": i}),
+            )
         })
         .collect();
     s.append_audit(&recs[..2]).await.unwrap();
@@ -486,7 +492,10 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
     let log = s.audit_page(0, 10).await.unwrap();
     assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
     for w in log.windows(2) {
-        assert_eq!(w[1].prev_hash, w[0].hash, "each entry links to the one before");
+        assert_eq!(
+            w[1].prev_hash, w[0].hash,
+            "each entry links to the one before"
+        );
     }
     assert!(log.iter().all(|e| e.compute_hash() == e.hash));
     assert_eq!(s.audit_for_object("obj:0").await.unwrap().len(), 2);
@@ -501,7 +510,10 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
         frontier: f,
     };
     assert!(s.insert_checkpoint(&cp).await.unwrap());
-    assert!(!s.insert_checkpoint(&cp).await.unwrap(), "one checkpoint per size");
+    assert!(
+        !s.insert_checkpoint(&cp).await.unwrap(),
+        "one checkpoint per size"
+    );
     let back = s.latest_checkpoint().await.unwrap().unwrap();
     assert_eq!(back, cp);
     assert!(back.checkpoint.verify(&key.verifying_key()));
@@ -525,7 +537,10 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
     }
     if !db.url.starts_with("sqlite") {
         let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        let e = sqlx::raw_sql("TRUNCATE audit_log").execute(&mut c).await.unwrap_err();
+        let e = sqlx::raw_sql("TRUNCATE audit_log")
+            .execute(&mut c)
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("append-only"), "{e}");
     }
     assert_eq!(s.audit_page(0, 10).await.unwrap(), log, "nothing changed");

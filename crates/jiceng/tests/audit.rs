@@ -62,8 +62,20 @@ async fn build(db: Db) -> Option<TestDb> {
     assert_eq!(cp.checkpoint.size, SIGNED);
     t.store
         .append_audit(&[
-            AuditRecord::new(now, "u1", "personal_data.read", "work_order:x", json!({"fields": ["caller_phone"]})),
-            AuditRecord::new(now, "u1", "personal_data.read", "work_order:y", json!({"fields": ["caller_name"]})),
+            AuditRecord::new(
+                now,
+                "u1",
+                "personal_data.read",
+                "work_order:x",
+                json!({"fields": ["caller_phone"]}),
+            ),
+            AuditRecord::new(
+                now,
+                "u1",
+                "personal_data.read",
+                "work_order:y",
+                json!({"fields": ["caller_name"]}),
+            ),
         ])
         .await
         .unwrap();
@@ -76,14 +88,15 @@ async fn tamper(t: &TestDb, db: Db, statements: &[String]) {
         Db::Sqlite => {
             use sqlx::Connection;
             let mut c = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
-            sqlx::raw_sql(
-                "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
-            )
-            .execute(&mut c)
-            .await
-            .unwrap();
+            sqlx::raw_sql("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+                .execute(&mut c)
+                .await
+                .unwrap();
             for s in statements {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone())).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
             }
         }
         Db::Postgres => {
@@ -94,7 +107,10 @@ async fn tamper(t: &TestDb, db: Db, statements: &[String]) {
                 .await
                 .unwrap();
             for s in statements {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone())).execute(&mut c).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(s.clone()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
             }
         }
     }
@@ -148,7 +164,12 @@ fn verify(t: &TestDb, dir: &Path, extra: &[&str]) -> (bool, String) {
     )
 }
 
-async fn case(db: Db, name: &str, attack: impl AsyncFnOnce(&TestDb) -> Vec<String>, expect: &[&str]) {
+async fn case(
+    db: Db,
+    name: &str,
+    attack: impl AsyncFnOnce(&TestDb) -> Vec<String>,
+    expect: &[&str],
+) {
     let Some(t) = build(db).await else { return };
     let dir = tempfile::tempdir().unwrap();
     let sql = attack(&t).await;
@@ -170,19 +191,38 @@ async fn all_attacks(db: Db) {
     } else {
         return;
     }
-    case(db, "one byte of one payload", async |t: &TestDb| {
-        let e = entry(t, 12).await;
-        let changed = e.payload.text().replacen("10.0.0.", "10.0.9.", 1);
-        assert_ne!(changed, e.payload.text());
-        vec![format!("UPDATE audit_log SET payload = {} WHERE seq = 12", text(&changed))]
-    }, &["第 12 条记录的内容被改动", "entry 12"]).await;
-    case(db, "one entry deleted", async |_: &TestDb| {
-        vec!["DELETE FROM audit_log WHERE seq = 9".to_owned()]
-    }, &["第 9 条记录缺失", "entry 9"]).await;
-    case(db, "two entries swapped", async |t: &TestDb| {
-        let (a, b) = (entry(t, 15).await, entry(t, 16).await);
-        vec![set_row(db, 15, &b), set_row(db, 16, &a)]
-    }, &["第 15 条记录出现在第 16 条之后", "entry 15"]).await;
+    case(
+        db,
+        "one byte of one payload",
+        async |t: &TestDb| {
+            let e = entry(t, 12).await;
+            let changed = e.payload.text().replacen("10.0.0.", "10.0.9.", 1);
+            assert_ne!(changed, e.payload.text());
+            vec![format!(
+                "UPDATE audit_log SET payload = {} WHERE seq = 12",
+                text(&changed)
+            )]
+        },
+        &["第 12 条记录的内容被改动", "entry 12"],
+    )
+    .await;
+    case(
+        db,
+        "one entry deleted",
+        async |_: &TestDb| vec!["DELETE FROM audit_log WHERE seq = 9".to_owned()],
+        &["第 9 条记录缺失", "entry 9"],
+    )
+    .await;
+    case(
+        db,
+        "two entries swapped",
+        async |t: &TestDb| {
+            let (a, b) = (entry(t, 15).await, entry(t, 16).await);
+            vec![set_row(db, 15, &b), set_row(db, 16, &a)]
+        },
+        &["第 15 条记录出现在第 16 条之后", "entry 15"],
+    )
+    .await;
     case(db, "a forged entry inserted", async |t: &TestDb| {
         let prev = entry(t, 9).await;
         let forged = AuditEntry::after(
@@ -201,9 +241,13 @@ async fn all_attacks(db: Db) {
             ),
         ]
     }, &["第 10 条记录是插入或伪造的", "entry 10"]).await;
-    case(db, "tail truncated", async |_: &TestDb| {
-        vec![format!("DELETE FROM audit_log WHERE seq > {}", SIGNED - 4)]
-    }, &["尾部被截断", &format!("entry {}", SIGNED - 3)]).await;
+    case(
+        db,
+        "tail truncated",
+        async |_: &TestDb| vec![format!("DELETE FROM audit_log WHERE seq > {}", SIGNED - 4)],
+        &["尾部被截断", &format!("entry {}", SIGNED - 3)],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -214,4 +258,99 @@ async fn sqlite_tampering_is_found_and_named() {
 #[tokio::test]
 async fn postgres_tampering_is_found_and_named() {
     all_attacks(Db::Postgres).await;
+}
+
+/// An order's evidence bundle verifies offline with the public key alone; one changed
+/// character makes it fail with a message that says what is wrong.
+#[tokio::test]
+async fn evidence_bundle_verifies_offline() {
+    use jiceng_core::access::Principal;
+    use jiceng_core::work_order::NewWorkOrder;
+    use jiceng_core::work_order::register::IntakeForm;
+    let t = testing::sqlite().await;
+    let services = jiceng_server::services_for(t.store.clone()).with_audit_key(key());
+    let county = services
+        .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
+        .await
+        .unwrap();
+    let user =
+        |name: &str, role: Role| NewUser::parse(name, name, None, vec![(role, county.id)]).unwrap();
+    let op = services
+        .system_create_user(user("operator", Role::HotlineOperator), "a-long-pass-2026")
+        .await
+        .unwrap();
+    let sup = services
+        .system_create_user(user("supervisor", Role::Supervisor), "a-long-pass-2026")
+        .await
+        .unwrap();
+    let new = NewWorkOrder::parse(IntakeForm {
+        caller_name: Some("王五"),
+        caller_phone: Some("13700001111"),
+        content: "小区门口消防通道被车辆堵塞",
+        ..Default::default()
+    })
+    .unwrap();
+    let order = services
+        .register_order(&Principal::from(op), new, Some(county.id), None)
+        .await
+        .unwrap();
+    let bundle = services
+        .evidence_bundle(&Principal::from(sup), order.id)
+        .await
+        .unwrap();
+    assert_eq!(bundle.entries.len(), 1);
+    let text = serde_json::to_string_pretty(&bundle).unwrap();
+    assert!(
+        !text.contains("13700001111") && !text.contains("王五"),
+        "no personal data in evidence"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, &text).unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        text.replacen("\"register\"", "\"registex\"", 1).replacen(
+            "work_order.register",
+            "work_order.registex",
+            1,
+        ),
+    )
+    .unwrap();
+    let run = |file: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_jiceng"))
+            .args(["audit", "verify-bundle"])
+            .arg(file)
+            .args(["--public-key", &public_hex()])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run(&good);
+    assert!(ok, "{out}");
+    assert!(out.contains("证据包验证通过"), "{out}");
+    let (ok, out) = run(&bad);
+    assert!(!ok, "{out}");
+    let seq = bundle.entries[0].entry.seq;
+    assert!(
+        out.contains(&format!("第 {seq} 条记录的内容与其哈希不符")),
+        "{out}"
+    );
+    let other = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&[9u8; 32])
+            .verifying_key()
+            .as_bytes(),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_jiceng"))
+        .args(["audit", "verify-bundle"])
+        .arg(&good)
+        .args(["--public-key", &other])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("检查点签名无效"));
 }

@@ -343,8 +343,11 @@ impl Services {
             last_hash,
             frontier: v.frontier().clone(),
         };
-        self.store.insert_checkpoint(&cp).await?;
-        Ok(Some(cp))
+        if self.store.insert_checkpoint(&cp).await? {
+            return Ok(Some(cp));
+        }
+        // Another process signed this size first: theirs is the one on record.
+        self.store.latest_checkpoint().await
     }
 }
 
