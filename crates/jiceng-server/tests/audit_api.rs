@@ -7,7 +7,6 @@ mod common;
 use common::{Backend, TestApp, spawn, test_audit_key};
 use jiceng_core::audit::bundle::Bundle;
 use jiceng_core::audit::merkle::{verify_consistency, verify_inclusion};
-use jiceng_core::ports::AuditStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
