@@ -229,3 +229,74 @@ pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: boo
     c.close().await.unwrap();
     elapsed
 }
+
+/// The audit entry the store writes with a registration, built from the written rows.
+fn audit_record(w: &Written) -> jiceng_core::audit::chain::AuditRecord {
+    use sha2::Digest;
+    let o = &w.order;
+    let h = &w.history;
+    let id = uuid::Uuid::from_slice(&o.id).unwrap();
+    let payload = serde_json::json!({
+        "number": o.number,
+        "version": h.seq,
+        "actor_name": h.actor_name,
+        "from": h.from_status,
+        "to": h.to_status,
+        "detail": serde_json::from_str::<serde_json::Value>(&h.payload).unwrap(),
+        "content_sha256": hex::encode(sha2::Sha256::digest(o.content.as_bytes())),
+        "channel": o.channel,
+        "region": uuid::Uuid::from_slice(&o.region_unit_id).unwrap(),
+    });
+    jiceng_core::audit::chain::AuditRecord::new(
+        chrono::DateTime::from_timestamp_micros(h.at).unwrap(),
+        uuid::Uuid::from_slice(&h.actor_id).unwrap().to_string(),
+        "work_order.register",
+        format!("work_order:{id}"),
+        payload,
+    )
+}
+
+/// The per-order baseline with the audit entry appended in each transaction, the way the
+/// store appends it: take the head row, hash and insert the entry, move the head.
+pub(crate) async fn raw_insert_audited(api_db: &TestDb, rows: &[Written]) -> Duration {
+    let (_db, mut c) = fresh_like(api_db).await;
+    let started = Instant::now();
+    for w in rows {
+        let mut tx = c.begin().await.unwrap();
+        insert_one(&mut tx, w).await;
+        let r = audit_record(w);
+        let (seq, hash): (i64, Vec<u8>) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+        let link = (seq > 0).then(|| (seq as u64, <[u8; 32]>::try_from(hash).unwrap()));
+        let e = jiceng_core::audit::chain::AuditEntry::after(link, &r);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(e.seq as i64)
+        .bind(e.at.timestamp_micros())
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.object)
+        .bind(e.payload.text())
+        .bind(&e.prev_hash[..])
+        .bind(&e.hash[..])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(e.seq as i64)
+            .bind(&e.hash[..])
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(count(&mut c, "audit_log").await, rows.len() as i64);
+    c.close().await.unwrap();
+    elapsed
+}
