@@ -89,7 +89,9 @@ pub trait AuthStore: Send + Sync {
 
 /// The whole storage port.
 #[async_trait]
-pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore {
+pub trait Store:
+    OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore + crate::sla::SlaStore
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -151,6 +153,9 @@ pub struct OrderChange {
     pub entry: crate::work_order::HistoryEntry,
     /// Citizens to inform of this change, through the outbox.
     pub notices: Vec<crate::work_order::Notice>,
+    /// Escalation records the change issues; each order, clock generation and step takes one
+    /// at most (a second is `work_order.version_conflict`, and nothing is written).
+    pub escalations: Vec<crate::sla::Escalation>,
 }
 
 #[async_trait]

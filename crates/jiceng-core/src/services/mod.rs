@@ -3,11 +3,13 @@
 
 mod auth;
 mod org;
+mod sla;
 mod users;
 mod work_orders;
 
 pub use auth::{LoginOutcome, NewApiToken};
 pub use org::UnitPatch;
+pub use sla::SweepOutcome;
 pub use users::UserView;
 pub use work_orders::{
     ActRequest, Inbox, InboxPage, number_for, order_not_found, version_conflict,
@@ -27,6 +29,12 @@ pub struct Services {
     pub advisor: Option<Arc<dyn DispatchAdvisor>>,
     /// The confidence at or above which a suggestion is acted on without a dispatcher.
     pub auto_dispatch_threshold: f64,
+    /// Time limits and escalation ladders by jurisdiction.
+    pub sla: Arc<crate::sla::SlaPolicies>,
+    /// Limits that override the policy's (the duty list); `None`: the policy decides.
+    pub limit_source: Option<Arc<dyn crate::sla::LimitSource>>,
+    /// Wakes the sweeper when a transition sets an earlier due instant.
+    pub due_signal: Arc<dyn crate::sla::DueSignal>,
 }
 
 impl std::fmt::Debug for Services {
@@ -45,7 +53,22 @@ impl Services {
             secrets,
             advisor: None,
             auto_dispatch_threshold: 0.95,
+            sla: Arc::new(crate::sla::SlaPolicies::china()),
+            limit_source: None,
+            due_signal: Arc::new(crate::sla::NoSignal),
         }
+    }
+
+    /// Uses these time-limit policies instead of the built-in defaults.
+    pub fn with_sla_policies(mut self, policies: crate::sla::SlaPolicies) -> Self {
+        self.sla = Arc::new(policies);
+        self
+    }
+
+    /// Takes clock limits from `source` (the duty list) where it has them.
+    pub fn with_limit_source(mut self, source: Arc<dyn crate::sla::LimitSource>) -> Self {
+        self.limit_source = Some(source);
+        self
     }
 
     /// Lets `advisor` dispatch new orders it is at least `threshold` sure about.

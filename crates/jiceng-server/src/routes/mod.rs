@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod org_units;
+pub mod sla;
 pub mod system;
 pub mod users;
 pub mod work_order_view;
@@ -62,6 +63,9 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))
         .routes(routes!(attachments::download))
+        .routes(routes!(sla::board))
+        .routes(routes!(sla::figures))
+        .routes(routes!(sla::clocks))
         .split_for_parts()
 }
 
