@@ -123,7 +123,7 @@ mod tests {
             (4, 3, 4, 1)
         );
         assert_eq!(f.on_time_rate, Some(0.75));
-        assert_eq!(f.average_hours, Some(4.5));
+        assert_eq!(f.average_hours, Some(4.0));
         assert_eq!(f.median_hours, Some(2.5));
     }
 }
