@@ -14,6 +14,7 @@ pub mod ids;
 pub mod org;
 pub mod ports;
 pub mod services;
+pub mod sla;
 pub mod text;
 pub mod user;
 pub mod work_order;

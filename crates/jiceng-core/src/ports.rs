@@ -141,7 +141,13 @@ pub trait AuditStore: Send + Sync {
 /// The whole storage port.
 #[async_trait]
 pub trait Store:
-    OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore + AuditStore
+    OrgStore
+    + UserStore
+    + AuthStore
+    + WorkOrderStore
+    + AttachmentStore
+    + AuditStore
+    + crate::sla::SlaStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -204,6 +210,9 @@ pub struct OrderChange {
     pub entry: crate::work_order::HistoryEntry,
     /// Citizens to inform of this change, through the outbox.
     pub notices: Vec<crate::work_order::Notice>,
+    /// Escalation records the change issues; each order, clock generation and step takes one
+    /// at most (a second is `work_order.version_conflict`, and nothing is written).
+    pub escalations: Vec<crate::sla::Escalation>,
 }
 
 #[async_trait]

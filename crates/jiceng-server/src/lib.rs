@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod secrets;
+pub mod sweeper;
 
 use anyhow::Context;
 use axum::Router;
@@ -88,7 +89,10 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    state: AppState,
+    services: Services,
+    wake: Arc<sweeper::Wake>,
+    sweeper: sweeper::SweeperConfig,
+    audit: audit::AuditSettings,
 }
 
 impl Application {
@@ -97,15 +101,31 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         metrics::handle();
+        let wake = Arc::new(sweeper::Wake::default());
+        let services = services.with_due_signal(wake.clone());
         let state = AppState {
-            services,
+            services: services.clone(),
             config: Arc::new(config),
         };
         Ok(Self {
             listener,
-            router: router(state.clone()),
-            state,
+            audit: state.config.audit.clone(),
+            router: router(state),
+            services,
+            wake,
+            sweeper: sweeper::SweeperConfig::default(),
         })
+    }
+
+    /// Other sweeper settings (or none: `enabled: false`).
+    pub fn with_sweeper(mut self, config: sweeper::SweeperConfig) -> Self {
+        self.sweeper = config;
+        self
+    }
+
+    /// Wakes the sweeper at once (after a test moved the clock).
+    pub fn sweeper_wake(&self) -> Arc<sweeper::Wake> {
+        self.wake.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -117,30 +137,46 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first. Background
     /// work (audit checkpoints) runs beside it and stops with it.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let workers = self.start_workers();
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves, with the sweeper beside it, until `signal` completes; then finishes the
+    /// requests in flight and stops the sweeper between two steps.
+    pub async fn run_until(
+        self,
+        signal: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let checkpoints = self.services.audit_key.is_some().then(|| {
+            tokio::spawn(audit::checkpoint_task(
+                self.services.clone(),
+                self.audit.clone(),
+            ))
+        });
+        let sweeper = self.sweeper.enabled.then(|| {
+            tokio::spawn(sweeper::run(
+                self.services.clone(),
+                self.wake.clone(),
+                self.sweeper.clone(),
+                stopped,
+            ))
+        });
         let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(signal)
         .await
         .context("server failed");
-        for w in workers {
-            w.abort();
+        let _ = stop.send(true);
+        if let Some(task) = checkpoints {
+            task.abort();
+        }
+        if let Some(task) = sweeper {
+            let _ = task.await;
         }
         served
-    }
-
-    fn start_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
-        let mut out = Vec::new();
-        if self.state.services.audit_key.is_some() {
-            out.push(tokio::spawn(audit::checkpoint_task(
-                self.state.services.clone(),
-                self.state.config.audit.clone(),
-            )));
-        }
-        out
     }
 }
 

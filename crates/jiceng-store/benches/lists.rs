@@ -9,26 +9,17 @@ use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit};
 use jiceng_core::ports::{OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, NewWorkOrder, Status, WorkOrder};
-use sqlx::types::Json;
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
+use jiceng_core::work_order::{NewWorkOrder, Status, WorkOrder};
+use sqlx::{Connection, SqliteConnection};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::unit;
+use common::{assignee, load, unit};
 
 const TOWNS: usize = 20;
 const DEPTS: usize = 30;
 const BATCH: usize = 400;
-
-fn assignee(u: &OrgUnit) -> Assignee {
-    Assignee {
-        unit_id: u.id,
-        unit_name: u.name.clone(),
-        unit_path: u.path.clone(),
-    }
-}
 
 /// A deterministic mix: most orders archived, a realistic share open, spread over a year.
 fn order(
@@ -74,39 +65,6 @@ fn order(
         o.handling_due = Some(at + Span::days(15));
     }
     o
-}
-
-async fn load(c: &mut SqliteConnection, orders: &[WorkOrder]) {
-    let mut tx = c.begin().await.unwrap();
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, caller_phone, \
-         region_unit_id, region_path, lead_unit_id, lead_path, handling_due, pending_extension, created_by, \
-         created_at, updated_at, version, doc) ",
-    );
-    qb.push_values(orders, |mut b, o| {
-        b.push_bind(o.id.0)
-            .push_bind(o.number.clone())
-            .push_bind(o.status.as_str())
-            .push_bind(o.channel.as_str())
-            .push_bind(o.category.clone())
-            .push_bind(o.urgency.as_str())
-            .push_bind(o.title.clone())
-            .push_bind(o.content.clone())
-            .push_bind(o.caller_phone.clone())
-            .push_bind(o.region.unit_id.0)
-            .push_bind(o.region.unit_path.as_str().to_owned())
-            .push_bind(o.lead.as_ref().map(|l| l.unit_id.0))
-            .push_bind(o.lead.as_ref().map(|l| l.unit_path.as_str().to_owned()))
-            .push_bind(o.handling_due.map(|d| d.timestamp_micros()))
-            .push_bind(false)
-            .push_bind(o.created_by.0)
-            .push_bind(o.created_at.timestamp_micros())
-            .push_bind(o.updated_at.timestamp_micros())
-            .push_bind(i64::from(o.version))
-            .push_bind(Json(o.clone()));
-    });
-    qb.build().execute(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
 }
 
 fn pct(mut v: Vec<Duration>, p: f64) -> f64 {

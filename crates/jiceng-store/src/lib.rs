@@ -12,6 +12,8 @@ mod attachment;
 mod auth;
 mod org;
 mod rows;
+#[macro_use]
+mod sla;
 mod user;
 mod work_order;
 

@@ -180,6 +180,7 @@ impl WorkOrderStore for SqlStore {
                 .await
                 .map_err(db_err)?;
             write_order_rows!(tx, &o, entry);
+            write_sla_rows!(tx, &o, &[]);
             if let Some((user, key)) = idempotency {
                 let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, order_id, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(user.0)
@@ -258,6 +259,7 @@ impl WorkOrderStore for SqlStore {
                     return Err(version_conflict());
                 }
                 write_order_rows!(tx, o, &c.entry);
+                write_sla_rows!(tx, o, &c.escalations);
                 for n in &c.notices {
                     sqlx::query(
                         "INSERT INTO outbox (id, order_id, kind, phone, text, status, attempts, created_at) \

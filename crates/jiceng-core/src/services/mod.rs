@@ -4,12 +4,14 @@
 mod audit;
 mod auth;
 mod org;
+mod sla;
 mod users;
 mod work_orders;
 
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
 pub use org::UnitPatch;
+pub use sla::SweepOutcome;
 pub use users::UserView;
 pub use work_orders::{
     ActRequest, Inbox, InboxPage, number_for, order_not_found, version_conflict,
@@ -31,6 +33,12 @@ pub struct Services {
     pub auto_dispatch_threshold: f64,
     /// Signs the audit log's checkpoints; `None` in tools that only read.
     pub audit_key: Option<Arc<ed25519_dalek::SigningKey>>,
+    /// Time limits and escalation ladders by jurisdiction.
+    pub sla: Arc<crate::sla::SlaPolicies>,
+    /// Limits that override the policy's (the duty list); `None`: the policy decides.
+    pub limit_source: Option<Arc<dyn crate::sla::LimitSource>>,
+    /// Wakes the sweeper when a transition sets an earlier due instant.
+    pub due_signal: Arc<dyn crate::sla::DueSignal>,
 }
 
 impl std::fmt::Debug for Services {
@@ -50,12 +58,27 @@ impl Services {
             advisor: None,
             auto_dispatch_threshold: 0.95,
             audit_key: None,
+            sla: Arc::new(crate::sla::SlaPolicies::china()),
+            limit_source: None,
+            due_signal: Arc::new(crate::sla::NoSignal),
         }
+    }
+
+    /// Uses these time-limit policies instead of the built-in defaults.
+    pub fn with_sla_policies(mut self, policies: crate::sla::SlaPolicies) -> Self {
+        self.sla = Arc::new(policies);
+        self
     }
 
     /// Signs audit checkpoints with `key`.
     pub fn with_audit_key(mut self, key: ed25519_dalek::SigningKey) -> Self {
         self.audit_key = Some(Arc::new(key));
+        self
+    }
+
+    /// Takes clock limits from `source` (the duty list) where it has them.
+    pub fn with_limit_source(mut self, source: Arc<dyn crate::sla::LimitSource>) -> Self {
+        self.limit_source = Some(source);
         self
     }
 

@@ -252,7 +252,8 @@ impl Services {
             .take(500)
             .collect(),
         );
-        let out = decide(
+        let now = self.clock.now();
+        let mut out = decide(
             &order,
             Command::Dispatch {
                 lead,
@@ -260,16 +261,19 @@ impl Services {
                 note,
             },
             &cap,
-            self.clock.now(),
+            now,
         )?;
+        self.follow_clocks(&order, &mut out.order, now).await?;
         self.store
             .apply_changes(&[OrderChange {
                 expected_version: order.version,
                 order: out.order.clone(),
                 entry: out.entry,
                 notices: Vec::new(),
+                escalations: Vec::new(),
             }])
             .await?;
+        self.signal_due(&out.order);
         Ok(out.order)
     }
 
@@ -433,7 +437,9 @@ impl Services {
             }
             ActRequest::Other(cmd) => cmd,
         };
-        let out = decide(&o, cmd, &cap, self.clock.now())?;
+        let now = self.clock.now();
+        let mut out = decide(&o, cmd, &cap, now)?;
+        self.follow_clocks(&o, &mut out.order, now).await?;
         let notices = if out.order.status == Status::Replied && o.status != Status::Replied {
             let text = format!(
                 "您反映的问题（工单号 {}）已办理完毕，答复已发布，可凭工单号和手机号查询。",
@@ -449,8 +455,10 @@ impl Services {
                 order: out.order.clone(),
                 entry: out.entry,
                 notices,
+                escalations: Vec::new(),
             }])
             .await?;
+        self.signal_due(&out.order);
         Ok(out.order)
     }
 
@@ -476,7 +484,7 @@ impl Services {
             via_order: dup.id,
         }];
         callers.extend(dup.extra_callers.iter().cloned());
-        let closed = decide(
+        let mut closed = decide(
             &dup,
             Command::MergeInto {
                 master: main.id,
@@ -485,6 +493,7 @@ impl Services {
             &self.capacity(who, &dup),
             now,
         )?;
+        self.follow_clocks(&dup, &mut closed.order, now).await?;
         let grown = decide(
             &main,
             Command::Absorb {
@@ -507,12 +516,14 @@ impl Services {
                     order: closed.order,
                     entry: closed.entry,
                     notices: Vec::new(),
+                    escalations: Vec::new(),
                 },
                 OrderChange {
                     expected_version: main.version,
                     order: grown.order.clone(),
                     entry: grown.entry,
                     notices,
+                    escalations: Vec::new(),
                 },
             ])
             .await?;

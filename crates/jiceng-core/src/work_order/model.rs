@@ -262,6 +262,9 @@ pub struct WorkOrder {
     pub updated_at: DateTime<Utc>,
     /// Optimistic concurrency: bumped by every transition; equals the last history sequence.
     pub version: u32,
+    /// The sign-for, handling and call-back clocks (see [`crate::sla`]).
+    #[serde(default)]
+    pub clocks: crate::sla::OrderClocks,
 }
 
 /// One entry of an order's history, written in the same transaction as the change.

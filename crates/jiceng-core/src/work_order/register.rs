@@ -177,6 +177,7 @@ impl NewWorkOrder {
             created_at: now,
             updated_at: now,
             version: 1,
+            clocks: Default::default(),
         };
         (order, entry)
     }

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod org_units;
+pub mod sla;
 pub mod system;
 pub mod users;
 pub mod work_order_view;
@@ -68,6 +69,9 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::consistency))
         .routes(routes!(audit::trail))
         .routes(routes!(audit::evidence))
+        .routes(routes!(sla::board))
+        .routes(routes!(sla::figures))
+        .routes(routes!(sla::clocks))
         .split_for_parts()
 }
 

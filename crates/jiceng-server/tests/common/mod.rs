@@ -1,15 +1,18 @@
 //! A real server on port 0 over a fresh database, with a seeded two-town county.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use jiceng_core::clock::Clock;
 use jiceng_core::ids::{UnitId, UserId};
 use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_core::services::Services;
 use jiceng_core::user::{NewUser, Role};
-use jiceng_server::{Application, ServerConfig, services_for};
+use jiceng_server::sweeper::SweeperConfig;
+use jiceng_server::{Application, Argon2Secrets, ServerConfig, services_for};
 use jiceng_store::testing::{self, TestDb};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const PASSWORD: &str = "test-pass-2026";
 
@@ -24,7 +27,13 @@ pub struct TestApp {
     pub services: Services,
     pub units: HashMap<&'static str, OrgUnit>,
     pub users: HashMap<&'static str, UserId>,
-    _db: TestDb,
+    /// Wakes the running server's sweeper.
+    pub wake: Arc<jiceng_server::sweeper::Wake>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    clock: Option<Arc<dyn Clock>>,
+    sweeper: SweeperConfig,
+    pub db: TestDb,
 }
 
 pub enum Backend {
@@ -34,33 +43,78 @@ pub enum Backend {
 
 /// Starts the server; `None` when the backend is not available here.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    spawn_with(backend, None, SweeperConfig::default()).await
+}
+
+/// Starts the server on an injected clock (`None`: the system clock) with these sweeper settings.
+pub async fn spawn_with(
+    backend: Backend,
+    clock: Option<Arc<dyn Clock>>,
+    sweeper: SweeperConfig,
+) -> Option<TestApp> {
     let db = match backend {
         Backend::Sqlite => testing::sqlite().await,
         Backend::Postgres => testing::postgres().await?,
     };
-    let services = services_for(db.store.clone()).with_audit_key(test_audit_key());
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        secure_cookies: false,
-        body_limit: 64 * 1024,
-        audit: Default::default(),
-    };
-    let app = Application::build(config, services.clone()).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
     let mut t = TestApp {
-        base,
+        base: String::new(),
         client: Client::new(),
-        services,
+        services: services_for(db.store.clone()),
         units: HashMap::new(),
         users: HashMap::new(),
-        _db: db,
+        wake: Arc::default(),
+        stop: None,
+        server: None,
+        clock,
+        sweeper,
+        db,
     };
+    t.start(t.db.store.clone()).await;
     t.seed().await;
     Some(t)
 }
 
 impl TestApp {
+    /// Builds services on `store` and serves them.
+    async fn start(&mut self, store: Arc<jiceng_store::SqlStore>) {
+        let services = match &self.clock {
+            Some(c) => Services::new(store, c.clone(), Arc::new(Argon2Secrets)),
+            None => services_for(store),
+        }
+        .with_audit_key(test_audit_key());
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            secure_cookies: false,
+            body_limit: 64 * 1024,
+            audit: Default::default(),
+        };
+        let app = Application::build(config, services.clone())
+            .await
+            .unwrap()
+            .with_sweeper(self.sweeper.clone());
+        self.base = format!("http://{}", app.local_addr());
+        self.wake = app.sweeper_wake();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        self.stop = Some(stop);
+        self.server = Some(tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        })));
+        self.services = services;
+    }
+
+    /// Stops the server (and its sweeper) and starts a new one on the same database through a
+    /// new connection pool, as a restarted process would. Sessions must log in again.
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        let store = jiceng_store::SqlStore::connect(&self.db.url).await.unwrap();
+        self.start(Arc::new(store)).await;
+    }
+
     async fn unit(&mut self, key: &'static str, parent: Option<&str>, kind: OrgKind, name: &str) {
         let parent_id = parent.map(|p| self.units[p].id);
         let new = NewOrgUnit::parse(parent_id, kind, name, None, None).unwrap();

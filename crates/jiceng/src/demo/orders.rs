@@ -146,6 +146,7 @@ impl World<'_> {
                 let id = track
                     .id
                     .ok_or_else(|| anyhow!("the order is not registered"))?;
+                let req = self.past_deadline(id, req).await?;
                 let order = self
                     .services
                     .act(self.who(&who)?, id, req, None)
@@ -155,6 +156,27 @@ impl World<'_> {
             }
         }
         self.save(tracks, o, track)
+    }
+
+    /// An extension asks for as much time again beyond the order's current handling deadline.
+    async fn past_deadline(&self, id: OrderId, req: ActRequest) -> Result<ActRequest> {
+        let ActRequest::Other(Command::RequestExtension { reason, new_due }) = req else {
+            return Ok(req);
+        };
+        let now = self.clock.now();
+        let due = self
+            .services
+            .store
+            .get_order(id)
+            .await
+            .map_err(|e| domain_err("extension", e))?
+            .and_then(|o| o.handling_due)
+            .filter(|d| *d >= now);
+        let new_due = due.map_or(new_due, |d| d + (new_due - now));
+        Ok(ActRequest::Other(Command::RequestExtension {
+            reason,
+            new_due,
+        }))
     }
 
     /// Who takes a step of the loop, and what they ask for.

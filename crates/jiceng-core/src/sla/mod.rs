@@ -1,0 +1,85 @@
+//! Time limits of work orders (时限): the sign-for, handling and call-back clocks, their
+//! yellow and red warnings, and the escalation ladder (催办 → 督办 → 通报).
+//!
+//! A reader finds every rule here: [`follow`] says when clocks start, pause, resume, move and
+//! stop as the order goes through its loop; [`fire_due`] says what happens when a step falls
+//! due; [`policy`] says which limits and ladder apply. The clocks live in the order's
+//! document, so a transition and its clocks are stored together under the order's version;
+//! storage copies each clock into an indexed row (its deadline and next due instant) that the
+//! sweeper reads without scanning, and the escalation records carry a unique key per order,
+//! clock generation and step, so each step fires exactly once however many sweepers run.
+
+pub mod clock;
+pub mod escalation;
+pub mod figures;
+pub mod follow;
+pub mod policy;
+
+pub use clock::{ClockKind, Level, OrderClocks, SlaClock, Step};
+pub use escalation::Escalation;
+pub use figures::{ClosedClock, OpenClocks, UnitFigures};
+pub use follow::{Fired, clocks_to_start, fire_due, follow};
+pub use policy::{Ladder, LimitSource, SlaPolicies, SlaPolicy};
+
+use crate::error::Result;
+use crate::ids::OrderId;
+use crate::org::UnitPath;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A clock whose next step is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueClock {
+    pub order_id: OrderId,
+    pub clock: ClockKind,
+    pub due: DateTime<Utc>,
+}
+
+/// Filters of the supervisor's board. A record is in `scope` when its addressee or the unit
+/// it is about lies in one of the subtrees.
+#[derive(Debug, Clone, Default)]
+pub struct EscalationQuery {
+    pub scope: Vec<UnitPath>,
+    pub step: Option<Step>,
+    pub order: Option<OrderId>,
+    /// Keyset cursor: records issued before this one (by issue time, then id).
+    pub before: Option<uuid::Uuid>,
+    pub limit: u32,
+}
+
+/// Which clocks the figures count: one kind, units under `scope`, stopped in `[from, to)`.
+#[derive(Debug, Clone)]
+pub struct FiguresQuery {
+    pub scope: UnitPath,
+    pub kind: ClockKind,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// What the clocks need from storage beyond the order itself.
+#[async_trait]
+pub trait SlaStore: Send + Sync {
+    /// Clocks whose next step is due at or before `now`, earliest first, at most `limit`;
+    /// read through the index on the next due instant.
+    async fn due_clocks(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueClock>>;
+    /// The earliest next due instant of any running clock.
+    async fn next_clock_due(&self) -> Result<Option<DateTime<Utc>>>;
+    async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<Escalation>>;
+    /// Clocks that stopped in the period, one row each.
+    async fn closed_clocks(&self, q: &FiguresQuery) -> Result<Vec<ClosedClock>>;
+    /// Clocks still open (running or paused) per unit, and how many of them are past due at `now`.
+    async fn open_clocks(&self, q: &FiguresQuery, now: DateTime<Utc>) -> Result<Vec<OpenClocks>>;
+}
+
+/// Tells the sweeper that a clock now falls due at `at`, so it can wake earlier than planned.
+pub trait DueSignal: Send + Sync {
+    fn due_at(&self, at: DateTime<Utc>);
+}
+
+/// No sweeper to tell (tools, tests that sweep by hand).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoSignal;
+
+impl DueSignal for NoSignal {
+    fn due_at(&self, _: DateTime<Utc>) {}
+}

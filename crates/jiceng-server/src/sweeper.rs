@@ -1,0 +1,129 @@
+//! The sweeper: a task inside the server that fires due warnings and escalations.
+//!
+//! It reads only due rows through the index on the next due instant, then sleeps until the
+//! earliest next one (capped), or until a transition signals an earlier one. Time is the
+//! services' injected clock, so tests jump in time and wake it. Exactly-once comes from the
+//! storage (version check and unique key), not from this task: any number may run.
+
+use chrono::{DateTime, Utc};
+use jiceng_core::services::Services;
+use jiceng_core::sla::DueSignal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// Settings of the sweeper.
+#[derive(Debug, Clone)]
+pub struct SweeperConfig {
+    pub enabled: bool,
+    /// Due clocks taken per query.
+    pub batch: u32,
+    /// The longest sleep, so a clock set by another process is seen within this time.
+    pub max_sleep: Duration,
+}
+
+impl Default for SweeperConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            batch: 200,
+            max_sleep: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Wakes the sweeper: when a transition sets a due instant before the planned wake-up, or
+/// when asked (tests that move the clock).
+#[derive(Debug)]
+pub struct Wake {
+    notify: Notify,
+    /// The planned wake-up, microseconds on the services' clock.
+    planned: AtomicI64,
+}
+
+impl Default for Wake {
+    fn default() -> Self {
+        Self {
+            notify: Notify::new(),
+            planned: AtomicI64::new(i64::MAX),
+        }
+    }
+}
+
+impl Wake {
+    pub fn wake_now(&self) {
+        self.notify.notify_one();
+    }
+}
+
+impl DueSignal for Wake {
+    fn due_at(&self, at: DateTime<Utc>) {
+        if at.timestamp_micros() < self.planned.load(Ordering::Relaxed) {
+            self.notify.notify_one();
+        }
+    }
+}
+
+/// Sweeps until `stop` turns true.
+pub async fn run(
+    services: Services,
+    wake: Arc<Wake>,
+    config: SweeperConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let progressed = sweep_all(&services, config.batch, &stop).await;
+        if *stop.borrow() {
+            return;
+        }
+        let now = services.clock.now();
+        let mut sleep = match services.next_due().await {
+            Ok(Some(t)) => (t - now).to_std().unwrap_or(Duration::ZERO),
+            Ok(None) => config.max_sleep,
+            Err(e) => {
+                tracing::warn!(error = %e, "sweeper: cannot read the next due instant");
+                config.max_sleep
+            }
+        };
+        if !progressed {
+            // A due row that cannot fire must not spin the loop.
+            sleep = sleep.max(Duration::from_millis(500));
+        }
+        let sleep = sleep.min(config.max_sleep);
+        let planned = now + chrono::Duration::from_std(sleep).unwrap_or_default();
+        wake.planned
+            .store(planned.timestamp_micros(), Ordering::Relaxed);
+        tokio::select! {
+            () = tokio::time::sleep(sleep) => {}
+            () = wake.notify.notified() => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Sweeps batch after batch while full batches make progress; whether anything fired.
+async fn sweep_all(services: &Services, batch: u32, stop: &watch::Receiver<bool>) -> bool {
+    let mut progressed = false;
+    loop {
+        match services.sweep_due(batch).await {
+            Ok(o) => {
+                if o.fired > 0 {
+                    progressed = true;
+                    tracing::debug!(
+                        fired = o.fired,
+                        lost = o.lost_races,
+                        "sweeper fired due steps"
+                    );
+                }
+                if o.due < batch as usize || o.fired == 0 || *stop.borrow() {
+                    return progressed || o.lost_races > 0;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sweeper: sweep failed; retrying later");
+                return false;
+            }
+        }
+    }
+}
