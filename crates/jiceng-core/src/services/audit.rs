@@ -117,7 +117,7 @@ impl Services {
         if !self.may_see_contact(who, o) {
             return Ok(false);
         }
-        if o.created_by == who.user_id && who.has_role(Role::Citizen) {
+        if super::filed_by(who, o) {
             return Ok(true);
         }
         let mut fields = Vec::new();

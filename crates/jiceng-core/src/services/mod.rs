@@ -14,7 +14,7 @@ pub use org::UnitPatch;
 pub use sla::SweepOutcome;
 pub use users::UserView;
 pub use work_orders::{
-    ActRequest, Inbox, InboxPage, number_for, order_not_found, version_conflict,
+    ActRequest, Inbox, InboxPage, filed_by, number_for, order_not_found, version_conflict,
 };
 
 use crate::clock::Clock;

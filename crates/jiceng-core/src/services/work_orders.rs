@@ -95,7 +95,7 @@ impl Services {
                 .map(|c| c.unit.unit_id)
                 .collect(),
             supervisor: over(&[Role::Supervisor]),
-            owner: o.created_by == who.user_id && who.has_role(Role::Citizen),
+            owner: filed_by(who, o),
         }
     }
 
@@ -667,4 +667,11 @@ impl Services {
             .await?
             .ok_or_else(|| Error::not_found("attachment.not_found", "附件不存在"))
     }
+}
+
+/// Whether `o` is the caller's own demand, filed by them as a citizen. Lists and the answers
+/// to transitions show contact data in full only then; staff open the order itself to see it,
+/// and that read is recorded.
+pub fn filed_by(who: &Principal, o: &WorkOrder) -> bool {
+    o.created_by == who.user_id && who.has_role(Role::Citizen)
 }

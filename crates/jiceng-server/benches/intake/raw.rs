@@ -230,41 +230,40 @@ pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: boo
     elapsed
 }
 
-/// The audit entry the store writes with a registration, built from the written rows.
-fn audit_record(w: &Written) -> jiceng_core::audit::chain::AuditRecord {
-    use sha2::Digest;
-    let o = &w.order;
+/// The order and history entry the store had in hand for a registration, from its rows.
+fn step_of(
+    w: &Written,
+) -> (
+    jiceng_core::work_order::WorkOrder,
+    jiceng_core::work_order::HistoryEntry,
+) {
+    use jiceng_core::work_order::{HistoryEntry, Status, WorkOrder};
+    let order: WorkOrder = serde_json::from_str(&w.order.doc).unwrap();
     let h = &w.history;
-    let id = uuid::Uuid::from_slice(&o.id).unwrap();
-    let payload = serde_json::json!({
-        "number": o.number,
-        "version": h.seq,
-        "actor_name": h.actor_name,
-        "from": h.from_status,
-        "to": h.to_status,
-        "detail": serde_json::from_str::<serde_json::Value>(&h.payload).unwrap(),
-        "content_sha256": hex::encode(sha2::Sha256::digest(o.content.as_bytes())),
-        "channel": o.channel,
-        "region": uuid::Uuid::from_slice(&o.region_unit_id).unwrap(),
-    });
-    jiceng_core::audit::chain::AuditRecord::new(
-        chrono::DateTime::from_timestamp_micros(h.at).unwrap(),
-        uuid::Uuid::from_slice(&h.actor_id).unwrap().to_string(),
-        "work_order.register",
-        format!("work_order:{id}"),
-        payload,
-    )
+    let entry = HistoryEntry {
+        seq: u32::try_from(h.seq).unwrap(),
+        at: chrono::DateTime::from_timestamp_micros(h.at).unwrap(),
+        actor: jiceng_core::ids::UserId(uuid::Uuid::from_slice(&h.actor_id).unwrap()),
+        actor_name: h.actor_name.clone(),
+        action: h.action.clone(),
+        from_status: h.from_status.as_deref().and_then(Status::parse),
+        to_status: Status::parse(&h.to_status).unwrap(),
+        payload: serde_json::from_str(&h.payload).unwrap(),
+    };
+    (order, entry)
 }
 
 /// The per-order baseline with the audit entry appended in each transaction, the way the
 /// store appends it: take the head row, hash and insert the entry, move the head.
 pub(crate) async fn raw_insert_audited(api_db: &TestDb, rows: &[Written]) -> Duration {
+    let steps: Vec<_> = rows.iter().map(step_of).collect();
     let (_db, mut c) = fresh_like(api_db).await;
     let started = Instant::now();
-    for w in rows {
+    for (w, (order, entry)) in rows.iter().zip(&steps) {
         let mut tx = c.begin().await.unwrap();
         insert_one(&mut tx, w).await;
-        let r = audit_record(w);
+        // Built inside the transaction, as the store builds it.
+        let r = jiceng_core::audit::records::order_step(order, entry);
         let (seq, hash): (i64, Vec<u8>) =
             sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
                 .fetch_one(&mut *tx)

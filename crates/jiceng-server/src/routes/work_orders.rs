@@ -159,7 +159,7 @@ fn page(
     let items = orders
         .into_iter()
         .map(|o| {
-            let own = own_order(&caller.principal, &o);
+            let own = jiceng_core::services::filed_by(&caller.principal, &o);
             WorkOrderView::of(&state.services, &caller.principal, o, own)
         })
         .collect();
@@ -219,7 +219,7 @@ pub async fn inbox(
         .orders
         .into_iter()
         .map(|o| {
-            let own = own_order(&caller.principal, &o);
+            let own = jiceng_core::services::filed_by(&caller.principal, &o);
             WorkOrderView::of(&state.services, &caller.principal, o, own)
         })
         .collect();
@@ -448,7 +448,7 @@ pub async fn act(
         ActionName::Merge => {
             let b: MergeBody = body(raw)?;
             let o = s.merge_orders(p, id, b.master_id).await?;
-            let own = own_order(p, &o);
+            let own = jiceng_core::services::filed_by(p, &o);
             return Ok(Json(WorkOrderView::of(s, p, o, own)));
         }
         ActionName::Dispatch => {
@@ -539,12 +539,6 @@ pub async fn act(
         }),
     };
     let o = s.act(p, id, req, version).await?;
-    let own = own_order(p, &o);
+    let own = jiceng_core::services::filed_by(p, &o);
     Ok(Json(WorkOrderView::of(s, p, o, own)))
-}
-
-/// Lists and transition answers show contact data in full only to the citizen who filed the
-/// order; staff open the order itself to see it, and that read is recorded.
-fn own_order(who: &jiceng_core::access::Principal, o: &jiceng_core::work_order::WorkOrder) -> bool {
-    o.created_by == who.user_id && who.has_role(jiceng_core::user::Role::Citizen)
 }
