@@ -9,9 +9,8 @@ use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit};
 use jiceng_core::ports::{OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, NewWorkOrder, Status, WorkOrder};
-use sqlx::types::Json;
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
+use jiceng_core::work_order::{NewWorkOrder, Status, WorkOrder};
+use sqlx::{Connection, SqliteConnection};
 use std::time::{Duration, Instant};
 
 mod common;

@@ -173,7 +173,10 @@ impl World<'_> {
             .and_then(|o| o.handling_due)
             .filter(|d| *d >= now);
         let new_due = due.map_or(new_due, |d| d + (new_due - now));
-        Ok(ActRequest::Other(Command::RequestExtension { reason, new_due }))
+        Ok(ActRequest::Other(Command::RequestExtension {
+            reason,
+            new_due,
+        }))
     }
 
     /// Who takes a step of the loop, and what they ask for.
