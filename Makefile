@@ -31,6 +31,7 @@ bench:
 	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
 	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
 	$(CARGO) bench -p jiceng-store --bench audit -- | tee bench/out/audit.md
+	$(CARGO) bench -p jiceng-store --bench sweeper -- | tee bench/out/sweeper.md
 
 clean:
 	$(CARGO) clean

@@ -255,6 +255,23 @@ async fn time_travel(backend: Backend) {
         .await;
     let red = w.clock_of(&a, "handling").await;
     assert_eq!(red["level"], "red");
+    let (_, view) = w.supervisor.get(&format!("/api/v1/work-orders/{a}")).await;
+    assert_eq!(
+        (view["clock"].as_str(), view["clock_level"].as_str()),
+        (Some("handling"), Some("red"))
+    );
+    let (_, overdue) = w.supervisor.get("/api/v1/work-orders?overdue=true").await;
+    let overdue: Vec<&str> = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overdue,
+        [a.as_str()],
+        "the stored deadline filters the list"
+    );
 
     // A restart in the middle: nothing repeats, nothing is skipped.
     w.restart().await;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use jiceng_core::access::Principal;
 use jiceng_core::ids::{OrderId, UnitId};
 use jiceng_core::services::Services;
+use jiceng_core::sla::{ClockKind, Level};
 use jiceng_core::text::{mask_name, mask_phone};
 use jiceng_core::work_order::machine::Action;
 use jiceng_core::work_order::{
@@ -88,6 +89,11 @@ pub struct WorkOrderView {
     pub version: u32,
     /// What the viewer may do now.
     pub available_actions: Vec<Action>,
+    /// The running clock (sign-for, handling or call-back) and its colour now; details at
+    /// `/work-orders/{id}/clocks`.
+    pub clock: Option<ClockKind>,
+    pub clock_level: Option<Level>,
+    pub clock_deadline: Option<DateTime<Utc>>,
 }
 
 impl WorkOrderView {
@@ -97,6 +103,10 @@ impl WorkOrderView {
         let name = |n: Option<String>| n.map(|n| if reveal { n } else { mask_name(&n) });
         let phone = |p: Option<String>| p.map(|p| if reveal { p } else { mask_phone(&p) });
         let available_actions = services.available_actions(who, &o);
+        let running = o.clocks.iter().find(|c| c.stopped_at.is_none());
+        let clock = running.map(|c| c.kind);
+        let clock_level = running.map(|c| c.level_at(services.clock.now()));
+        let clock_deadline = running.map(|c| c.deadline);
         Self {
             id: o.id,
             number: o.number,
@@ -153,6 +163,9 @@ impl WorkOrderView {
             updated_at: o.updated_at,
             version: o.version,
             available_actions,
+            clock,
+            clock_level,
+            clock_deadline,
         }
     }
 }
