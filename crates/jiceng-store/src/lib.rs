@@ -8,6 +8,7 @@
 mod pool;
 mod attachment;
 mod auth;
+mod duty;
 mod org;
 mod rows;
 mod user;

@@ -2,11 +2,13 @@
 //! before touching storage; handlers reach data only through these.
 
 mod auth;
+mod duties;
 mod org;
 mod users;
 mod work_orders;
 
 pub use auth::{LoginOutcome, NewApiToken};
+pub use duties::{DutyImport, duty_list_not_found};
 pub use org::UnitPatch;
 pub use users::UserView;
 pub use work_orders::{
