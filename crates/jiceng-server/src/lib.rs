@@ -3,6 +3,7 @@
 //! [`Application::build`] binds the listener (tests pass port 0) and returns before serving;
 //! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
+pub mod duty_files;
 pub mod error;
 pub mod extract;
 pub mod metrics;

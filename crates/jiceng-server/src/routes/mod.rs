@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod duty_lists;
 pub mod org_units;
 pub mod system;
 pub mod users;
@@ -62,6 +63,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))
         .routes(routes!(attachments::download))
+        .routes(routes!(duty_lists::list, duty_lists::upload))
+        .routes(routes!(duty_lists::get))
+        .routes(routes!(duty_lists::publish))
+        .routes(routes!(duty_lists::download))
         .split_for_parts()
 }
 
