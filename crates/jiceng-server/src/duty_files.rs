@@ -123,17 +123,16 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut rows = Vec::new();
+    let starts = record_rows(text);
+    let mut rows: Vec<Vec<String>> = Vec::new();
     let mut cells = 0usize;
-    for rec in reader.records() {
+    for (k, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             unreadable(format!("CSV 第 {line} 行格式错误（引号不成对？）"))
         })?;
-        // Rows are numbered by the line each record starts on, so blank lines count as rows
-        // the way Excel and a text editor both show them.
-        let line = rec.position().map_or(rows.len() as u64 + 1, |p| p.line());
-        while (rows.len() as u64) + 1 < line {
+        let row = starts.get(k).copied().unwrap_or(rows.len() + 1);
+        while rows.len() + 1 < row {
             rows.push(Vec::new());
         }
         cells += rec.len();
@@ -143,6 +142,36 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>> {
         rows.push(rec.iter().map(str::to_owned).collect());
     }
     Ok(rows)
+}
+
+/// The row (1-based, as Excel shows the file) on which each non-blank record starts. The csv
+/// reader skips blank lines and its line numbers do not say where; Excel counts a blank line
+/// as a row and a quoted cell spanning lines as one.
+fn record_rows(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let (mut row, mut quoted, mut blank) = (1usize, false, true);
+    for c in text.chars() {
+        match c {
+            // Doubled quotes inside a quoted cell toggle twice: no net change.
+            '"' => {
+                quoted = !quoted;
+                blank = false;
+            }
+            '\n' if !quoted => {
+                if !blank {
+                    starts.push(row);
+                }
+                row += 1;
+                blank = true;
+            }
+            '\r' if !quoted => {}
+            _ => blank = false,
+        }
+    }
+    if !blank {
+        starts.push(row);
+    }
+    starts
 }
 
 /// CSV, UTF-8 with a BOM.
@@ -196,4 +225,41 @@ pub fn write_xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>> {
             .map_err(fail)?;
     }
     book.save_to_buffer().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_numbered_as_excel_shows_them() {
+        let text = "\r\n事项,分类\r\n\r\n\"多行\n内容\",\"引\"\"号\"\r\n末行,x";
+        let rows = read_csv(text).unwrap();
+        let cells: Vec<(usize, String)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(i, r)| (i + 1, r[0].clone()))
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                (2, "事项".to_owned()),
+                (4, "多行\n内容".to_owned()),
+                (5, "末行".to_owned())
+            ]
+        );
+        assert_eq!(rows[3][1], "引\"号");
+    }
+
+    #[test]
+    fn gbk_and_bom_are_decoded_and_garbage_is_refused() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("事项名称,主办单位");
+        assert_eq!(decode_text(&gbk).unwrap(), "事项名称,主办单位");
+        assert_eq!(decode_text("\u{feff}事项".as_bytes()).unwrap(), "事项");
+        assert!(decode_text(&[0x81, 0x20, 0xFF, 0xFF]).is_err());
+        assert!(read_table(b"PK\x03\x04garbage").is_err());
+        assert!(read_table(&[0xD0, 0xCF, 0x11, 0xE0, 0, 1]).is_err());
+    }
 }
