@@ -391,3 +391,78 @@ fn real_messages_find_the_duty_a_dispatcher_would() {
     assert_eq!(none[0].duty.matter, "物业服务纠纷");
     assert!(list.lookup("不存在的分类", "").is_empty());
 }
+
+#[test]
+fn hostile_cells_give_short_errors_not_panics() {
+    let big = "很".repeat(100_000);
+    let text = format!(
+        "{HEADER}\n{big},{big},{big},{big},{big},{big},{big},{big},{big},{big}\n\
+         😀🚧占道,城乡建设,🏠 Ωmega,属地网格,Ωmega局,,2小时,3个工作日,,yes\n"
+    );
+    let (duties, issues) = check(&text, &directory(&[], &[]), &DutyRules::default());
+    assert!(duties.is_empty());
+    for i in &issues {
+        assert!(i.message.chars().count() < 300, "{}", i.message);
+    }
+    let row2: HashSet<&str> = issues
+        .iter()
+        .filter(|i| i.row == 2)
+        .map(|i| i.column.as_str())
+        .collect();
+    for col in [
+        "事项名称",
+        "分类编码",
+        "关键词",
+        "主办单位",
+        "协办单位",
+        "法律依据",
+        "签收时限",
+        "办理时限",
+        "回访时限",
+        "村级协助",
+    ] {
+        assert!(
+            row2.contains(col),
+            "{col} of row 2 not reported: {issues:?}"
+        );
+    }
+    let row3: Vec<_> = issues
+        .iter()
+        .filter(|i| i.row == 3)
+        .map(|i| (i.column.as_str(), i.code.as_str()))
+        .collect();
+    assert_eq!(
+        row3,
+        vec![("协办单位", "duty_list.unknown_unit")],
+        "emoji and mixed scripts are just text"
+    );
+}
+
+proptest::proptest! {
+    /// Any grid of cells: no panic, and every issue names a row of the grid (or row 1 of an
+    /// empty file) and a column.
+    #[test]
+    fn any_table_is_checked_without_panic(
+        rows in proptest::collection::vec(
+            proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(HEADER.split(',').map(str::to_owned).collect::<Vec<_>>()),
+                    proptest::sample::select(vec!["城乡建设".to_owned(), "属地网格".into(), "3个工作日".into(), "是".into(), String::new()]),
+                    ".{0,12}",
+                ],
+                0..12,
+            ),
+            0..8,
+        )
+    ) {
+        let (duties, issues) = TableCheck::read(&rows, &Taxonomy::builtin(), &DutyRules::default())
+            .finish(&UnitDirectory::default(), || DutyId(uuid::Uuid::now_v7()));
+        for i in &issues {
+            proptest::prop_assert!(i.row >= 1 && (i.row as usize <= rows.len().max(1)));
+            proptest::prop_assert!(!i.column.is_empty() && !i.message.is_empty());
+        }
+        if issues.iter().any(|i| i.severity == Severity::Error) {
+            proptest::prop_assert!(duties.is_empty());
+        }
+    }
+}

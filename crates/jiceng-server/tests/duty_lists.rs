@@ -150,6 +150,30 @@ async fn round_trip_through_xlsx_csv_and_gbk(app: &TestApp) {
         .map(|v| v["version"].as_u64().unwrap())
         .collect();
     assert_eq!(got, vec![4, 3, 2, 1], "newest first");
+
+    // A renamed unit is exported under its new name, so the file still imports.
+    let mut housing = app.units["dept2"].clone();
+    housing.name = "住房和城乡建设局（城市更新局）".into();
+    app.services.store.update_unit(&housing).await.unwrap();
+    let (_, _, csv) = download(&admin, id, "csv").await;
+    assert!(
+        String::from_utf8(csv.clone())
+            .unwrap()
+            .contains("住房和城乡建设局（城市更新局）")
+    );
+    let (st, b) = upload(&admin, &county, csv, "text/csv").await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, b) = upload(
+        &admin,
+        &county,
+        list_csv().into_bytes(),
+        "multipart/form-data; boundary=x",
+    )
+    .await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        "duty_file.multipart"
+    );
 }
 
 async fn bad_lists_report_every_issue_and_store_nothing(app: &TestApp) {
@@ -323,6 +347,32 @@ async fn publishing_and_the_version_in_force(app: &TestApp) {
         m[0].explanation
     );
     assert_eq!(m[0].duty_ref.version, 2);
+
+    // The units a duty names, at the order's place.
+    let at = |key: &str| app.units[key].id;
+    let units = s.duty_units_at(&m[0].duty, at("grid_a")).await.unwrap();
+    assert_eq!(
+        units.lead,
+        Some(at("town_a")),
+        "属地乡镇（街道） of a grid is its street"
+    );
+    assert_eq!(units.assisting, vec![at("dept2"), at("comm_a")]);
+    assert!(units.unresolved.is_empty());
+    let sweep = list
+        .lookup("城乡建设/城市建设和市政管理/环境卫生", "")
+        .remove(0);
+    let units = s.duty_units_at(&sweep.duty, at("comm_a")).await.unwrap();
+    assert_eq!(
+        (units.lead, units.unresolved),
+        (None, vec!["属地网格".to_owned()])
+    );
+    assert_eq!(
+        s.duty_units_at(&sweep.duty, at("grid_a"))
+            .await
+            .unwrap()
+            .lead,
+        Some(at("grid_a"))
+    );
 }
 
 async fn access_follows_role_and_jurisdiction(app: &mut TestApp) {

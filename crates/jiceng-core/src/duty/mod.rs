@@ -8,13 +8,15 @@
 //! - [`matcher`]: which duties fit a category and a text, with the reason in Chinese;
 //! - [`taxonomy`]: the category codes duties are filed under.
 
+mod issues;
 pub mod matcher;
 pub mod table;
 pub mod taxonomy;
 mod units;
 
+pub use issues::{DutyIssue, DutyRules, Severity};
 pub use matcher::{DutyMatch, MatchRule};
-pub use table::{DutyIssue, DutyRules, Severity, TableCheck, UnitDirectory};
+pub use table::{TableCheck, UnitDirectory};
 pub use taxonomy::Taxonomy;
 pub use units::{LocalUnit, UnitRef, is_office};
 

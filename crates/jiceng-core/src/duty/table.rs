@@ -6,13 +6,17 @@
 //! problem names the row (as numbered in the file, the header being its own row) and the
 //! column (the header text as the file has it, with its letter).
 
+mod resolve;
+
+pub use resolve::UnitDirectory;
+
+use super::issues::{DutyIssue, DutyRules, Severity};
 use super::taxonomy::{Taxonomy, normalize_code};
 use super::units::{LocalUnit, UnitRef};
 use super::{Duty, DutyList};
 use crate::calendar::TimeLimit;
-use crate::ids::{DutyId, UnitId};
-use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use crate::ids::DutyId;
+use std::collections::HashMap;
 
 pub const MATTER: &str = "事项名称";
 pub const CATEGORY: &str = "分类编码";
@@ -46,54 +50,11 @@ const MAX_MATTER: usize = 200;
 const MAX_LEGAL_BASIS: usize = 4000;
 const MAX_KEYWORDS: usize = 50;
 const MAX_KEYWORD: usize = 20;
-
-/// The checks that are policy rather than format, configurable per deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DutyRules {
-    /// Village-level assisting duties (村级协助事项) above this number draw a warning: the
-    /// rule that villages assist in at most 30 matters. `None` turns the check off.
-    pub max_village_assist: Option<usize>,
-}
-
-impl Default for DutyRules {
-    fn default() -> Self {
-        Self {
-            max_village_assist: Some(30),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The list cannot be stored until this is fixed.
-    Error,
-    /// Stored anyway; someone should look.
-    Warning,
-}
-
-/// One problem of an imported list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DutyIssue {
-    /// Row in the file, 1-based, the header row included.
-    pub row: u32,
-    /// The column's header as the file has it, e.g. `主办单位`.
-    pub column: String,
-    pub severity: Severity,
-    /// Stable code, e.g. `duty_list.unknown_unit`.
-    pub code: String,
-    /// What is wrong and what to do, in Chinese, naming the row and column.
-    pub message: String,
-}
-
-/// What the org tree answered for the unit names a list uses.
-#[derive(Debug, Clone, Default)]
-pub struct UnitDirectory {
-    /// Units by the exact text used in the file (a name or a code).
-    pub units: HashMap<String, Vec<(UnitId, String)>>,
-    /// Office names (after a town's name) that exist under at least one town.
-    pub offices: HashSet<String>,
-}
+const MAX_CATEGORY: usize = 100;
+/// The longest unit name of the org tree ([`crate::org::MAX_UNIT_NAME`]) and a town's office.
+const MAX_UNIT_TEXT: usize = 2 * crate::org::MAX_UNIT_NAME;
+const MAX_UNITS: usize = 20;
+const MAX_LIMIT_TEXT: usize = 20;
 
 /// A row whose units are not yet resolved.
 #[derive(Debug, Clone)]
@@ -123,6 +84,15 @@ fn letter(mut i: usize) -> String {
         i = i / 26 - 1;
     }
     s.iter().rev().collect()
+}
+
+/// A cell quoted in a message: at most 20 characters of it.
+fn shown(cell: &str) -> String {
+    let mut s: String = cell.chars().take(20).collect();
+    if cell.chars().count() > 20 {
+        s.push('…');
+    }
+    s
 }
 
 fn is_blank(row: &[String]) -> bool {
@@ -309,6 +279,15 @@ impl TableCheck {
         if v.is_empty() {
             return Some(None);
         }
+        if v.chars().count() > MAX_LIMIT_TEXT {
+            self.error(
+                row,
+                field,
+                "duty_list.invalid_time_limit",
+                "无法识别的时限：应写作“2小时”“8工作小时”或“3个工作日”".into(),
+            );
+            return None;
+        }
         match TimeLimit::parse(&v) {
             Ok(l) => Some(Some(l)),
             Err(e) => {
@@ -328,7 +307,14 @@ impl TableCheck {
         }
         let raw_cat = self.cell(cells, CATEGORY).to_owned();
         let category = taxonomy.normalize(&raw_cat).unwrap_or_default();
-        if raw_cat.is_empty() {
+        if raw_cat.chars().count() > MAX_CATEGORY {
+            self.error(
+                row,
+                CATEGORY,
+                "duty_list.too_long",
+                format!("分类编码过长：最多 {MAX_CATEGORY} 个字符"),
+            );
+        } else if raw_cat.is_empty() {
             self.error(
                 row,
                 CATEGORY,
@@ -354,8 +340,25 @@ impl TableCheck {
         let lead = self.cell(cells, LEAD).to_owned();
         if lead.is_empty() {
             self.error(row, LEAD, "duty_list.required", "主办单位不能为空".into());
+        } else if lead.chars().count() > MAX_UNIT_TEXT {
+            self.error(
+                row,
+                LEAD,
+                "duty_list.too_long",
+                format!("单位名称过长：最多 {MAX_UNIT_TEXT} 个字符"),
+            );
         }
         let assisting = split_list(self.cell(cells, ASSISTING), false);
+        if assisting.len() > MAX_UNITS
+            || assisting.iter().any(|u| u.chars().count() > MAX_UNIT_TEXT)
+        {
+            self.error(
+                row,
+                ASSISTING,
+                "duty_list.too_long",
+                format!("协办单位最多 {MAX_UNITS} 个，每个名称不超过 {MAX_UNIT_TEXT} 个字符"),
+            );
+        }
         let legal = self
             .text(row, cells, LEGAL_BASIS, MAX_LEGAL_BASIS)
             .unwrap_or_default();
@@ -378,7 +381,7 @@ impl TableCheck {
                 row,
                 VILLAGE_ASSIST,
                 "duty_list.invalid_flag",
-                format!("“{flag}”无法识别：请填“是”或“否”"),
+                format!("“{}”无法识别：请填“是”或“否”", shown(&flag)),
             );
             false
         });
@@ -446,118 +449,6 @@ impl TableCheck {
         for (row, field, code, msg) in warn {
             self.issue(row, field, Severity::Warning, code, msg);
         }
-    }
-
-    /// The names and codes the rows use for units (not the local forms).
-    pub fn unit_texts(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .drafts
-            .iter()
-            .flat_map(|d| d.lead.iter().chain(d.assisting.iter()))
-            .filter(|t| LocalUnit::parse(t).is_none())
-            .cloned()
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    /// The town offices the rows name (`属地乡镇（街道）综合行政执法队` → `综合行政执法队`).
-    pub fn office_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .drafts
-            .iter()
-            .flat_map(|d| d.lead.iter().chain(d.assisting.iter()))
-            .filter_map(|t| match LocalUnit::parse(t) {
-                Some(LocalUnit::TownOffice(s)) => Some(s),
-                _ => None,
-            })
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    fn resolve(
-        &mut self,
-        row: u32,
-        field: &'static str,
-        text: &str,
-        dir: &UnitDirectory,
-    ) -> Option<UnitRef> {
-        if let Some(local) = LocalUnit::parse(text) {
-            if let LocalUnit::TownOffice(o) = &local
-                && !dir.offices.contains(o)
-            {
-                self.error(
-                    row,
-                    field,
-                    "duty_list.unknown_unit",
-                    format!(
-                        "没有任何乡镇（街道）设有“{o}”：请核对部门名称，或在组织机构中先建立该部门"
-                    ),
-                );
-                return None;
-            }
-            return Some(UnitRef::Local { local });
-        }
-        match dir.units.get(text).map(Vec::as_slice) {
-            Some([(id, name)]) => Some(UnitRef::Unit {
-                id: *id,
-                name: name.clone(),
-            }),
-            Some([_, _, ..]) => {
-                self.error(
-                    row,
-                    field,
-                    "duty_list.ambiguous_unit",
-                    format!("有多个单位名为“{text}”：请改填单位代码"),
-                );
-                None
-            }
-            _ => {
-                self.error(row, field, "duty_list.unknown_unit",
-                    format!("组织机构中没有单位“{text}”：请填写单位全称或代码，或写“属地乡镇（街道）”“属地社区（村）”“属地网格”"));
-                None
-            }
-        }
-    }
-
-    /// Resolves the units; the duties get fresh ids from `new_id`. The list is usable only
-    /// when no issue is an error.
-    pub fn finish(
-        mut self,
-        dir: &UnitDirectory,
-        mut new_id: impl FnMut() -> DutyId,
-    ) -> (Vec<Duty>, Vec<DutyIssue>) {
-        let drafts = std::mem::take(&mut self.drafts);
-        let mut duties = Vec::with_capacity(drafts.len());
-        for d in drafts {
-            let lead = d
-                .lead
-                .as_deref()
-                .and_then(|t| self.resolve(d.row, LEAD, t, dir));
-            let assisting: Vec<Option<UnitRef>> = d
-                .assisting
-                .iter()
-                .map(|t| self.resolve(d.row, ASSISTING, t, dir))
-                .collect();
-            if let (Some(lead), Some(assisting)) =
-                (lead, assisting.into_iter().collect::<Option<Vec<_>>>())
-            {
-                duties.push(Duty {
-                    id: new_id(),
-                    lead,
-                    assisting,
-                    ..d.duty
-                });
-            }
-        }
-        self.issues.sort_by_key(|i| i.row);
-        if self.issues.iter().any(|i| i.severity == Severity::Error) {
-            duties.clear();
-        }
-        (duties, self.issues)
     }
 }
 

@@ -5,18 +5,30 @@ use super::Services;
 use super::org::unit_not_found;
 use crate::access::{Permission, Principal};
 use crate::duty::{
-    DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, Severity, TableCheck, Taxonomy,
-    UnitDirectory, effective_at, restatus,
+    Duty, DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, LocalUnit, Severity,
+    TableCheck, Taxonomy, UnitDirectory, UnitRef, effective_at, restatus,
 };
 use crate::error::{Error, Result};
 use crate::ids::{DutyId, DutyListId, UnitId, UserId};
 use crate::org::{OrgKind, OrgUnit, UnitPath};
 use crate::ports::UnitQuery;
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 /// The answer for a list that is absent or outside the caller's jurisdiction: the same.
 pub fn duty_list_not_found() -> Error {
     Error::not_found("duty_list.not_found", "权责清单不存在或不在您的管辖范围内")
+}
+
+/// The units a duty names at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyUnits {
+    /// `None` when the lead is a local form this place has no unit for.
+    pub lead: Option<UnitId>,
+    pub assisting: Vec<UnitId>,
+    /// The references that name no unit at this place, as the list writes them (`属地网格`
+    /// for an order placed only as far as its community).
+    pub unresolved: Vec<String>,
 }
 
 /// What an import did: the stored draft (absent when any issue is an error) and every issue.
@@ -316,5 +328,78 @@ impl Services {
             }
         }
         Ok(None)
+    }
+
+    /// The units `duty` names for an order at `place` (its community, village or grid): fixed
+    /// units as they are, the local forms (属地…) found from the place and its town's offices.
+    pub async fn duty_units_at(&self, duty: &Duty, place: UnitId) -> Result<DutyUnits> {
+        let here = self
+            .store
+            .get_unit(place)
+            .await?
+            .ok_or_else(unit_not_found)?;
+        let mut chain = Vec::new();
+        for id in here.path.ancestors() {
+            chain.extend(self.store.get_unit(id).await?);
+        }
+        let needs_offices = std::iter::once(&duty.lead).chain(&duty.assisting).any(|u| {
+            matches!(
+                u,
+                UnitRef::Local {
+                    local: LocalUnit::TownOffice(_)
+                }
+            )
+        });
+        let town = chain
+            .iter()
+            .rev()
+            .find(|u| matches!(u.kind, OrgKind::Town | OrgKind::Street));
+        let offices = match town {
+            Some(t) if needs_offices => {
+                let q = UnitQuery {
+                    parent: Some(t.id),
+                    kind: Some(OrgKind::Department),
+                    limit: 500,
+                    ..Default::default()
+                };
+                self.store.list_units(&q).await?
+            }
+            _ => Vec::new(),
+        };
+        let mut unresolved = Vec::new();
+        let mut resolve = |u: &UnitRef| {
+            let id = u.resolve(&chain, &offices);
+            if id.is_none() {
+                unresolved.push(u.to_string());
+            }
+            id
+        };
+        let lead = resolve(&duty.lead);
+        let assisting = duty.assisting.iter().filter_map(&mut resolve).collect();
+        Ok(DutyUnits {
+            lead,
+            assisting,
+            unresolved,
+        })
+    }
+
+    /// Puts the current names of fixed units into a list read from storage, so that an
+    /// export after a unit was renamed still imports.
+    pub async fn refresh_unit_names(&self, list: &mut DutyList) -> Result<()> {
+        let mut names: HashMap<UnitId, Option<String>> = HashMap::new();
+        for duty in &mut list.duties {
+            for u in std::iter::once(&mut duty.lead).chain(duty.assisting.iter_mut()) {
+                if let UnitRef::Unit { id, name } = u {
+                    if !names.contains_key(id) {
+                        let current = self.store.get_unit(*id).await?.map(|x| x.name);
+                        names.insert(*id, current);
+                    }
+                    if let Some(Some(current)) = names.get(id) {
+                        name.clone_from(current);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -8,7 +8,7 @@ mod users;
 mod work_orders;
 
 pub use auth::{LoginOutcome, NewApiToken};
-pub use duties::{DutyImport, duty_list_not_found};
+pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
 pub use org::UnitPatch;
 pub use users::UserView;
 pub use work_orders::{

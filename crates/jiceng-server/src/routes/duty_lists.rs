@@ -8,7 +8,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_core::duty::{
@@ -157,8 +157,20 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(unit): ApiPath<UnitId>,
+    headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<DutyUploadView>)> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"));
+    if multipart {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "duty_file.multipart",
+            "请直接以文件内容作为请求体上传（Content-Type 为 xlsx 或 text/csv），不要用表单",
+        ));
+    }
     let bytes = axum::body::to_bytes(body, MAX_LIST_BYTES)
         .await
         .map_err(|_| {
@@ -259,7 +271,8 @@ pub async fn download(
             ));
         }
     };
-    let list = state.services.duty_list(&caller.principal, id).await?;
+    let mut list = state.services.duty_list(&caller.principal, id).await?;
+    state.services.refresh_unit_names(&mut list).await?;
     let rows = table::to_rows(&list);
     let data = match format {
         TableFormat::Xlsx => duty_files::write_xlsx(&rows)?,

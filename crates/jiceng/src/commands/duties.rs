@@ -99,12 +99,13 @@ pub async fn export(args: DutiesExportArgs) -> Result<()> {
             None => bail!("{} has no duty list", unit.name),
         }
     };
-    let list = db
+    let mut list = db
         .services
         .store
         .get_duty_list(info.id)
         .await?
         .ok_or_else(|| anyhow!("version {} vanished while exporting", info.version))?;
+    db.services.refresh_unit_names(&mut list).await?;
     let rows = table::to_rows(&list);
     let data = match format {
         TableFormat::Xlsx => duty_files::write_xlsx(&rows),
