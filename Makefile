@@ -32,6 +32,7 @@ bench:
 	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
 	$(CARGO) bench -p jiceng-store --bench audit -- | tee bench/out/audit.md
 	$(CARGO) bench -p jiceng-store --bench sweeper -- | tee bench/out/sweeper.md
+	$(CARGO) bench -p jiceng-core --bench duty -- | tee bench/out/duty.md
 
 clean:
 	$(CARGO) clean

@@ -28,6 +28,10 @@ pub enum Permission {
     RegisterOrders,
     /// See callers' names and phones on work orders (needed to handle and call back).
     ViewCallerContact,
+    /// See the responsibility lists (权责清单) of the jurisdiction.
+    ReadDutyLists,
+    /// Import and publish responsibility lists.
+    ManageDutyLists,
 }
 
 impl Permission {
@@ -54,6 +58,8 @@ impl Permission {
                     | GridWorker
                     | Administrator
             ),
+            Self::ReadDutyLists => matches!(role, Administrator | CountyLeader),
+            Self::ManageDutyLists => role == Administrator,
         }
     }
 }

@@ -52,3 +52,8 @@ id_type!(UserId, "Identifier of a user.");
 id_type!(TokenId, "Identifier of an API token.");
 id_type!(OrderId, "Identifier of a work order.");
 id_type!(AttachmentId, "Identifier of an attachment.");
+id_type!(
+    DutyListId,
+    "Identifier of one version of a responsibility list."
+);
+id_type!(DutyId, "Identifier of one duty of a responsibility list.");

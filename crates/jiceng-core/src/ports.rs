@@ -148,6 +148,7 @@ pub trait Store:
     + AttachmentStore
     + AuditStore
     + crate::sla::SlaStore
+    + DutyStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -288,4 +289,29 @@ pub trait AttachmentStore: Send + Sync {
         order: crate::ids::OrderId,
         id: crate::ids::AttachmentId,
     ) -> Result<Option<(crate::work_order::attachment::Attachment, Vec<u8>)>>;
+}
+
+// Responsibility lists (权责清单).
+
+/// The versions of each jurisdiction's responsibility list and their duties.
+#[async_trait]
+pub trait DutyStore: Send + Sync {
+    /// Stores a new version with its duties in one transaction; a version number already taken
+    /// for the unit is `duty_list.version_taken` (409).
+    async fn insert_duty_list(&self, list: &crate::duty::DutyList) -> Result<()>;
+    async fn get_duty_list(
+        &self,
+        id: crate::ids::DutyListId,
+    ) -> Result<Option<crate::duty::DutyList>>;
+    /// The versions of a unit's list, newest first, without their duties.
+    async fn list_duty_lists(&self, unit: UnitId) -> Result<Vec<crate::duty::DutyListInfo>>;
+    /// Publishes a draft with its effective date and sets the statuses given, in one
+    /// transaction. A version that is no longer a draft is `duty_list.not_draft` (409).
+    async fn publish_duty_list(
+        &self,
+        id: crate::ids::DutyListId,
+        effective: chrono::NaiveDate,
+        at: DateTime<Utc>,
+        statuses: &[(crate::ids::DutyListId, crate::duty::DutyListStatus)],
+    ) -> Result<()>;
 }

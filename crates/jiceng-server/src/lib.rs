@@ -4,6 +4,7 @@
 //! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
 pub mod audit;
+pub mod duty_files;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -10,6 +10,7 @@ mod pool;
 mod audit;
 mod attachment;
 mod auth;
+mod duty;
 mod org;
 mod rows;
 #[macro_use]

@@ -31,7 +31,7 @@ pub(crate) fn contains_pattern(s: &str) -> String {
     out
 }
 
-fn corrupt(what: &str, value: &str) -> Error {
+pub(crate) fn corrupt(what: &str, value: &str) -> Error {
     tracing::error!(what, value, "unreadable value in database");
     Error::internal("数据库中存在无法识别的数据")
 }

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Duration, Utc};
 use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::auth::{ApiToken, SessionRecord};
+use jiceng_core::calendar::TimeLimit;
+use jiceng_core::duty::{Duty, DutyList, DutyListInfo, DutyListStatus, LocalUnit, UnitRef};
 use jiceng_core::error::ErrorKind;
-use jiceng_core::ids::{TokenId, UnitId, UserId};
+use jiceng_core::ids::{DutyId, DutyListId, TokenId, UnitId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{AuthStore, OrgStore, Store, UnitQuery, UserQuery, UserStore};
+use jiceng_core::ports::{AuthStore, DutyStore, OrgStore, Store, UnitQuery, UserQuery, UserStore};
 use jiceng_core::user::{Role, RoleGrant, User};
 use jiceng_store::SqlStore;
 use std::sync::Arc;
@@ -401,6 +403,127 @@ async fn ping_and_backend(s: S) {
     assert!(["sqlite", "postgres"].contains(&s.backend()));
 }
 
+fn duty(position: u32, lead: UnitRef, village_assist: bool) -> Duty {
+    Duty {
+        id: DutyId(uuid::Uuid::now_v7()),
+        position,
+        matter: format!("事项{position}"),
+        category: "城乡建设/城市建设和市政管理/环境卫生".into(),
+        keywords: vec!["垃圾".into(), "油烟".into()],
+        assisting: vec![UnitRef::Local {
+            local: LocalUnit::TownOffice("综合行政执法队".into()),
+        }],
+        lead,
+        legal_basis: Some("《城市市容和环境卫生管理条例》".into()),
+        sign_for: TimeLimit::WorkingHours(8),
+        handling: TimeLimit::WorkingDays(5),
+        callback: village_assist.then_some(TimeLimit::NaturalHours(48)),
+        village_assist,
+    }
+}
+
+fn duty_list(unit: &OrgUnit, version: u32, duties: Vec<Duty>) -> DutyList {
+    DutyList {
+        info: DutyListInfo {
+            id: DutyListId(uuid::Uuid::now_v7()),
+            unit_id: unit.id,
+            version,
+            status: DutyListStatus::Draft,
+            effective_date: None,
+            created_by: None,
+            created_at: t0(),
+            published_at: None,
+            duty_count: duties.len() as u32,
+        },
+        duties,
+    }
+}
+
+async fn duty_lists_round_trip(s: S) {
+    let t = tree(&s).await;
+    let v1 = duty_list(
+        &t.county,
+        1,
+        vec![
+            duty(
+                1,
+                UnitRef::Unit {
+                    id: t.town_b.id,
+                    name: t.town_b.name.clone(),
+                },
+                true,
+            ),
+            duty(
+                2,
+                UnitRef::Local {
+                    local: LocalUnit::Community,
+                },
+                false,
+            ),
+        ],
+    );
+    s.insert_duty_list(&v1).await.unwrap();
+    assert_eq!(s.get_duty_list(v1.info.id).await.unwrap().unwrap(), v1);
+    let taken = duty_list(&t.county, 1, vec![]);
+    let e = s.insert_duty_list(&taken).await.unwrap_err();
+    assert_eq!(
+        (e.kind, e.code),
+        (ErrorKind::Conflict, "duty_list.version_taken")
+    );
+    assert!(s.get_duty_list(taken.info.id).await.unwrap().is_none());
+
+    let v2 = duty_list(
+        &t.county,
+        2,
+        vec![duty(
+            1,
+            UnitRef::Local {
+                local: LocalUnit::Grid,
+            },
+            false,
+        )],
+    );
+    s.insert_duty_list(&v2).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    s.publish_duty_list(v1.info.id, day, t0(), &[])
+        .await
+        .unwrap();
+    s.publish_duty_list(
+        v2.info.id,
+        day,
+        t0(),
+        &[(v1.info.id, DutyListStatus::Superseded)],
+    )
+    .await
+    .unwrap();
+    let e = s
+        .publish_duty_list(v2.info.id, day, t0(), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "duty_list.not_draft");
+    let infos = s.list_duty_lists(t.county.id).await.unwrap();
+    let got: Vec<_> = infos
+        .iter()
+        .map(|i| {
+            (
+                i.version,
+                i.status,
+                i.effective_date,
+                i.duty_count,
+                i.published_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, DutyListStatus::Effective, Some(day), 1, Some(t0())),
+            (1, DutyListStatus::Superseded, Some(day), 2, Some(t0())),
+        ]
+    );
+    assert!(s.list_duty_lists(t.town_a.id).await.unwrap().is_empty());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -430,6 +553,7 @@ conformance!(
     sessions_and_tokens,
     login_attempts_are_counted,
     ping_and_backend,
+    duty_lists_round_trip,
 );
 
 /// Both backends' migrations must produce the same tables and columns.

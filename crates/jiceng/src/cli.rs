@@ -32,6 +32,9 @@ pub enum Command {
     /// Import reference data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Export data as files.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Working calendar (工作日历): deadlines in working days, working time between instants.
     #[command(subcommand)]
     Calendar(crate::commands::calendar::CalendarCommand),
@@ -157,6 +160,49 @@ pub struct SetPasswordArgs {
 pub enum ImportCommand {
     /// Import a county and its towns/streets (and optionally villages/communities).
     Divisions(DivisionsArgs),
+    /// Import a responsibility list (权责清单) from .xlsx, .xls or .csv (UTF-8 or GBK).
+    Duties(DutiesImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Export a responsibility list (权责清单) as .xlsx or .csv (UTF-8 with BOM).
+    Duties(DutiesExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DutiesImportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The list: a header row (事项名称, 分类编码, 关键词, 主办单位, 协办单位, 法律依据,
+    /// 签收时限, 办理时限, 回访时限, 村级协助), then one duty per row
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The jurisdiction (county, town or street): its code, UUID or exact name
+    #[arg(long, value_name = "UNIT")]
+    pub unit: String,
+    /// Publish at once, in force from this local date (YYYY-MM-DD); without it the list
+    /// stays a draft
+    #[arg(long, value_name = "DATE")]
+    pub effective: Option<String>,
+    /// Warn when more duties than this are village-level assisting duties (0: no check)
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub max_village_assist: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DutiesExportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The jurisdiction: its code, UUID or exact name
+    #[arg(long, value_name = "UNIT")]
+    pub unit: String,
+    /// The version; default: the one in force today, else the newest
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+    /// Output file; its extension (.xlsx or .csv) picks the format
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod duties;
 mod org;
 mod sla;
 mod users;
@@ -10,6 +11,7 @@ mod work_orders;
 
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
+pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
 pub use org::UnitPatch;
 pub use sla::SweepOutcome;
 pub use users::UserView;

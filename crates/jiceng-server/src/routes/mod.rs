@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod duty_lists;
 pub mod org_units;
 pub mod sla;
 pub mod system;
@@ -72,6 +73,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(sla::board))
         .routes(routes!(sla::figures))
         .routes(routes!(sla::clocks))
+        .routes(routes!(duty_lists::list, duty_lists::upload))
+        .routes(routes!(duty_lists::get))
+        .routes(routes!(duty_lists::publish))
+        .routes(routes!(duty_lists::download))
         .split_for_parts()
 }
 

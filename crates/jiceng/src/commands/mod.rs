@@ -2,12 +2,13 @@
 
 mod audit;
 pub mod calendar;
+mod duties;
 mod import;
 mod migrate;
 mod serve;
 mod user;
 
-use crate::cli::{Cli, Command, DataArgs, ImportCommand, UserCommand};
+use crate::cli::{Cli, Command, DataArgs, ExportCommand, ImportCommand, UserCommand};
 use crate::config::{Config, FlagOverrides, redact_url};
 use anyhow::{Context, Result};
 use jiceng_core::services::Services;
@@ -28,6 +29,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::User(UserCommand::List(data)) => user::list(&data).await,
             Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
+            Command::Import(ImportCommand::Duties(args)) => duties::import(args).await,
+            Command::Export(ExportCommand::Duties(args)) => duties::export(args).await,
             Command::Calendar(command) => calendar::run(command),
             Command::Audit(command) => audit::run(command).await,
         }

@@ -43,7 +43,7 @@ fn parse_role(raw: &str) -> Result<Role> {
 }
 
 /// Finds a unit by official code, UUID or exact name.
-async fn resolve_unit(services: &Services, raw: &str) -> Result<OrgUnit> {
+pub(super) async fn resolve_unit(services: &Services, raw: &str) -> Result<OrgUnit> {
     let key = raw.trim();
     let digits = key.chars().all(|c| c.is_ascii_digit());
     // Short division codes name the same unit as their 12-digit form: 511602, 511602001.

@@ -3,6 +3,7 @@
 //! for every department, and a few thousand work orders built from real citizen messages,
 //! taken through every state of the loop by the real services over the last 90 days.
 
+mod duties;
 mod layout;
 mod messages;
 mod orders;
@@ -56,6 +57,8 @@ pub enum Seeded {
         units: KindCounts,
         users: usize,
         staff: usize,
+        /// Duties of the county's responsibility list.
+        duties: usize,
         /// Work orders by the status they ended in.
         orders: Vec<(Status, usize)>,
         seconds: f64,
@@ -204,6 +207,7 @@ pub async fn seed(services: &Services) -> Result<Seeded> {
         .insert_units(&units)
         .await
         .map_err(|e| domain_err("cannot store the demo units", e))?;
+    let duty_list = duties::seed(&demo, marks.county.id).await?;
     let mut people = HashMap::new();
     for u in USERS {
         let unit = marks.unit(u.place);
@@ -231,6 +235,7 @@ pub async fn seed(services: &Services) -> Result<Seeded> {
         units: KindCounts::of(&units),
         users: USERS.len(),
         staff,
+        duties: duty_list.duties.len(),
         orders,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -281,6 +286,7 @@ pub fn report(outcome: &Seeded) -> Result<()> {
             units,
             users,
             staff,
+            duties,
             orders,
             seconds,
         } => {
@@ -289,6 +295,9 @@ pub fn report(outcome: &Seeded) -> Result<()> {
             say!("  {users} users, one per role (and a second handler in a street office)");
             say!(
                 "  {staff} department staff (h-*, l-*: a handler and a leader per department), same password"
+            );
+            say!(
+                "  a responsibility list (权责清单) of {duties} duties, in force from the first day"
             );
             let total: usize = orders.iter().map(|(_, n)| n).sum();
             say!(
