@@ -5,7 +5,7 @@
 
 use crate::crs::Crs;
 use crate::error::{FeatureError, GeoError};
-use crate::ring::{dedup, self_crossing};
+use crate::ring::{dedup, repair_slivers};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
 use serde::Deserialize;
@@ -22,6 +22,8 @@ pub struct Feature {
     pub index: usize,
     pub properties: Map<String, Value>,
     pub shape: MultiPolygon<f64>,
+    /// What was mended on the way in (sliver loops cut off), for the import's warnings.
+    pub repairs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -57,7 +59,13 @@ pub fn read_features(text: &str, opts: &ReadOptions) -> Result<Vec<Feature>, Geo
             ),
         ));
     }
-    let root: Value = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+    let root: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => match parse_with_nan(text) {
+            Some(v) => v,
+            None => return Err(json_error(text, &e)),
+        },
+    };
     let features = match (
         root.get("type").and_then(Value::as_str),
         root.get("features"),
@@ -131,6 +139,12 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         }
         Some(g) => g,
     };
+    if geometry.get("coordinates").is_some_and(has_null) {
+        return Err(fail(
+            "geo.non_finite",
+            "坐标中有 NaN、Infinity 或空值：请修正或删除这些点".into(),
+        ));
+    }
     let geometry = geojson::Geometry::deserialize(geometry)
         .map_err(|e| fail("geo.invalid_geometry", format!("几何形状无法解析：{e}")))?;
     let polygons = match geometry.value {
@@ -147,13 +161,19 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         }
     };
     let mut shape = Vec::with_capacity(polygons.len());
+    let mut repairs = Vec::new();
     for (pi, rings) in polygons.iter().enumerate() {
         let mut checked = Vec::with_capacity(rings.len());
         for (ri, ring) in rings.iter().enumerate() {
             let which = ring_name(polygons.len(), pi, ri);
-            checked.push(
-                read_ring(ring, opts.crs).map_err(|(code, m)| fail(code, format!("{which}{m}")))?,
-            );
+            let (ring, cut) =
+                read_ring(ring, opts.crs).map_err(|(code, m)| fail(code, format!("{which}{m}")))?;
+            if cut > 0 {
+                repairs.push(format!(
+                    "{which}切除了 {cut} 处极小的自相交环（数字化误差）"
+                ));
+            }
+            checked.push(ring);
         }
         let mut it = checked.into_iter();
         if let Some(exterior) = it.next() {
@@ -167,6 +187,7 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         index,
         properties,
         shape: MultiPolygon(shape),
+        repairs,
     })
 }
 
@@ -185,7 +206,8 @@ fn ring_name(polygons: usize, pi: usize, ri: usize) -> String {
 
 type RingError = (&'static str, String);
 
-fn read_ring(ring: &[Position], crs: Crs) -> Result<LineString<f64>, RingError> {
+/// The ring and the number of sliver loops cut off it.
+fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), RingError> {
     let mut pts = Vec::with_capacity(ring.len());
     for (i, p) in ring.iter().enumerate() {
         let &[lon, lat, ..] = p.as_slice() else {
@@ -222,13 +244,50 @@ fn read_ring(ring: &[Position], crs: Crs) -> Result<LineString<f64>, RingError> 
             "点数过少：闭合的环至少需要 3 个不同的点".into(),
         ));
     }
-    if let Some(at) = self_crossing(&pts) {
-        return Err((
+    match repair_slivers(pts) {
+        Ok((pts, cut)) => Ok((LineString(pts), cut)),
+        Err(at) => Err((
             "geo.self_intersection",
             format!("自相交：边界在 ({:.6}, {:.6}) 附近交叉", at.x, at.y),
-        ));
+        )),
     }
-    Ok(LineString(pts))
+}
+
+/// Python's `json.dumps` writes NaN and Infinity, which JSON does not allow. They are read as
+/// null so that the feature holding them can be named; `None` when the text is broken anyway.
+fn parse_with_nan(text: &str) -> Option<Value> {
+    if !(text.contains("NaN") || text.contains("Infinity")) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = text;
+    while let Some(ch) = rest.chars().next() {
+        if in_string {
+            in_string = escaped || ch != '"';
+            escaped = !escaped && ch == '\\';
+        } else if ch == '"' {
+            in_string = true;
+        } else if let Some(token) = ["-Infinity", "Infinity", "NaN"]
+            .iter()
+            .find(|t| rest.starts_with(**t))
+        {
+            out.push_str("null");
+            rest = &rest[token.len()..];
+            continue;
+        }
+        out.push(ch);
+        rest = &rest[ch.len_utf8()..];
+    }
+    serde_json::from_str(&out).ok()
+}
+
+fn has_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(has_null),
+        _ => false,
+    }
 }
 
 /// A JSON syntax error with its line and column, and the feature it falls in when that can be

@@ -18,11 +18,74 @@ pub(crate) fn dedup(ring: &[Coord<f64>]) -> Vec<Coord<f64>> {
     out
 }
 
+/// A ring split at a self-crossing smaller than this share of the rest is a digitising
+/// artefact (Taipei's official village outlines have two, each under a square metre).
+const SLIVER_SHARE: f64 = 1e-3;
+
+/// The ring with its sliver loops cut off, and how many were cut; or the point where it
+/// crosses itself in earnest (a bow tie, an overlap along an edge).
+pub(crate) fn repair_slivers(
+    mut pts: Vec<Coord<f64>>,
+) -> Result<(Vec<Coord<f64>>, usize), Coord<f64>> {
+    for repaired in 0..16 {
+        let Some(c) = self_crossing(&pts) else {
+            return Ok((pts, repaired));
+        };
+        let Crossing::Point { i, j, at } = c else {
+            return Err(c.at());
+        };
+        // The ring is a figure of eight at `at`: one loop runs through vertices i+1..=j, the
+        // other through the rest.
+        let mut inner = vec![at];
+        inner.extend_from_slice(&pts[i + 1..=j]);
+        inner.push(at);
+        let mut outer = pts[..=i].to_vec();
+        outer.push(at);
+        outer.extend_from_slice(&pts[j + 1..]);
+        let (a_in, a_out) = (area(&inner), area(&outer));
+        pts = if a_in <= SLIVER_SHARE * a_out {
+            dedup(&outer)
+        } else if a_out <= SLIVER_SHARE * a_in {
+            dedup(&inner)
+        } else {
+            return Err(at);
+        };
+        if pts.len() < 4 {
+            return Err(at);
+        }
+    }
+    self_crossing(&pts).map_or(Ok((pts, 16)), |c| Err(c.at()))
+}
+
+fn area(pts: &[Coord<f64>]) -> f64 {
+    pts.windows(2)
+        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+        .sum::<f64>()
+        .abs()
+        / 2.0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Crossing {
+    /// Segments i and j (i < j) cross at one point.
+    Point { i: usize, j: usize, at: Coord<f64> },
+    /// Two segments overlap along a stretch starting at `at`.
+    Overlap { at: Coord<f64> },
+}
+
+impl Crossing {
+    pub(crate) fn at(self) -> Coord<f64> {
+        match self {
+            Self::Point { at, .. } | Self::Overlap { at } => at,
+        }
+    }
+}
+
 /// Where a closed, de-duplicated ring crosses or overlaps itself, if it does.
 ///
 /// Segments go into an R-tree so the check is about O(n log n) rather than the O(n²) of
 /// comparing every pair: district outlines have tens of thousands of vertices.
-pub(crate) fn self_crossing(pts: &[Coord<f64>]) -> Option<Coord<f64>> {
+pub(crate) fn self_crossing(pts: &[Coord<f64>]) -> Option<Crossing> {
     if pts.len() < 4 {
         return None;
     }
@@ -46,12 +109,20 @@ pub(crate) fn self_crossing(pts: &[Coord<f64>]) -> Option<Coord<f64>> {
                 Some(LineIntersection::SinglePoint {
                     intersection,
                     is_proper: true,
-                }) if !adjacent => return Some(intersection),
+                }) if !adjacent => {
+                    return Some(Crossing::Point {
+                        i,
+                        j,
+                        at: intersection,
+                    });
+                }
                 // Overlapping along a stretch: the ring doubles back over itself.
                 Some(LineIntersection::Collinear { intersection })
                     if intersection.start != intersection.end && !adjacent =>
                 {
-                    return Some(intersection.start);
+                    return Some(Crossing::Overlap {
+                        at: intersection.start,
+                    });
                 }
                 _ => {}
             }
@@ -77,8 +148,10 @@ mod tests {
         let square = ring(&[(0., 0.), (1., 0.), (1., 1.), (0., 1.), (0., 0.)]);
         assert_eq!(self_crossing(&square), None);
         let bow = ring(&[(0., 0.), (1., 1.), (1., 0.), (0., 1.), (0., 0.)]);
-        let at = self_crossing(&bow).unwrap();
+        let at = self_crossing(&bow).unwrap().at();
         assert!((at.x - 0.5).abs() < 1e-12 && (at.y - 0.5).abs() < 1e-12);
+        // Both halves are equal: no repair can tell which one is meant.
+        assert!(repair_slivers(bow).is_err());
     }
 
     #[test]
@@ -108,6 +181,27 @@ mod tests {
             (0., 0.),
         ]);
         assert!(self_crossing(&doubled).is_some());
+    }
+
+    #[test]
+    fn sliver_twists_are_cut_off() {
+        // A 10 × 10 square whose top edge overshoots to (4, 10) and doubles back across itself.
+        let twisted = ring(&[
+            (0., 0.),
+            (10., 0.),
+            (10., 10.),
+            (6., 10.),
+            (4., 10.),
+            (5., 10.001),
+            (5., 9.999),
+            (0., 10.),
+            (0., 0.),
+        ]);
+        assert!(self_crossing(&twisted).is_some());
+        let (fixed, n) = repair_slivers(twisted).unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(self_crossing(&fixed), None);
+        assert!((area(&fixed) - 100.0).abs() < 0.01);
     }
 
     #[test]
