@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod locator;
 pub mod org;
 pub mod ports;
 pub mod services;

@@ -89,7 +89,9 @@ pub trait AuthStore: Send + Sync {
 
 /// The whole storage port.
 #[async_trait]
-pub trait Store: OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore {
+pub trait Store:
+    OrgStore + UserStore + AuthStore + WorkOrderStore + AttachmentStore + AreaStore
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
@@ -226,4 +228,16 @@ pub trait AttachmentStore: Send + Sync {
         order: crate::ids::OrderId,
         id: crate::ids::AttachmentId,
     ) -> Result<Option<(crate::work_order::attachment::Attachment, Vec<u8>)>>;
+}
+
+/// Outlines and alternative names of units, for location routing (see [`crate::locator`]).
+#[async_trait]
+pub trait AreaStore: Send + Sync {
+    /// Stores each unit's outline, replacing any it had, in one transaction.
+    async fn put_areas(&self, areas: &[crate::locator::UnitArea]) -> Result<()>;
+    async fn list_areas(&self) -> Result<Vec<crate::locator::UnitArea>>;
+    /// Replaces the aliases of a unit (road names, former names) the address matcher knows.
+    async fn set_unit_aliases(&self, unit: UnitId, aliases: &[String]) -> Result<()>;
+    /// Every alias, by unit.
+    async fn list_unit_aliases(&self) -> Result<Vec<(UnitId, String)>>;
 }

@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod pool;
+mod area;
 mod attachment;
 mod auth;
 mod org;
