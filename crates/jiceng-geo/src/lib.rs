@@ -10,4 +10,8 @@ mod ring;
 pub use crs::Crs;
 pub use error::{FeatureError, GeoError};
 pub use index::{Area, AreaIndex, Hit, Position};
-pub use read::{Feature, MAX_BYTES, ReadOptions, property_text, read_features};
+pub use read::{
+    Feature, MAX_BYTES, ReadOptions, property_text, read_features, read_geometry, to_geojson,
+};
+pub mod units;
+pub use units::{UnitIndex, all_units, build_locator, load_locator, unit_area, unit_index};

@@ -26,6 +26,14 @@ pub struct Feature {
     pub repairs: Vec<String>,
 }
 
+impl Feature {
+    /// A point surely inside the shape (not on its edge), e.g. to find the area holding it.
+    pub fn interior_point(&self) -> Option<(f64, f64)> {
+        use geo::InteriorPoint;
+        self.shape.interior_point().map(|p| (p.x(), p.y()))
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     pub crs: Crs,
@@ -139,19 +147,34 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         }
         Some(g) => g,
     };
+    let (shape, repairs) = read_geometry(geometry, opts.crs).map_err(|(code, m)| fail(code, m))?;
+    Ok(Feature {
+        index,
+        properties,
+        shape,
+        repairs,
+    })
+}
+
+/// A GeoJSON Polygon/MultiPolygon geometry, converted to WGS-84 and checked; with the
+/// repairs made (sliver loops cut off), or the problem's code and message.
+pub fn read_geometry(
+    geometry: &Value,
+    crs: Crs,
+) -> Result<(MultiPolygon<f64>, Vec<String>), Problem> {
     if geometry.get("coordinates").is_some_and(has_null) {
-        return Err(fail(
+        return Err((
             "geo.non_finite",
             "坐标中有 NaN、Infinity 或空值：请修正或删除这些点".into(),
         ));
     }
     let geometry = geojson::Geometry::deserialize(geometry)
-        .map_err(|e| fail("geo.invalid_geometry", format!("几何形状无法解析：{e}")))?;
+        .map_err(|e| ("geo.invalid_geometry", format!("几何形状无法解析：{e}")))?;
     let polygons = match geometry.value {
         GeometryValue::Polygon { coordinates } => vec![coordinates],
         GeometryValue::MultiPolygon { coordinates } => coordinates,
         other => {
-            return Err(fail(
+            return Err((
                 "geo.wrong_geometry_type",
                 format!(
                     "几何类型为 {}，只接受 Polygon 或 MultiPolygon",
@@ -167,7 +190,7 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         for (ri, ring) in rings.iter().enumerate() {
             let which = ring_name(polygons.len(), pi, ri);
             let (ring, cut) =
-                read_ring(ring, opts.crs).map_err(|(code, m)| fail(code, format!("{which}{m}")))?;
+                read_ring(ring, crs).map_err(|(code, m)| (code, format!("{which}{m}")))?;
             if cut > 0 {
                 repairs.push(format!(
                     "{which}切除了 {cut} 处极小的自相交环（数字化误差）"
@@ -181,14 +204,31 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         }
     }
     if shape.is_empty() {
-        return Err(fail("geo.empty_geometry", "几何形状没有任何多边形".into()));
+        return Err(("geo.empty_geometry", "几何形状没有任何多边形".into()));
     }
-    Ok(Feature {
-        index,
-        properties,
-        shape: MultiPolygon(shape),
-        repairs,
-    })
+    Ok((MultiPolygon(shape), repairs))
+}
+
+/// The GeoJSON geometry of a shape, as stored: a Polygon when there is one part.
+pub fn to_geojson(shape: &MultiPolygon<f64>) -> Value {
+    let ring = |r: &geo::LineString<f64>| -> Value {
+        Value::Array(r.0.iter().map(|c| serde_json::json!([c.x, c.y])).collect())
+    };
+    let polygon = |p: &Polygon<f64>| -> Value {
+        Value::Array(
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(ring)
+                .collect(),
+        )
+    };
+    match shape.0.as_slice() {
+        [one] => serde_json::json!({"type": "Polygon", "coordinates": polygon(one)}),
+        many => serde_json::json!({
+            "type": "MultiPolygon",
+            "coordinates": many.iter().map(polygon).collect::<Vec<_>>()
+        }),
+    }
 }
 
 fn ring_name(polygons: usize, pi: usize, ri: usize) -> String {
@@ -204,10 +244,11 @@ fn ring_name(polygons: usize, pi: usize, ri: usize) -> String {
     }
 }
 
-type RingError = (&'static str, String);
+/// A problem's stable code and Chinese message.
+pub type Problem = (&'static str, String);
 
 /// The ring and the number of sliver loops cut off it.
-fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), RingError> {
+fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), Problem> {
     let mut pts = Vec::with_capacity(ring.len());
     for (i, p) in ring.iter().enumerate() {
         let &[lon, lat, ..] = p.as_slice() else {

@@ -162,11 +162,12 @@ impl Locator {
         if let Some((lon, lat)) = q.point {
             let valid =
                 lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0;
-            let hit = valid
-                .then(|| self.points.units_at(lon, lat))
-                .unwrap_or_default()
-                .into_iter()
-                .find(|u| self.units.contains_key(u));
+            let inside = if valid {
+                self.points.units_at(lon, lat)
+            } else {
+                Vec::new()
+            };
+            let hit = inside.into_iter().find(|u| self.units.contains_key(u));
             match hit {
                 Some(unit) => {
                     let chain = self.chain(unit);

@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::User(UserCommand::List(data)) => user::list(&data).await,
             Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
+            Command::Import(ImportCommand::Grids(args)) => crate::grids::run(args).await,
             Command::Calendar(command) => calendar::run(command),
         }
     })
