@@ -30,6 +30,7 @@ bench:
 	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
 	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
 	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
+	$(CARGO) bench -p jiceng-geo --bench locate -- | tee bench/out/geo.md
 
 clean:
 	$(CARGO) clean
