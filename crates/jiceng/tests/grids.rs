@@ -126,12 +126,22 @@ async fn taipei_villages_land_under_their_districts_and_locate() {
         );
     }
 
-    // Re-importing by the district code property changes nothing.
+    // Re-importing by the district code property changes nothing but the aliases it adds:
+    // road names for 龍門里 (a derived copy of the file with one property added).
     let villages_file = src.join(VILLAGES);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&villages_file).unwrap()).unwrap();
+    for f in v["features"].as_array_mut().unwrap() {
+        if f["properties"]["CPTVID"] == "6300300041" {
+            f["properties"]["ROADS"] = "新生南路三段、和平東路一段".into();
+        }
+    }
+    let with_roads = dir.path().join("villages-roads.geojson");
+    std::fs::write(&with_roads, v.to_string()).unwrap();
     let out = ok(import(
         dir.path(),
         &[
-            villages_file.to_str().unwrap(),
+            with_roads.to_str().unwrap(),
             "--parent",
             "63000",
             "--kind",
@@ -144,6 +154,8 @@ async fn taipei_villages_land_under_their_districts_and_locate() {
             "CPTID",
             "--parent-match",
             "code",
+            "--alias-property",
+            "ROADS",
         ],
     ));
     assert!(
