@@ -149,6 +149,7 @@ pub trait Store:
     + AuditStore
     + crate::sla::SlaStore
     + DutyStore
+    + AreaStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
@@ -314,4 +315,16 @@ pub trait DutyStore: Send + Sync {
         at: DateTime<Utc>,
         statuses: &[(crate::ids::DutyListId, crate::duty::DutyListStatus)],
     ) -> Result<()>;
+}
+
+/// Outlines and alternative names of units, for location routing (see [`crate::locator`]).
+#[async_trait]
+pub trait AreaStore: Send + Sync {
+    /// Stores each unit's outline, replacing any it had, in one transaction.
+    async fn put_areas(&self, areas: &[crate::locator::UnitArea]) -> Result<()>;
+    async fn list_areas(&self) -> Result<Vec<crate::locator::UnitArea>>;
+    /// Replaces the aliases of a unit (road names, former names) the address matcher knows.
+    async fn set_unit_aliases(&self, unit: UnitId, aliases: &[String]) -> Result<()>;
+    /// Every alias, by unit.
+    async fn list_unit_aliases(&self) -> Result<Vec<(UnitId, String)>>;
 }

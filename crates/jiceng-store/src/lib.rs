@@ -8,6 +8,7 @@
 mod pool;
 #[macro_use]
 mod audit;
+mod area;
 mod attachment;
 mod auth;
 mod duty;

@@ -160,6 +160,8 @@ pub struct SetPasswordArgs {
 pub enum ImportCommand {
     /// Import a county and its towns/streets (and optionally villages/communities).
     Divisions(DivisionsArgs),
+    /// Import grid, community or town outlines (GeoJSON) as org units with their areas.
+    Grids(GridsArgs),
     /// Import a responsibility list (权责清单) from .xlsx, .xls or .csv (UTF-8 or GBK).
     Duties(DutiesImportArgs),
 }
@@ -219,4 +221,41 @@ pub struct DivisionsArgs {
     /// Villages CSV, optionally gzipped (code,name,streetCode,provinceCode,cityCode,areaCode)
     #[arg(long, value_name = "FILE")]
     pub villages: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GridsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// GeoJSON FeatureCollection of Polygon/MultiPolygon features (at most 32 MB)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The unit to import under: its code or UUID. Each feature goes under it, or under the
+    /// unit below it whose outline holds the feature, or whose code/name --parent-property gives
+    #[arg(long, value_name = "UNIT")]
+    pub parent: String,
+    /// Create --parent as a new county-level root with this name when no unit has its code
+    #[arg(long, value_name = "NAME")]
+    pub parent_name: Option<String>,
+    /// Kind of the units: town, street, community, village or grid
+    #[arg(long)]
+    pub kind: String,
+    /// Feature property holding the unit's name
+    #[arg(long, value_name = "P")]
+    pub name_property: String,
+    /// Feature property holding the unit's code; re-importing updates units by code
+    #[arg(long, value_name = "P")]
+    pub code_property: Option<String>,
+    /// Feature property naming the parent unit (instead of finding it by its outline)
+    #[arg(long, value_name = "P")]
+    pub parent_property: Option<String>,
+    /// Whether --parent-property holds the parent's code or its name
+    #[arg(long, value_name = "code|name", default_value = "code")]
+    pub parent_match: String,
+    /// Feature property with other names of the unit (road names…), separated by , ; or 、
+    #[arg(long, value_name = "P")]
+    pub alias_property: Option<String>,
+    /// Coordinate system of the file: wgs84, gcj02 (AMap, Tencent) or bd09 (Baidu)
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
 }

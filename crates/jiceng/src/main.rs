@@ -15,6 +15,7 @@ mod config;
 mod demo;
 mod divisions;
 mod divisions_csv;
+mod grids;
 mod table;
 
 use clap::Parser;

@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
             Command::Import(ImportCommand::Duties(args)) => duties::import(args).await,
             Command::Export(ExportCommand::Duties(args)) => duties::export(args).await,
+            Command::Import(ImportCommand::Grids(args)) => crate::grids::run(args).await,
             Command::Calendar(command) => calendar::run(command),
             Command::Audit(command) => audit::run(command).await,
         }
