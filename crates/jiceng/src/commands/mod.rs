@@ -3,6 +3,7 @@
 pub mod calendar;
 mod import;
 mod migrate;
+pub mod model;
 mod serve;
 mod user;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::User(UserCommand::SetPassword(args)) => user::set_password(args).await,
             Command::Import(ImportCommand::Divisions(args)) => import::divisions(args).await,
             Command::Calendar(command) => calendar::run(command),
+            Command::Model(command) => model::run(command),
         }
     })
 }
