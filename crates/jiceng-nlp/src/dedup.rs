@@ -12,7 +12,7 @@ const SHINGLE: usize = 3;
 const MAX_CHARS: usize = 5000;
 /// At or above this similarity two texts are proposed as the same matter (see the
 /// sample measured in tests/dedup.rs).
-pub const DEFAULT_THRESHOLD: f32 = 0.5;
+pub const DEFAULT_THRESHOLD: f32 = 0.4;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fingerprint {
