@@ -30,6 +30,9 @@ bench:
 	$(CARGO) bench -p jiceng-store --bench storage -- | tee bench/out/storage.md
 	$(CARGO) bench -p jiceng-server --bench intake -- | tee bench/out/intake.md
 	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
+	test -x bench/.venv/bin/python || python3 -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet scikit-learn
+	$(CARGO) bench -p jiceng-nlp --bench classifier -- | tee bench/out/classifier.md
 
 clean:
 	$(CARGO) clean

@@ -87,7 +87,12 @@ pub fn normalise(text: &str, max_chars: usize, fold_digits: bool) -> Vec<char> {
             continue;
         }
         space = false;
-        out.extend(c.to_lowercase());
+        // Han characters and CJK punctuation have no case; skip the case tables for them.
+        if matches!(c as u32, 0x3000..=0x9FFF) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     if out.last() == Some(&' ') {
         out.pop();
@@ -119,9 +124,8 @@ pub fn ngram_hashes(chars: &[char], min_n: usize, max_n: usize, out: &mut Vec<u6
     }
 }
 
-/// Raw counts of hashed n-grams of a title and text, as (bucket, count) sorted by bucket.
-pub fn counts(settings: &FeatureSettings, title: &str, text: &str) -> Vec<(u32, f32)> {
-    let mask = (1u64 << settings.hash_bits.clamp(8, 28)) - 1;
+/// Hashes of the n-grams of a title (repeated `title_repeat` times) and a text.
+pub fn hashes(settings: &FeatureSettings, title: &str, text: &str) -> Vec<u64> {
     let mut hashes = Vec::new();
     let title = normalise(title, settings.max_chars, settings.fold_digits);
     for _ in 0..settings.title_repeat {
@@ -129,6 +133,13 @@ pub fn counts(settings: &FeatureSettings, title: &str, text: &str) -> Vec<(u32, 
     }
     let text = normalise(text, settings.max_chars, settings.fold_digits);
     ngram_hashes(&text, settings.min_n, settings.max_n, &mut hashes);
+    hashes
+}
+
+/// Raw counts of hashed n-grams of a title and text, as (bucket, count) sorted by bucket.
+pub fn counts(settings: &FeatureSettings, title: &str, text: &str) -> Vec<(u32, f32)> {
+    let mask = (1u64 << settings.hash_bits.clamp(8, 28)) - 1;
+    let hashes = hashes(settings, title, text);
     let mut buckets: Vec<u32> = hashes.iter().map(|h| (h & mask) as u32).collect();
     buckets.sort_unstable();
     let mut out: Vec<(u32, f32)> = Vec::with_capacity(buckets.len());

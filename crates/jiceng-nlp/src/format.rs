@@ -10,6 +10,7 @@
 //! no time stamp, so the same model always gives the same bytes.
 
 use crate::model::{Model, Settings};
+use crate::table::WeightTable;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -50,26 +51,19 @@ fn put_varint(out: &mut Vec<u8>, mut v: u32) {
 
 /// Serialises a model.
 pub fn to_bytes(model: &Model) -> Result<Vec<u8>, Error> {
-    let k = model.labels.len();
     let mut payload = Vec::new();
     model
         .biases
         .iter()
         .for_each(|b| payload.extend(b.to_le_bytes()));
     let (mut prev, mut buckets) = (0u32, 0u32);
-    for (j, &idf) in model.idf.iter().enumerate() {
-        if idf == 0.0 {
-            continue;
-        }
+    for (j, idf, weights) in model.table.rows() {
         let j = j as u32;
         put_varint(&mut payload, j - prev);
         prev = j;
         buckets += 1;
         payload.extend(idf.to_le_bytes());
-        let start = j as usize * k;
-        for w in model.weights.get(start..start + k).unwrap_or(&[]) {
-            payload.extend(w.to_le_bytes());
-        }
+        weights.iter().for_each(|w| payload.extend(w.to_le_bytes()));
     }
     let mut gz = GzEncoder::new(Vec::new(), Compression::best());
     gz.write_all(&payload)
@@ -168,26 +162,28 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
     let biases = (0..k)
         .map(|_| p.f32("偏置"))
         .collect::<Result<Vec<_>, _>>()?;
-    let (mut idf, mut weights) = (vec![0.0f32; dim], vec![0.0f32; dim * k]);
+    let (mut keys, mut weights) = (Vec::new(), Vec::new());
     let mut j = 0usize;
     for n in 0..header.buckets {
-        j += p.varint()? as usize;
-        if j >= dim || (n > 0 && idf[j] != 0.0) {
-            return Err(corrupt("桶序号越界"));
+        let gap = p.varint()? as usize;
+        if n > 0 && gap == 0 {
+            return Err(corrupt("桶序号重复"));
         }
-        idf[j] = p.f32("IDF")?;
-        for w in &mut weights[j * k..(j + 1) * k] {
-            *w = p.f32("权重")?;
+        j += gap;
+        let idf = p.f32("IDF")?;
+        keys.push((u32::try_from(j).map_err(|_| corrupt("桶序号越界"))?, idf));
+        for _ in 0..k {
+            weights.push(p.f32("权重")?);
         }
     }
+    let table = WeightTable::new(dim, k, &keys, &weights).ok_or_else(|| corrupt("桶序号越界"))?;
     if !p.0.is_empty() {
         return Err(corrupt("权重之后有多余数据"));
     }
     Ok(Model {
         labels: header.labels,
         settings: header.settings,
-        idf,
-        weights,
+        table,
         biases,
         temperature: header.temperature,
     })

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod model;
 mod rng;
 mod svm;
+pub mod table;
 pub mod taxonomy;
 
 pub use classifier::{Classifier, DEFAULT_MODEL};

@@ -2,8 +2,9 @@
 //! messages), calibrated prediction.
 
 use crate::calibrate::{fit_temperature, softmax};
-use crate::features::{FeatureSettings, SparseVec, counts, fit_idf, weigh};
+use crate::features::{FeatureSettings, SparseVec, counts, fit_idf, hashes, weigh};
 use crate::svm::{SvmSettings, train_ovr};
+use crate::table::WeightTable;
 use jiceng_core::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -62,10 +63,8 @@ impl Default for Settings {
 pub struct Model {
     pub labels: Vec<String>,
     pub settings: Settings,
-    /// IDF per hash bucket (0: never seen in training).
-    pub idf: Vec<f32>,
-    /// `weights[bucket * labels.len() + class]`.
-    pub weights: Vec<f32>,
+    /// IDF and weights of every hash bucket seen in training.
+    pub table: WeightTable,
     pub biases: Vec<f32>,
     pub temperature: f32,
 }
@@ -79,13 +78,12 @@ pub struct Prediction {
 }
 
 impl Model {
-    pub fn vector(&self, title: &str, text: &str) -> SparseVec {
-        weigh(&counts(&self.settings.features, title, text), &self.idf)
-    }
-
     /// Raw one-vs-rest scores, one per label.
     pub fn scores(&self, title: &str, text: &str) -> Vec<f32> {
-        scores_of(&self.vector(title, text), &self.weights, &self.biases)
+        let mut s = self.biases.clone();
+        self.table
+            .scores(&hashes(&self.settings.features, title, text), &mut s);
+        s
     }
 
     /// Calibrated probabilities, one per label (in `labels` order).
@@ -173,10 +171,9 @@ pub fn train(
     let (weights, biases) = data.fit(&all_idx);
     let temperature = data.temperature();
     Ok(Model {
+        table: WeightTable::from_dense(&idf, &weights, labels.len()),
         labels,
         settings: settings.clone(),
-        idf,
-        weights,
         biases,
         temperature,
     })
