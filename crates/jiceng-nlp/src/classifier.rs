@@ -6,8 +6,9 @@ use crate::model::{Model, Prediction};
 use jiceng_core::Error;
 use std::path::Path;
 
-/// The default model, trained on the real messages of `gov-messages/train.csv` (see the
-/// crate README for the command that reproduces it byte for byte).
+/// The default model, trained on the real messages of `gov-messages/train.csv` with the
+/// default settings; `jiceng model train --data …/train.csv --out …/default.jcm` reproduces
+/// it byte for byte (README, "Text classifier").
 pub const DEFAULT_MODEL: &[u8] = include_bytes!("../model/default.jcm");
 
 #[derive(Debug, Clone)]
