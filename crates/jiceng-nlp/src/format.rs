@@ -153,11 +153,11 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
         .read_to_end(&mut payload)
         .map_err(|e| corrupt(format!("权重无法解压：{e}")))?;
     let k = header.labels.len();
-    let bits = header.settings.features.hash_bits;
-    if k < 2 || !(8..=28).contains(&bits) {
-        return Err(corrupt("类别数或哈希位数不合理"));
+    header.settings.check().map_err(|e| corrupt(e.message))?;
+    if k < 2 || !header.temperature.is_finite() || header.temperature <= 0.0 {
+        return Err(corrupt("类别数或温度不合理"));
     }
-    let dim = 1usize << bits;
+    let dim = 1usize << header.settings.features.hash_bits;
     let mut p = Cursor(&payload);
     let biases = (0..k)
         .map(|_| p.f32("偏置"))

@@ -58,6 +58,50 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// Rejects settings that would make training or prediction meaningless or unbounded
+    /// (a model file's settings are checked the same way when it is loaded).
+    pub fn check(&self) -> Result<(), Error> {
+        let f = &self.features;
+        let problems = [
+            (
+                !(8..=28).contains(&f.hash_bits),
+                "hash_bits 应在 8 到 28 之间",
+            ),
+            (
+                f.min_n < 1 || f.min_n > f.max_n || f.max_n > 8,
+                "n 元范围应满足 1 ≤ min_n ≤ max_n ≤ 8",
+            ),
+            (f.title_repeat > 8, "title_repeat 不能超过 8"),
+            (
+                !(1..=1_000_000).contains(&f.max_chars),
+                "max_chars 应在 1 到 1000000 之间",
+            ),
+            (!(self.c.is_finite() && self.c > 0.0), "C 应为正数"),
+            (self.calibration_folds > 20, "calibration_folds 不能超过 20"),
+            (
+                !(self.pseudo_weight.is_finite() && self.pseudo_weight >= 0.0),
+                "pseudo_weight 应为非负数",
+            ),
+            (
+                self.pseudo_margin.is_some_and(|m| !m.is_finite()),
+                "pseudo_margin 应为有限数",
+            ),
+            (
+                !(1..=100_000).contains(&self.max_iter),
+                "max_iter 应在 1 到 100000 之间",
+            ),
+        ];
+        match problems.iter().find(|p| p.0) {
+            Some((_, what)) => Err(Error::validation(
+                "model.bad_settings",
+                format!("训练参数无效：{what}"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A trained model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -123,6 +167,7 @@ pub fn train(
     unlabelled: &[Document],
     settings: &Settings,
 ) -> Result<Model, Error> {
+    settings.check()?;
     let labels: Vec<String> = examples
         .iter()
         .map(|e| e.label.clone())

@@ -101,6 +101,16 @@ fn model_files_round_trip_and_damage_is_rejected() {
         bad[at] ^= 0x55;
         assert_eq!(code(&bad), "model.corrupt", "byte {at}");
     }
+    // A well-formed file whose settings are out of bounds is refused, not run.
+    let mut odd = model.clone();
+    odd.settings.features.title_repeat = 1_000_000;
+    let refused = format::from_bytes(&format::to_bytes(&odd).unwrap()).unwrap_err();
+    assert_eq!(refused.code, "model.corrupt");
+    assert!(
+        refused.message.contains("title_repeat"),
+        "{}",
+        refused.message
+    );
     let err = Classifier::from_file(std::path::Path::new("/nonexistent/m.jcm")).unwrap_err();
     assert!(err.message.contains("/nonexistent/m.jcm"));
 }
@@ -126,6 +136,32 @@ fn csv_columns_in_any_order_with_bom_and_errors_naming_line_and_column() {
     assert_eq!(
         train(&one, &[], &Settings::default()).unwrap_err().code,
         "model.too_few_labels"
+    );
+}
+
+#[test]
+fn a_classifier_is_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Classifier>();
+    let c = std::sync::Arc::new(Classifier::embedded().unwrap());
+    let answers: Vec<String> = (0..2)
+        .map(|_| {
+            let c = std::sync::Arc::clone(&c);
+            std::thread::spawn(move || c.predict("", "学校食堂饭菜质量差，学生吃不饱").label)
+        })
+        .map(|h| h.join().unwrap())
+        .collect();
+    assert_eq!(answers, ["教育文体", "教育文体"]);
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let examples = train_csv();
+    let mut s = Settings::default();
+    s.c = f32::NAN;
+    assert_eq!(
+        train(&examples, &[], &s).unwrap_err().code,
+        "model.bad_settings"
     );
 }
 
