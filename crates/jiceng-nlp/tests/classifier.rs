@@ -157,8 +157,10 @@ fn a_classifier_is_shared_across_threads() {
 #[test]
 fn bad_settings_are_refused() {
     let examples = train_csv();
-    let mut s = Settings::default();
-    s.c = f32::NAN;
+    let s = Settings {
+        c: f32::NAN,
+        ..Settings::default()
+    };
     assert_eq!(
         train(&examples, &[], &s).unwrap_err().code,
         "model.bad_settings"
