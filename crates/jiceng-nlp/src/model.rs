@@ -202,21 +202,38 @@ pub fn train(
         Vec::new()
     };
     let idf = fit_idf(fs, &lab_counts);
-    let rows: Vec<SparseVec> = lab_counts.iter().map(|c| weigh(c, &idf)).collect();
-    let unl: Vec<SparseVec> = unl_counts.iter().map(|c| weigh(c, &idf)).collect();
+    // Train over the buckets in use only: weights are (used buckets × labels), not
+    // (2^20 × labels), which keeps a third-level taxonomy of hundreds of labels in memory.
+    let used: Vec<u32> = (0..idf.len() as u32)
+        .filter(|&b| idf[b as usize] != 0.0)
+        .collect();
+    let mut compact = vec![0u32; idf.len()];
+    used.iter()
+        .enumerate()
+        .for_each(|(i, &b)| compact[b as usize] = i as u32);
+    let squeeze = |c: &Vec<(u32, f32)>| {
+        let mut v = weigh(c, &idf);
+        v.idx.iter_mut().for_each(|b| *b = compact[*b as usize]);
+        v
+    };
+    let rows: Vec<SparseVec> = lab_counts.iter().map(squeeze).collect();
+    let unl: Vec<SparseVec> = unl_counts.iter().map(squeeze).collect();
     let data = Data {
         rows: &rows,
         y: &y,
         unl: &unl,
         classes: labels.len(),
-        dim: idf.len(),
+        dim: used.len(),
         settings,
     };
     let all_idx: Vec<usize> = (0..rows.len()).collect();
     let (weights, biases) = data.fit(&all_idx);
     let temperature = data.temperature();
+    let keys: Vec<(u32, f32)> = used.iter().map(|&b| (b, idf[b as usize])).collect();
+    let table = WeightTable::new(idf.len(), labels.len(), &keys, &weights)
+        .ok_or_else(|| Error::internal("训练得到的权重表不完整"))?;
     Ok(Model {
-        table: WeightTable::from_dense(&idf, &weights, labels.len()),
+        table,
         labels,
         settings: settings.clone(),
         biases,

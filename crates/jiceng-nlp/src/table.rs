@@ -27,34 +27,6 @@ pub struct WeightTable {
 }
 
 impl WeightTable {
-    /// From dense per-bucket IDF and bucket-major weights; buckets with IDF 0 are dropped.
-    pub fn from_dense(idf: &[f32], weights: &[f32], labels: usize) -> Self {
-        let mut keys = Vec::new();
-        let mut kept = Vec::new();
-        for (b, &i) in idf.iter().enumerate() {
-            if let Some(w) = weights.get(b * labels..(b + 1) * labels)
-                && i != 0.0
-            {
-                keys.push((b as u32, i));
-                kept.extend_from_slice(w);
-            }
-        }
-        Self::new(idf.len(), labels, &keys, &kept).unwrap_or_else(|| Self::empty(labels))
-    }
-
-    fn empty(labels: usize) -> Self {
-        Self {
-            labels,
-            buckets: 1,
-            index: vec![(NONE, NONE); 1],
-            rows: Vec::new(),
-            bucket_of_row: Vec::new(),
-            packed: Vec::new(),
-            idf_scale: 1.0,
-            weight_scale: 1.0,
-        }
-    }
-
     /// From (bucket, idf) pairs in strictly ascending bucket order, below `buckets`, and
     /// `labels` weights for each; None if they are not.
     pub fn new(
