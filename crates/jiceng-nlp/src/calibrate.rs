@@ -49,3 +49,20 @@ pub fn fit_temperature(scores: &[Vec<f32>], truth: &[usize]) -> f32 {
     }
     ((lo + hi) / 2.0).exp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overconfident_scores_are_cooled_and_softmax_is_safe() {
+        // Wide margins but only 3 of 4 right: the fitted temperature spreads the mass.
+        let scores = vec![vec![5.0, -5.0]; 4];
+        let t = fit_temperature(&scores, &[0, 0, 0, 1]);
+        let p = softmax(&scores[0], t)[0];
+        assert!((p - 0.75).abs() < 0.01, "{p}");
+        assert_eq!(softmax(&[f32::NAN, 1.0], 1.0).len(), 2);
+        assert!(softmax(&[], 1.0).is_empty());
+        assert_eq!(softmax(&[1.0, 1.0], 0.0), vec![0.5, 0.5]);
+    }
+}

@@ -157,3 +157,36 @@ impl Evaluation {
         best
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(rows: &[(usize, usize, f32)]) -> Evaluation {
+        Evaluation {
+            labels: vec!["甲".into(), "乙".into()],
+            rows: rows.to_vec(),
+        }
+    }
+
+    #[test]
+    fn macro_f1_averages_the_classes() {
+        // 甲: P 2/3, R 1; 乙: P 1, R 1/2.
+        let e = eval(&[(0, 0, 0.9), (0, 0, 0.8), (1, 0, 0.7), (1, 1, 0.6)]);
+        assert!((e.macro_f1() - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-6);
+        assert_eq!(e.confusion(), vec![vec![2, 0], vec![1, 1]]);
+    }
+
+    #[test]
+    fn coverage_stops_before_the_first_costly_mistake_and_never_splits_a_tie() {
+        let e = eval(&[(0, 0, 0.9), (1, 1, 0.8), (1, 0, 0.7), (0, 0, 0.6)]);
+        let c = e.coverage_at(0.95);
+        assert_eq!((c.coverage, c.threshold), (0.5, 0.8));
+        // A tie at 0.8 between a right and a wrong answer cannot be cut: only 0.9 is kept.
+        let e = eval(&[(0, 0, 0.9), (1, 1, 0.8), (1, 0, 0.8)]);
+        let c = e.coverage_at(0.95);
+        assert_eq!(c.threshold, 0.9);
+        assert!((c.coverage - 1.0 / 3.0).abs() < 1e-6);
+        assert_eq!(eval(&[]).coverage_at(0.99).coverage, 0.0);
+    }
+}

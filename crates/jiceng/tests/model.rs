@@ -85,7 +85,9 @@ fn train_then_eval_with_the_trained_and_the_built_in_model() {
     let data = derived_csv(dir.path());
     let model = dir.path().join("m.jcm");
     let (d, m) = (data.to_str().unwrap(), model.to_str().unwrap());
-    let (ok, out, err) = jiceng(&["model", "train", "--data", d, "--out", m]);
+    let tree = train_csv().with_file_name("taxonomy.csv");
+    let t = tree.to_str().unwrap();
+    let (ok, out, err) = jiceng(&["model", "train", "--data", d, "--taxonomy", t, "--out", m]);
     assert!(ok, "{err}");
     assert!(out.contains("trained on 1142 messages"), "{out}");
     let (ok, out, err) = jiceng(&["model", "eval", "--model", m, "--data", d]);

@@ -8,7 +8,7 @@ use crate::table;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use jiceng_nlp::data::{read_documents, read_examples};
-use jiceng_nlp::{Classifier, Document, Evaluation, Settings, cross_validate, train};
+use jiceng_nlp::{Classifier, Document, Evaluation, Settings, Taxonomy, cross_validate, train};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -33,6 +33,10 @@ pub struct TrainingData {
     /// Self-training: add unlabelled messages whose top score leads by at least this
     #[arg(long, value_name = "MARGIN")]
     pub pseudo_margin: Option<f32>,
+    /// Category tree (CSV, one level per column: 一级分类,二级分类,三级分类); every label must
+    /// be one of its categories, written as a path like 城乡建设/城乡规划
+    #[arg(long, value_name = "FILE.csv")]
+    pub taxonomy: Option<PathBuf>,
     /// Seed of every shuffle (folds, solver order); the same seed gives the same model
     #[arg(long, default_value_t = Settings::default().seed)]
     pub seed: u64,
@@ -80,6 +84,22 @@ fn nlp(e: jiceng_core::Error) -> anyhow::Error {
 
 fn load(data: &TrainingData) -> Result<(Vec<jiceng_nlp::Example>, Vec<Document>, Settings)> {
     let examples = read_examples(&data.data).map_err(nlp)?;
+    if let Some(path) = &data.taxonomy {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let tree = Taxonomy::parse_csv(&bytes).map_err(nlp)?;
+        let mut unknown = tree.unknown(examples.iter().map(|e| e.label.as_str()));
+        unknown.sort_unstable();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            anyhow::bail!(
+                "{}: labels not in the taxonomy {}: {}",
+                data.data.display(),
+                path.display(),
+                unknown.join(", ")
+            );
+        }
+    }
     let mut unlabelled = Vec::new();
     for path in &data.unlabelled {
         unlabelled.extend(read_documents(path).map_err(nlp)?);
