@@ -5,6 +5,7 @@ pub mod calendar;
 mod duties;
 mod import;
 mod migrate;
+pub mod model;
 mod serve;
 mod user;
 
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Import(ImportCommand::Grids(args)) => crate::grids::run(args).await,
             Command::Calendar(command) => calendar::run(command),
             Command::Audit(command) => audit::run(command).await,
+            Command::Model(command) => model::run(command),
         }
     })
 }
