@@ -15,6 +15,7 @@ pub mod ids;
 pub mod locator;
 pub mod org;
 pub mod ports;
+pub mod routing;
 pub mod services;
 pub mod sla;
 pub mod text;

@@ -41,6 +41,8 @@ pub struct Services {
     pub limit_source: Option<Arc<dyn crate::sla::LimitSource>>,
     /// Wakes the sweeper when a transition sets an earlier due instant.
     pub due_signal: Arc<dyn crate::sla::DueSignal>,
+    /// Classifies demands for the dispatch engine; `None`: only categories given by people.
+    pub classifier: Option<Arc<dyn crate::routing::TextClassifier>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -63,6 +65,7 @@ impl Services {
             sla: Arc::new(crate::sla::SlaPolicies::china()),
             limit_source: None,
             due_signal: Arc::new(crate::sla::NoSignal),
+            classifier: None,
         }
     }
 
@@ -81,6 +84,12 @@ impl Services {
     /// Takes clock limits from `source` (the duty list) where it has them.
     pub fn with_limit_source(mut self, source: Arc<dyn crate::sla::LimitSource>) -> Self {
         self.limit_source = Some(source);
+        self
+    }
+
+    /// Classifies demands with `classifier` (the dispatch engine's first step).
+    pub fn with_classifier(mut self, classifier: Arc<dyn crate::routing::TextClassifier>) -> Self {
+        self.classifier = Some(classifier);
         self
     }
 
