@@ -56,16 +56,34 @@ pub fn unit_index(units: &[OrgUnit], areas: &[UnitArea]) -> (UnitIndex, Vec<Stri
             warnings.push(format!("边界 {} 对应的单位不存在，已忽略", a.unit.0));
             continue;
         };
-        match read_geometry(&a.geometry, Crs::Wgs84) {
-            Ok((shape, _)) => indexed.push(Area {
-                key: u.id,
-                depth: u8::try_from(u.path.depth()).unwrap_or(u8::MAX),
-                shape,
-            }),
-            Err((code, m)) => warnings.push(format!("{} 的边界无法使用：{m} ({code})", u.name)),
-        }
+        index_outline(&mut indexed, &mut warnings, u, &a.geometry);
+    }
+    // Units drawn with an outline of their own (the demo's grids, units created through the
+    // API with a geometry) count where no imported area replaces it.
+    let with_area: std::collections::HashSet<UnitId> = areas.iter().map(|a| a.unit).collect();
+    for u in units {
+        let Some(g) = u.geometry.as_ref().filter(|_| !with_area.contains(&u.id)) else {
+            continue;
+        };
+        index_outline(&mut indexed, &mut warnings, u, g);
     }
     (UnitIndex(AreaIndex::build(indexed)), warnings)
+}
+
+fn index_outline(
+    indexed: &mut Vec<Area<UnitId>>,
+    warnings: &mut Vec<String>,
+    u: &OrgUnit,
+    geometry: &serde_json::Value,
+) {
+    match read_geometry(geometry, Crs::Wgs84) {
+        Ok((shape, _)) => indexed.push(Area {
+            key: u.id,
+            depth: u8::try_from(u.path.depth()).unwrap_or(u8::MAX),
+            shape,
+        }),
+        Err((code, m)) => warnings.push(format!("{} 的边界无法使用：{m} ({code})", u.name)),
+    }
 }
 
 pub fn build_locator(

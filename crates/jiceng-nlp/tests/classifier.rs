@@ -33,11 +33,14 @@ fn cross_validated_macro_f1_beats_the_reference_and_confidence_is_calibrated() {
 #[test]
 fn shipped_model_is_the_default_settings_trained_on_the_whole_file() {
     let model = train(&train_csv(), &[], &Settings::default()).unwrap();
-    let bytes = Classifier::new(model).to_bytes().unwrap();
+    // The weights, labels and settings must be the same; the compressed bytes may differ
+    // with the deflate backend the build links.
+    let shipped = format::from_bytes(jiceng_nlp::DEFAULT_MODEL).unwrap();
     assert!(
-        bytes == jiceng_nlp::DEFAULT_MODEL,
+        model == shipped,
         "crates/jiceng-nlp/model/default.jcm is stale: retrain it (see README)"
     );
+    let bytes = Classifier::new(model).to_bytes().unwrap();
     assert!(bytes.len() < 8 << 20, "{} bytes", bytes.len());
 }
 
@@ -91,7 +94,10 @@ fn odd_inputs_give_a_prediction_never_a_panic() {
 fn model_files_round_trip_and_damage_is_rejected() {
     let bytes = jiceng_nlp::DEFAULT_MODEL;
     let model = format::from_bytes(bytes).unwrap();
-    assert_eq!(format::to_bytes(&model).unwrap(), bytes);
+    assert_eq!(
+        format::from_bytes(&format::to_bytes(&model).unwrap()).unwrap(),
+        model
+    );
     let code = |b: &[u8]| format::from_bytes(b).unwrap_err().code;
     assert_eq!(code(b""), "model.corrupt");
     assert_eq!(code(b"PK\x03\x04 a zip file"), "model.corrupt");

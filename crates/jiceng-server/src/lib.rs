@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod duty_files;
+pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -37,6 +38,8 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// Checkpoints of the audit log; signed only when the services hold a key.
     pub audit: audit::AuditSettings,
+    /// The dispatch engine (off unless enabled).
+    pub dispatch: engine::DispatchSettings,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +49,7 @@ impl Default for ServerConfig {
             secure_cookies: true,
             body_limit: 1024 * 1024,
             audit: audit::AuditSettings::default(),
+            dispatch: engine::DispatchSettings::default(),
         }
     }
 }
@@ -104,6 +108,16 @@ impl Application {
         metrics::handle();
         let wake = Arc::new(sweeper::Wake::default());
         let services = services.with_due_signal(wake.clone());
+        let services = if config.dispatch.enabled {
+            let s = engine::with_engine(services, &config.dispatch).await?;
+            tokio::spawn(engine::reload_locator(
+                s.clone(),
+                config.dispatch.locator_reload,
+            ));
+            s
+        } else {
+            services
+        };
         let state = AppState {
             services: services.clone(),
             config: Arc::new(config),

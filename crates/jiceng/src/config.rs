@@ -28,6 +28,49 @@ pub struct Config {
     /// Signed checkpoints of the audit log.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// The dispatch engine (智能分拨).
+    #[serde(default)]
+    pub dispatch: DispatchConfig,
+}
+
+/// `[dispatch]`: whether the engine routes new orders and how sure it must be to dispatch
+/// without a dispatcher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatchConfig {
+    /// Classify, locate and suggest units for every new order (and after returns).
+    pub engine: bool,
+    /// Dispatch automatically when the best suggestion is at least this sure (0–1; above 1:
+    /// never).
+    pub auto_threshold: f64,
+    /// Rebuild the locator from the stored outlines every this many seconds.
+    pub locator_reload_seconds: u64,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            engine: true,
+            auto_threshold: 0.9,
+            locator_reload_seconds: 300,
+        }
+    }
+}
+
+impl DispatchConfig {
+    pub fn settings(&self) -> Result<jiceng_server::engine::DispatchSettings> {
+        if !(self.auto_threshold.is_finite() && self.auto_threshold >= 0.0) {
+            bail!(
+                "[dispatch] auto_threshold must be a number from 0 to 1 (above 1 turns automatic dispatch off), got {}",
+                self.auto_threshold
+            );
+        }
+        Ok(jiceng_server::engine::DispatchSettings {
+            enabled: self.engine,
+            auto_threshold: self.auto_threshold,
+            locator_reload: std::time::Duration::from_secs(self.locator_reload_seconds.max(10)),
+        })
+    }
 }
 
 /// `[audit]`: when checkpoints are signed and which witness receives them.
@@ -80,6 +123,7 @@ impl Default for Config {
             secure_cookies: true,
             body_limit: 1024 * 1024,
             audit: AuditConfig::default(),
+            dispatch: DispatchConfig::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod duties;
 mod org;
+pub mod routing;
 mod sla;
 mod users;
 mod work_orders;
@@ -43,6 +44,8 @@ pub struct Services {
     pub due_signal: Arc<dyn crate::sla::DueSignal>,
     /// Classifies demands for the dispatch engine; `None`: only categories given by people.
     pub classifier: Option<Arc<dyn crate::routing::TextClassifier>>,
+    /// The dispatch engine's switch and locator.
+    pub routing: Arc<routing::Routing>,
 }
 
 impl std::fmt::Debug for Services {
@@ -66,6 +69,7 @@ impl Services {
             limit_source: None,
             due_signal: Arc::new(crate::sla::NoSignal),
             classifier: None,
+            routing: Arc::new(routing::Routing::default()),
         }
     }
 
@@ -90,6 +94,30 @@ impl Services {
     /// Classifies demands with `classifier` (the dispatch engine's first step).
     pub fn with_classifier(mut self, classifier: Arc<dyn crate::routing::TextClassifier>) -> Self {
         self.classifier = Some(classifier);
+        self
+    }
+
+    /// Runs the dispatch engine at registration and after returns: `locator` finds places,
+    /// the classifier (if any) categories, the duty lists the units; the duty's time limits
+    /// then drive the clocks of orders dispatched under it.
+    pub fn with_routing(
+        mut self,
+        locator: Option<crate::locator::Locator>,
+        threshold: f64,
+    ) -> Self {
+        let r = routing::Routing {
+            enabled: true,
+            ..Default::default()
+        };
+        if let Some(l) = locator {
+            r.locator.set(l);
+        }
+        self.routing = Arc::new(r);
+        self.auto_dispatch_threshold = threshold;
+        self.limit_source = Some(Arc::new(routing::DutyLimits {
+            store: Arc::clone(&self.store),
+            sla: Arc::clone(&self.sla),
+        }));
         self
     }
 

@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId};
 use crate::org::UnitPath;
 use crate::ports::{Inserted, OrderChange, OrderQuery};
+use crate::routing::Decision;
+use crate::services::routing::AdviceInput;
 use crate::user::Role;
 use crate::work_order::machine::{Action, available};
 use crate::work_order::register::{day_key, order_number};
@@ -179,10 +181,42 @@ impl Services {
                 new.channel = crate::work_order::Channel::Web;
             }
         }
+        // The dispatch engine reads the demand first: the place it finds narrows the region
+        // (so the town's staff see it), the category it predicts fills an empty one.
+        let advice = if self.routing_enabled() {
+            let input = AdviceInput {
+                title: &new.title,
+                content: &new.content,
+                category: new.category.as_deref(),
+                latitude: new.latitude,
+                longitude: new.longitude,
+                address: new.address.as_deref(),
+                region: &region,
+            };
+            match self.advise(input, Vec::new()).await {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::warn!(error = %e, "dispatch engine failed; order left for dispatchers");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let region = match &advice {
+            Some(a) => self.refine_region(a, region).await?,
+            None => region,
+        };
+        if new.category.is_none()
+            && let Some(c) = advice.as_ref().and_then(|a| a.category.as_ref())
+        {
+            new.category = Some(c.label.clone());
+        }
         let now = self.clock.now();
         let id = OrderId::new_at(now);
         let (mut order, entry) =
             new.into_order(id, String::new(), region, who.user_id, &who.username, now);
+        order.routing = advice;
         let prefix = format!("JC{}", day_key(now, local_tz()));
         let idem = idempotency_key.map(|k| (who.user_id, k));
         match self
@@ -202,13 +236,21 @@ impl Services {
         }
     }
 
-    /// Dispatches a new order on the advisor's suggestion when it is sure enough. A failing
-    /// advisor never loses the order: it simply stays in the dispatcher's queue.
-    async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
-        let Some(advisor) = &self.advisor else {
-            return Ok(order);
-        };
-        let best = match advisor.suggest(&order).await {
+    /// An installed advisor's best suggestion, when it reaches the threshold and names a unit
+    /// of the order's county tree; anything else is a bad suggestion, ignored.
+    async fn advisor_choice(
+        &self,
+        advisor: &dyn crate::ports::DispatchAdvisor,
+        order: &WorkOrder,
+    ) -> Result<
+        Option<(
+            Assignee,
+            Vec<Assignee>,
+            String,
+            Option<crate::duty::DutyRef>,
+        )>,
+    > {
+        let best = match advisor.suggest(order).await {
             Ok(s) => s.into_iter().next(),
             Err(e) => {
                 tracing::warn!(order = %order.number, error = %e, "dispatch advisor failed; order left for dispatchers");
@@ -216,12 +258,11 @@ impl Services {
             }
         };
         let Some(best) = best.filter(|b| b.confidence >= self.auto_dispatch_threshold) else {
-            return Ok(order);
+            return Ok(None);
         };
         let Some(unit) = self.store.get_unit(best.unit).await? else {
-            return Ok(order);
+            return Ok(None);
         };
-        // Only units of the same county tree; anything else is a bad suggestion, ignored.
         let same_tree = order
             .region
             .unit_path
@@ -229,40 +270,67 @@ impl Services {
             .first()
             .is_some_and(|root| UnitPath::root(*root).contains(&unit.path));
         if !same_tree {
-            return Ok(order);
+            return Ok(None);
         }
+        let note = format!(
+            "置信度 {:.0}%：{}",
+            best.confidence * 100.0,
+            best.explanation
+        );
+        let lead = Assignee {
+            unit_id: unit.id,
+            unit_name: unit.name,
+            unit_path: unit.path,
+        };
+        Ok(Some((lead, Vec::new(), note, None)))
+    }
+
+    /// Dispatches a new order when the engine (or an installed advisor) is sure enough. A
+    /// failing advisor never loses the order: it simply stays in the dispatcher's queue.
+    async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
+        let chosen = match &self.advisor {
+            Some(advisor) => self.advisor_choice(advisor.as_ref(), &order).await?,
+            None => match order.routing.as_ref() {
+                Some(a) if a.decision == Decision::Auto => match a.suggestions.first() {
+                    Some(best) => {
+                        self.suggestion_assignees(&order, best)
+                            .await?
+                            .map(|(lead, co)| {
+                                let note = format!(
+                                    "置信度 {:.0}%：{}",
+                                    best.confidence * 100.0,
+                                    best.explanation
+                                );
+                                (lead, co, note, best.duty.as_ref().map(|d| d.duty_ref))
+                            })
+                    }
+                    None => None,
+                },
+                _ => None,
+            },
+        };
+        let Some((lead, co_units, note, duty)) = chosen else {
+            return Ok(order);
+        };
         let cap = Capacity {
             user: Some(SYSTEM_USER),
             user_name: "系统自动派单".into(),
             dispatcher: true,
             ..Default::default()
         };
-        let lead = Assignee {
-            unit_id: unit.id,
-            unit_name: unit.name,
-            unit_path: unit.path,
-        };
-        let note = Some(
-            format!(
-                "置信度 {:.0}%：{}",
-                best.confidence * 100.0,
-                best.explanation
-            )
-            .chars()
-            .take(500)
-            .collect(),
-        );
+        let note = Some(note.chars().take(1000).collect());
         let now = self.clock.now();
         let mut out = decide(
             &order,
             Command::Dispatch {
                 lead,
-                co_units: Vec::new(),
+                co_units,
                 note,
             },
             &cap,
             now,
         )?;
+        set_duty(&mut out, duty);
         self.follow_clocks(&order, &mut out.order, now).await?;
         self.store
             .apply_changes(&[OrderChange {
@@ -438,7 +506,41 @@ impl Services {
             ActRequest::Other(cmd) => cmd,
         };
         let now = self.clock.now();
+        let returned = match &cmd {
+            Command::Return {
+                reason,
+                legal_basis,
+                explanation,
+            } => Some(match legal_basis {
+                Some(b) => format!("{}：{explanation}（依据：{b}）", reason.label_zh()),
+                None => format!("{}：{explanation}", reason.label_zh()),
+            }),
+            _ => None,
+        };
         let mut out = decide(&o, cmd, &cap, now)?;
+        match out.order.status {
+            Status::Dispatched if out.order.lead != o.lead || o.status != Status::Dispatched => {
+                // The duty of the suggestion the dispatcher followed, if any; otherwise none.
+                let duty = out.order.lead.as_ref().and_then(|l| {
+                    o.routing
+                        .as_ref()
+                        .and_then(|a| a.suggestion_for(l.unit_id))
+                        .and_then(|s| s.duty.as_ref())
+                        .map(|d| d.duty_ref)
+                });
+                set_duty(&mut out, duty);
+            }
+            Status::Returned if self.routing_enabled() => {
+                let reason = returned.unwrap_or_default();
+                match self.advise_after_return(&o, reason).await {
+                    Ok(a) => out.order.routing = Some(a),
+                    Err(e) => {
+                        tracing::warn!(order = %o.number, error = %e, "dispatch engine failed after a return");
+                    }
+                }
+            }
+            _ => {}
+        }
         self.follow_clocks(&o, &mut out.order, now).await?;
         let notices = if out.order.status == Status::Replied && o.status != Status::Replied {
             let text = format!(
@@ -674,4 +776,12 @@ impl Services {
 /// and that read is recorded.
 pub fn filed_by(who: &Principal, o: &WorkOrder) -> bool {
     o.created_by == who.user_id && who.has_role(Role::Citizen)
+}
+
+/// Records the duty an order is dispatched under, on the order and in the history entry.
+fn set_duty(out: &mut crate::work_order::Outcome, duty: Option<crate::duty::DutyRef>) {
+    out.order.duty = duty;
+    if let (Some(d), Some(p)) = (duty, out.entry.payload.as_object_mut()) {
+        p.insert("duty".into(), serde_json::json!(d));
+    }
 }

@@ -265,6 +265,12 @@ pub struct WorkOrder {
     /// The sign-for, handling and call-back clocks (see [`crate::sla`]).
     #[serde(default)]
     pub clocks: crate::sla::OrderClocks,
+    /// The responsibility-list duty the order was dispatched under (its list version is kept).
+    #[serde(default)]
+    pub duty: Option<crate::duty::DutyRef>,
+    /// The dispatch engine's latest advice: category, place, suggestions and why.
+    #[serde(default)]
+    pub routing: Option<crate::routing::Advice>,
 }
 
 /// One entry of an order's history, written in the same transaction as the change.

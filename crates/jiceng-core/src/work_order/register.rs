@@ -178,6 +178,8 @@ impl NewWorkOrder {
             updated_at: now,
             version: 1,
             clocks: Default::default(),
+            duty: None,
+            routing: None,
         };
         (order, entry)
     }

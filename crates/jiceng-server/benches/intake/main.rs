@@ -184,7 +184,7 @@ async fn main() {
         listen: "127.0.0.1:0".parse().unwrap(),
         secure_cookies: false,
         body_limit: 64 * 1024,
-        audit: Default::default(),
+        ..Default::default()
     };
     let app = Application::build(config, services).await.unwrap();
     let base = format!("http://{}", app.local_addr());

@@ -94,6 +94,11 @@ pub struct WorkOrderView {
     pub clock: Option<ClockKind>,
     pub clock_level: Option<Level>,
     pub clock_deadline: Option<DateTime<Utc>>,
+    /// The responsibility-list duty (and list version) the order was dispatched under.
+    pub duty: Option<jiceng_core::duty::DutyRef>,
+    /// The dispatch engine's advice: category, place, up to three suggestions with their
+    /// reasons, and why it was or was not dispatched automatically. Staff only.
+    pub routing: Option<jiceng_core::routing::Advice>,
 }
 
 impl WorkOrderView {
@@ -107,7 +112,10 @@ impl WorkOrderView {
         let clock = running.map(|c| c.kind);
         let clock_level = running.map(|c| c.level_at(services.clock.now()));
         let clock_deadline = running.map(|c| c.deadline);
+        let routing = if who.is_staff() { o.routing } else { None };
         Self {
+            duty: o.duty,
+            routing,
             id: o.id,
             number: o.number,
             status: o.status,

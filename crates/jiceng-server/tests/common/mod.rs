@@ -33,6 +33,8 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     clock: Option<Arc<dyn Clock>>,
     sweeper: SweeperConfig,
+    /// The dispatch engine's settings for the next (re)start; off by default.
+    pub dispatch: jiceng_server::engine::DispatchSettings,
     pub db: TestDb,
 }
 
@@ -67,6 +69,7 @@ pub async fn spawn_with(
         server: None,
         clock,
         sweeper,
+        dispatch: Default::default(),
         db,
     };
     t.start(t.db.store.clone()).await;
@@ -87,6 +90,7 @@ impl TestApp {
             secure_cookies: false,
             body_limit: 64 * 1024,
             audit: Default::default(),
+            dispatch: self.dispatch.clone(),
         };
         let app = Application::build(config, services.clone())
             .await

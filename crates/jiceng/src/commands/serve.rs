@@ -47,6 +47,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         secure_cookies: config.secure_cookies,
         body_limit: config.body_limit,
         audit: config.audit.settings(),
+        dispatch: config.dispatch.settings()?,
     };
     let app = Application::build(server, db.services.clone()).await?;
     say!("Jiceng is listening on http://{}", app.local_addr());
