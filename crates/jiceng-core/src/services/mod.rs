@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod duties;
+mod models;
 mod org;
 mod sla;
 mod users;
@@ -12,6 +13,7 @@ mod work_orders;
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
+pub use models::{ModelList, RetrainOutcome, model_not_found};
 pub use org::UnitPatch;
 pub use sla::SweepOutcome;
 pub use users::UserView;
