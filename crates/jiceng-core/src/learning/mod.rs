@@ -133,7 +133,7 @@ pub struct TrainingRow {
 pub struct TrainingSummary {
     /// The model's categories.
     pub labels: Vec<String>,
-    /// Archived orders with a category used for training (corrected ones excluded).
+    /// Archived, uncorrected orders with a category, the held-out ones included.
     pub archived_orders: u32,
     /// Corrected orders, all used for training.
     pub corrections: u32,
