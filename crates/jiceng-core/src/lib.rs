@@ -12,6 +12,7 @@ pub mod clock;
 pub mod duty;
 pub mod error;
 pub mod ids;
+pub mod learning;
 pub mod locator;
 pub mod org;
 pub mod ports;

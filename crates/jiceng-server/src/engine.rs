@@ -2,7 +2,6 @@
 //! the stored outlines and place names (rebuilt periodically, so an import of grids is picked
 //! up without a restart), and the threshold for automatic dispatch.
 
-use jiceng_core::routing::{Classification, TextClassifier};
 use jiceng_core::services::Services;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,52 +27,9 @@ impl Default for DispatchSettings {
     }
 }
 
-/// The classifier of `jiceng-nlp` behind the core's port.
-pub struct NlpClassifier {
-    inner: jiceng_nlp::Classifier,
-    id: String,
-}
-
-impl NlpClassifier {
-    /// The model shipped with the binary.
-    pub fn embedded() -> anyhow::Result<Self> {
-        Ok(Self {
-            inner: jiceng_nlp::Classifier::embedded()
-                .map_err(|e| anyhow::anyhow!("the shipped classifier model is unreadable: {e}"))?,
-            id: "default".into(),
-        })
-    }
-
-    pub fn new(inner: jiceng_nlp::Classifier, id: impl Into<String>) -> Self {
-        Self {
-            inner,
-            id: id.into(),
-        }
-    }
-}
-
-impl TextClassifier for NlpClassifier {
-    fn classify(&self, title: &str, text: &str) -> Classification {
-        let p = self.inner.predict(title, text);
-        Classification {
-            label: p.label,
-            confidence: f64::from(p.confidence),
-            top: p.top.into_iter().map(|(l, c)| (l, f64::from(c))).collect(),
-        }
-    }
-
-    fn model_id(&self) -> String {
-        self.id.clone()
-    }
-}
-
-/// Services with the engine on: the shipped classifier unless one is installed already, and
-/// the locator loaded from storage.
+/// Services with the engine on, classifying with the services' classifier (the server installs
+/// the active model first) and locating with the locator loaded from storage.
 pub async fn with_engine(services: Services, s: &DispatchSettings) -> anyhow::Result<Services> {
-    let services = match services.classifier {
-        Some(_) => services,
-        None => services.with_classifier(Arc::new(NlpClassifier::embedded()?)),
-    };
     let (locator, warnings) = jiceng_geo::load_locator(services.store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("cannot load unit outlines: {}", e.message))?;

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod model;
 pub mod openapi;
 pub mod routes;
 pub mod secrets;
@@ -59,6 +60,8 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub services: Services,
     pub config: Arc<ServerConfig>,
+    /// The classifier's models: swaps, retraining.
+    pub models: Arc<model::ModelManager>,
 }
 
 /// Services on a store with the system clock and argon2 secrets.
@@ -98,6 +101,8 @@ pub struct Application {
     wake: Arc<sweeper::Wake>,
     sweeper: sweeper::SweeperConfig,
     audit: audit::AuditSettings,
+    models: Arc<model::ModelManager>,
+    model_check: std::time::Duration,
 }
 
 impl Application {
@@ -108,6 +113,13 @@ impl Application {
         metrics::handle();
         let wake = Arc::new(sweeper::Wake::default());
         let services = services.with_due_signal(wake.clone());
+        // The active stored model (or the built-in one), swapped in place by activations;
+        // a classifier the caller set already is kept.
+        let models = Arc::new(model::ModelManager::load(services.store.clone()).await?);
+        let services = match services.classifier {
+            Some(_) => services,
+            None => services.with_classifier(models.classifier()),
+        };
         let services = if config.dispatch.enabled {
             let s = engine::with_engine(services, &config.dispatch).await?;
             tokio::spawn(engine::reload_locator(
@@ -121,6 +133,7 @@ impl Application {
         let state = AppState {
             services: services.clone(),
             config: Arc::new(config),
+            models: models.clone(),
         };
         Ok(Self {
             listener,
@@ -129,7 +142,20 @@ impl Application {
             services,
             wake,
             sweeper: sweeper::SweeperConfig::default(),
+            models,
+            model_check: model::DEFAULT_CHECK,
         })
+    }
+
+    /// How often to look for a model activated by another process (default 30 s).
+    pub fn with_model_check(mut self, every: std::time::Duration) -> Self {
+        self.model_check = every;
+        self
+    }
+
+    /// The classifier's models (to add shipped training data, or to look at in tests).
+    pub fn models(&self) -> Arc<model::ModelManager> {
+        self.models.clone()
     }
 
     /// Other sweeper settings (or none: `enabled: false`).
@@ -168,6 +194,11 @@ impl Application {
                 self.audit.clone(),
             ))
         });
+        let model_watch = tokio::spawn(model::watch(
+            self.models.clone(),
+            self.model_check,
+            stopped.clone(),
+        ));
         let sweeper = self.sweeper.enabled.then(|| {
             tokio::spawn(sweeper::run(
                 self.services.clone(),
@@ -185,6 +216,7 @@ impl Application {
         .await
         .context("server failed");
         let _ = stop.send(true);
+        let _ = model_watch.await;
         if let Some(task) = checkpoints {
             task.abort();
         }

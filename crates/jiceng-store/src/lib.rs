@@ -12,6 +12,7 @@ mod area;
 mod attachment;
 mod auth;
 mod duty;
+mod model;
 mod org;
 mod rows;
 #[macro_use]

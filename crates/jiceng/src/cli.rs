@@ -38,7 +38,7 @@ pub enum Command {
     /// Working calendar (工作日历): deadlines in working days, working time between instants.
     #[command(subcommand)]
     Calendar(crate::commands::calendar::CalendarCommand),
-    /// Text classifier (智能分类): train, evaluate and cross-validate models.
+    /// Text classifier (智能分类): train, evaluate, cross-validate, retrain and activate models.
     #[command(subcommand)]
     Model(crate::commands::model::ModelCommand),
     /// Tamper-evident audit log (全程留痕): verify the log, sign a checkpoint, check bundles.

@@ -156,6 +156,9 @@ fn verb(action: &str) -> String {
         "org_unit.create" => "新建了组织单位".into(),
         "org_unit.update" => "修改了组织单位".into(),
         "calendar.import" => "导入了工作日历".into(),
+        "model.correction" => "纠正了工单分类".into(),
+        "model.train" => "训练了分类模型".into(),
+        "model.activate" => "启用了分类模型".into(),
         other => other.to_owned(),
     }
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod duties;
+mod models;
 mod org;
 pub mod routing;
 mod sla;
@@ -13,6 +14,7 @@ mod work_orders;
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
+pub use models::{ModelList, RetrainOutcome, model_not_found};
 pub use org::UnitPatch;
 pub use sla::SweepOutcome;
 pub use users::UserView;

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod duty_lists;
+pub mod models;
 pub mod org_units;
 pub mod sla;
 pub mod system;
@@ -77,6 +78,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(duty_lists::get))
         .routes(routes!(duty_lists::publish))
         .routes(routes!(duty_lists::download))
+        .routes(routes!(models::correct))
+        .routes(routes!(models::list))
+        .routes(routes!(models::retrain))
+        .routes(routes!(models::activate))
         .split_for_parts()
 }
 

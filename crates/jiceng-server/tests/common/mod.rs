@@ -95,7 +95,8 @@ impl TestApp {
         let app = Application::build(config, services.clone())
             .await
             .unwrap()
-            .with_sweeper(self.sweeper.clone());
+            .with_sweeper(self.sweeper.clone())
+            .with_model_check(std::time::Duration::from_millis(200));
         self.base = format!("http://{}", app.local_addr());
         self.wake = app.sweeper_wake();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

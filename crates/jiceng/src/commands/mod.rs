@@ -6,6 +6,7 @@ mod duties;
 mod import;
 mod migrate;
 pub mod model;
+mod retrain;
 mod serve;
 mod user;
 
@@ -35,7 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Import(ImportCommand::Grids(args)) => crate::grids::run(args).await,
             Command::Calendar(command) => calendar::run(command),
             Command::Audit(command) => audit::run(command).await,
-            Command::Model(command) => model::run(command),
+            Command::Model(command) => model::run(command).await,
         }
     })
 }

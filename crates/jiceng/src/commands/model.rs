@@ -1,4 +1,5 @@
-//! `jiceng model train|eval|cv`: the text classifier that suggests each order's category.
+//! `jiceng model train|eval|cv|retrain|list|activate`: the text classifier that suggests
+//! each order's category.
 //!
 //! Data files are UTF-8 CSV with a header naming `label`, `text` and optionally `title`;
 //! unlabelled files (`--unlabelled`) name `text`/`title` or the message board's
@@ -20,6 +21,13 @@ pub enum ModelCommand {
     Eval(EvalArgs),
     /// Stratified k-fold cross-validation of the training settings on a labelled CSV.
     Cv(CvArgs),
+    /// Retrain from the database's archived orders and dispatchers' corrections; the new
+    /// model is activated unless it scores clearly worse than the active one on held-out orders.
+    Retrain(super::retrain::RetrainArgs),
+    /// List the stored models with their figures and which one is active.
+    List(crate::cli::DataArgs),
+    /// Activate a stored model, or `default` (the built-in one): rollback.
+    Activate(super::retrain::ActivateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,11 +78,14 @@ pub struct CvArgs {
     pub folds: usize,
 }
 
-pub fn run(command: ModelCommand) -> Result<()> {
+pub async fn run(command: ModelCommand) -> Result<()> {
     match command {
         ModelCommand::Train(args) => train_cmd(&args),
         ModelCommand::Eval(args) => eval_cmd(&args),
         ModelCommand::Cv(args) => cv_cmd(&args),
+        ModelCommand::Retrain(args) => super::retrain::retrain(args).await,
+        ModelCommand::List(data) => super::retrain::list(&data).await,
+        ModelCommand::Activate(args) => super::retrain::activate(args).await,
     }
 }
 

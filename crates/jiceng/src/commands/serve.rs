@@ -50,6 +50,12 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         dispatch: config.dispatch.settings()?,
     };
     let app = Application::build(server, db.services.clone()).await?;
+    if let Some(base) = super::retrain::base_file(None, &config.data_dir) {
+        let examples = jiceng_server::model::NlpTrainer::read_base(&base)
+            .map_err(|e| super::domain_err("model", e))?;
+        tracing::info!(file = %base.display(), examples = examples.len(), "shipped training data for retraining");
+        app.models().set_training_base(examples);
+    }
     say!("Jiceng is listening on http://{}", app.local_addr());
     if let Some(t) = demo::logins(&db.services).await? {
         say!("\ndemo logins:\n{}", t.trim_end());
