@@ -244,33 +244,32 @@ impl Services {
         order: &WorkOrder,
         s: &Suggestion,
     ) -> Result<Option<(Assignee, Vec<Assignee>)>> {
-        let root = order.region.unit_path.ancestors().first().copied();
-        let assignee = |u: crate::org::OrgUnit| Assignee {
-            unit_id: u.id,
-            unit_name: u.name,
-            unit_path: u.path,
-        };
-        let in_tree = |p: &UnitPath| root.is_some_and(|r| UnitPath::root(r).contains(p));
-        let Some(lead) = self
-            .store
-            .get_unit(s.lead.id)
-            .await?
-            .filter(|u| in_tree(&u.path))
-        else {
+        let Some(lead) = self.tree_assignee(order, s.lead.id).await? else {
             return Ok(None);
         };
         let mut co = Vec::new();
         for c in &s.co_units {
-            if let Some(u) = self
-                .store
-                .get_unit(c.id)
-                .await?
-                .filter(|u| in_tree(&u.path))
-            {
-                co.push(assignee(u));
-            }
+            co.extend(self.tree_assignee(order, c.id).await?);
         }
-        Ok(Some((assignee(lead), co)))
+        Ok(Some((lead, co)))
+    }
+
+    /// `unit` as an assignee of `order`, if it exists and lies in the order's county tree.
+    pub(crate) async fn tree_assignee(
+        &self,
+        order: &WorkOrder,
+        unit: UnitId,
+    ) -> Result<Option<Assignee>> {
+        Ok(self
+            .store
+            .get_unit(unit)
+            .await?
+            .filter(|u| same_tree(&order.region.unit_path, &u.path))
+            .map(|u| Assignee {
+                unit_id: u.id,
+                unit_name: u.name,
+                unit_path: u.path,
+            }))
     }
 
     /// Advice after a return: the returning unit (and any that returned it before) is not
@@ -311,6 +310,11 @@ impl Services {
         );
         Ok(advice)
     }
+}
+
+/// The note of an automatic dispatch: how sure, and why.
+pub(crate) fn dispatch_note(confidence: f64, explanation: &str) -> String {
+    format!("置信度 {:.0}%：{explanation}", confidence * 100.0)
 }
 
 fn same_tree(a: &UnitPath, b: &UnitPath) -> bool {

@@ -8,7 +8,7 @@ use crate::ids::{OrderId, UnitId};
 use crate::org::UnitPath;
 use crate::ports::{Inserted, OrderChange, OrderQuery};
 use crate::routing::Decision;
-use crate::services::routing::AdviceInput;
+use crate::services::routing::{AdviceInput, dispatch_note};
 use crate::user::Role;
 use crate::work_order::machine::{Action, available};
 use crate::work_order::register::{day_key, order_number};
@@ -260,54 +260,29 @@ impl Services {
         let Some(best) = best.filter(|b| b.confidence >= self.auto_dispatch_threshold) else {
             return Ok(None);
         };
-        let Some(unit) = self.store.get_unit(best.unit).await? else {
+        let Some(lead) = self.tree_assignee(order, best.unit).await? else {
             return Ok(None);
         };
-        let same_tree = order
-            .region
-            .unit_path
-            .ancestors()
-            .first()
-            .is_some_and(|root| UnitPath::root(*root).contains(&unit.path));
-        if !same_tree {
-            return Ok(None);
-        }
-        let note = format!(
-            "置信度 {:.0}%：{}",
-            best.confidence * 100.0,
-            best.explanation
-        );
-        let lead = Assignee {
-            unit_id: unit.id,
-            unit_name: unit.name,
-            unit_path: unit.path,
-        };
+        let note = dispatch_note(best.confidence, &best.explanation);
         Ok(Some((lead, Vec::new(), note, None)))
     }
 
     /// Dispatches a new order when the engine (or an installed advisor) is sure enough. A
     /// failing advisor never loses the order: it simply stays in the dispatcher's queue.
     async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
-        let chosen = match &self.advisor {
-            Some(advisor) => self.advisor_choice(advisor.as_ref(), &order).await?,
-            None => match order.routing.as_ref() {
-                Some(a) if a.decision == Decision::Auto => match a.suggestions.first() {
-                    Some(best) => {
-                        self.suggestion_assignees(&order, best)
-                            .await?
-                            .map(|(lead, co)| {
-                                let note = format!(
-                                    "置信度 {:.0}%：{}",
-                                    best.confidence * 100.0,
-                                    best.explanation
-                                );
-                                (lead, co, note, best.duty.as_ref().map(|d| d.duty_ref))
-                            })
-                    }
-                    None => None,
-                },
-                _ => None,
+        let chosen = match (&self.advisor, order.routing.as_ref()) {
+            (Some(advisor), _) => self.advisor_choice(advisor.as_ref(), &order).await?,
+            (None, Some(a)) if a.decision == Decision::Auto => match a.suggestions.first() {
+                Some(best) => self
+                    .suggestion_assignees(&order, best)
+                    .await?
+                    .map(|(lead, co)| {
+                        let note = dispatch_note(best.confidence, &best.explanation);
+                        (lead, co, note, best.duty.as_ref().map(|d| d.duty_ref))
+                    }),
+                None => None,
             },
+            (None, _) => None,
         };
         let Some((lead, co_units, note, duty)) = chosen else {
             return Ok(order);
