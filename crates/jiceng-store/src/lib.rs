@@ -7,7 +7,7 @@
 #[macro_use]
 mod pool;
 #[macro_use]
-mod audit;
+pub mod audit;
 mod attachment;
 mod auth;
 mod org;

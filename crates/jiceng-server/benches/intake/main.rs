@@ -194,12 +194,10 @@ async fn main() {
     eprintln!("intake: {n} orders through {base} at concurrency {conc}");
     let api = drive_api(&base, &cookie, &csrf, bodies(n, &texts, &seeded), conc).await;
     let rows = written(&db, n).await;
-    eprintln!("intake: raw baseline, one transaction per order");
-    let per_tx = raw_insert(&db, &rows, true).await;
-    eprintln!("intake: raw baseline with the audit entry appended per order");
-    let audited = raw_insert_audited(&db, &rows).await;
+    eprintln!("intake: raw baseline, one transaction per order, without and with the audit entry");
+    let (per_tx, audited) = raw_insert_pair(&db, &rows).await;
     eprintln!("intake: raw reference, one transaction for all");
-    let one_tx = raw_insert(&db, &rows, false).await;
+    let one_tx = raw_insert_one_tx(&db, &rows).await;
 
     let rate = |d: Duration| n as f64 / d.as_secs_f64();
     let (api_rate, raw_rate) = (rate(api.elapsed), rate(per_tx));

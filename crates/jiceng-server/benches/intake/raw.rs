@@ -205,23 +205,15 @@ pub(crate) async fn count(c: &mut SqliteConnection, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Inserts every order's rows through one connection: one transaction per order, or one for all.
-pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: bool) -> Duration {
+/// Inserts every order's rows through one connection in one transaction for all.
+pub(crate) async fn raw_insert_one_tx(api_db: &TestDb, rows: &[Written]) -> Duration {
     let (_db, mut c) = fresh_like(api_db).await;
     let started = Instant::now();
-    if per_order {
-        for w in rows {
-            let mut tx = c.begin().await.unwrap();
-            insert_one(&mut tx, w).await;
-            tx.commit().await.unwrap();
-        }
-    } else {
-        let mut tx = c.begin().await.unwrap();
-        for w in rows {
-            insert_one(&mut tx, w).await;
-        }
-        tx.commit().await.unwrap();
+    let mut tx = c.begin().await.unwrap();
+    for w in rows {
+        insert_one(&mut tx, w).await;
     }
+    tx.commit().await.unwrap();
     let elapsed = started.elapsed();
     for t in ["work_orders", "work_order_history", "idempotency_keys"] {
         assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
@@ -253,49 +245,55 @@ fn step_of(
     (order, entry)
 }
 
-/// The per-order baseline with the audit entry appended in each transaction, the way the
-/// store appends it: take the head row, hash and insert the entry, move the head.
-pub(crate) async fn raw_insert_audited(api_db: &TestDb, rows: &[Written]) -> Duration {
+/// The per-order baseline without and with the audit entry, each in its own fresh database:
+/// (without, with). Each order's transaction is the baseline's, plus, in the second database,
+/// the entry appended by the store's own append (its head guess starting empty, as in a
+/// freshly started server). The two run interleaved in chunks of orders, taking turns to go
+/// first, so that both see the same load on the machine.
+pub(crate) async fn raw_insert_pair(api_db: &TestDb, rows: &[Written]) -> (Duration, Duration) {
+    use jiceng_store::audit::{AppendAudit, HeadHint};
+    const CHUNK: usize = 10;
     let steps: Vec<_> = rows.iter().map(step_of).collect();
-    let (_db, mut c) = fresh_like(api_db).await;
-    let started = Instant::now();
-    for (w, (order, entry)) in rows.iter().zip(&steps) {
-        let mut tx = c.begin().await.unwrap();
-        insert_one(&mut tx, w).await;
-        // Built inside the transaction, as the store builds it.
-        let r = jiceng_core::audit::records::order_step(order, entry);
-        let (seq, hash): (i64, Vec<u8>) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap();
-        let link = (seq > 0).then(|| (seq as u64, <[u8; 32]>::try_from(hash).unwrap()));
-        let e = jiceng_core::audit::chain::AuditEntry::after(link, &r);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(e.seq as i64)
-        .bind(e.at.timestamp_micros())
-        .bind(&e.actor)
-        .bind(&e.action)
-        .bind(&e.object)
-        .bind(e.payload.text())
-        .bind(&e.prev_hash[..])
-        .bind(&e.hash[..])
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(e.seq as i64)
-            .bind(&e.hash[..])
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+    let (_plain_db, mut plain) = fresh_like(api_db).await;
+    let (_audited_db, mut audited) = fresh_like(api_db).await;
+    let head = HeadHint::default();
+    let (mut without, mut with) = (Duration::ZERO, Duration::ZERO);
+    for (k, chunk) in rows.chunks(CHUNK).enumerate() {
+        let steps = &steps[k * CHUNK..k * CHUNK + chunk.len()];
+        for turn in 0..2 {
+            if (turn + k) % 2 == 0 {
+                let started = Instant::now();
+                for w in chunk {
+                    let mut tx = plain.begin().await.unwrap();
+                    insert_one(&mut tx, w).await;
+                    tx.commit().await.unwrap();
+                }
+                without += started.elapsed();
+            } else {
+                let started = Instant::now();
+                for (w, (order, entry)) in chunk.iter().zip(steps) {
+                    let mut tx = audited.begin().await.unwrap();
+                    insert_one(&mut tx, w).await;
+                    // Built inside the transaction, as the store builds it.
+                    let r = jiceng_core::audit::records::order_step(order, entry);
+                    tx.append_audit(&head, &[r]).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+                with += started.elapsed();
+            }
+        }
     }
-    let elapsed = started.elapsed();
-    assert_eq!(count(&mut c, "audit_log").await, rows.len() as i64);
-    c.close().await.unwrap();
-    elapsed
+    for t in ["work_orders", "work_order_history", "idempotency_keys"] {
+        assert_eq!(count(&mut plain, t).await, rows.len() as i64, "raw {t}");
+        assert_eq!(
+            count(&mut audited, t).await,
+            rows.len() as i64,
+            "audited {t}"
+        );
+    }
+    assert_eq!(count(&mut plain, "audit_log").await, 0);
+    assert_eq!(count(&mut audited, "audit_log").await, rows.len() as i64);
+    plain.close().await.unwrap();
+    audited.close().await.unwrap();
+    (without, with)
 }
