@@ -205,15 +205,23 @@ pub(crate) async fn count(c: &mut SqliteConnection, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Inserts every order's rows through one connection in one transaction for all.
-pub(crate) async fn raw_insert_one_tx(api_db: &TestDb, rows: &[Written]) -> Duration {
+/// Inserts every order's rows through one connection: one transaction per order, or one for all.
+pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: bool) -> Duration {
     let (_db, mut c) = fresh_like(api_db).await;
     let started = Instant::now();
-    let mut tx = c.begin().await.unwrap();
-    for w in rows {
-        insert_one(&mut tx, w).await;
+    if per_order {
+        for w in rows {
+            let mut tx = c.begin().await.unwrap();
+            insert_one(&mut tx, w).await;
+            tx.commit().await.unwrap();
+        }
+    } else {
+        let mut tx = c.begin().await.unwrap();
+        for w in rows {
+            insert_one(&mut tx, w).await;
+        }
+        tx.commit().await.unwrap();
     }
-    tx.commit().await.unwrap();
     let elapsed = started.elapsed();
     for t in ["work_orders", "work_order_history", "idempotency_keys"] {
         assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
@@ -245,55 +253,47 @@ fn step_of(
     (order, entry)
 }
 
-/// The per-order baseline without and with the audit entry, each in its own fresh database:
-/// (without, with). Each order's transaction is the baseline's, plus, in the second database,
-/// the entry appended by the store's own append (its head guess starting empty, as in a
-/// freshly started server). The two run interleaved in chunks of orders, taking turns to go
-/// first, so that both see the same load on the machine.
-pub(crate) async fn raw_insert_pair(api_db: &TestDb, rows: &[Written]) -> (Duration, Duration) {
+/// The audit entry's own cost: the same per-order transactions through one connection into
+/// one fresh database, every other order with the entry appended by the store's own append
+/// (its head guess starting empty, as in a freshly started server) and the others without:
+/// (time of the orders without, time of those with), each scaled to all the orders. Both
+/// halves share the connection's worker thread and the database as it grows, and take turns
+/// to go first; two connections, one per half, differed by up to 40 % with the same work,
+/// depending on where the scheduler put their worker threads.
+pub(crate) async fn raw_insert_audit_pairs(
+    api_db: &TestDb,
+    rows: &[Written],
+) -> (Duration, Duration) {
     use jiceng_store::audit::{AppendAudit, HeadHint};
-    const CHUNK: usize = 10;
     let steps: Vec<_> = rows.iter().map(step_of).collect();
-    let (_plain_db, mut plain) = fresh_like(api_db).await;
-    let (_audited_db, mut audited) = fresh_like(api_db).await;
+    let (_db, mut c) = fresh_like(api_db).await;
     let head = HeadHint::default();
     let (mut without, mut with) = (Duration::ZERO, Duration::ZERO);
-    for (k, chunk) in rows.chunks(CHUNK).enumerate() {
-        let steps = &steps[k * CHUNK..k * CHUNK + chunk.len()];
-        for turn in 0..2 {
-            if (turn + k) % 2 == 0 {
-                let started = Instant::now();
-                for w in chunk {
-                    let mut tx = plain.begin().await.unwrap();
-                    insert_one(&mut tx, w).await;
-                    tx.commit().await.unwrap();
-                }
-                without += started.elapsed();
-            } else {
-                let started = Instant::now();
-                for (w, (order, entry)) in chunk.iter().zip(steps) {
-                    let mut tx = audited.begin().await.unwrap();
-                    insert_one(&mut tx, w).await;
-                    // Built inside the transaction, as the store builds it.
-                    let r = jiceng_core::audit::records::order_step(order, entry);
-                    tx.append_audit(&head, &[r]).await.unwrap();
-                    tx.commit().await.unwrap();
-                }
+    let (mut n_without, mut n_with) = (0u32, 0u32);
+    for (pair, (ws, ss)) in rows.chunks(2).zip(steps.chunks(2)).enumerate() {
+        for (i, (w, (order, entry))) in ws.iter().zip(ss).enumerate() {
+            let started = Instant::now();
+            let mut tx = c.begin().await.unwrap();
+            insert_one(&mut tx, w).await;
+            if (i + pair) % 2 == 1 {
+                // Built inside the transaction, as the store builds it.
+                let r = jiceng_core::audit::records::order_step(order, entry);
+                tx.append_audit(&head, &[r]).await.unwrap();
+                tx.commit().await.unwrap();
                 with += started.elapsed();
+                n_with += 1;
+            } else {
+                tx.commit().await.unwrap();
+                without += started.elapsed();
+                n_without += 1;
             }
         }
     }
     for t in ["work_orders", "work_order_history", "idempotency_keys"] {
-        assert_eq!(count(&mut plain, t).await, rows.len() as i64, "raw {t}");
-        assert_eq!(
-            count(&mut audited, t).await,
-            rows.len() as i64,
-            "audited {t}"
-        );
+        assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
     }
-    assert_eq!(count(&mut plain, "audit_log").await, 0);
-    assert_eq!(count(&mut audited, "audit_log").await, rows.len() as i64);
-    plain.close().await.unwrap();
-    audited.close().await.unwrap();
-    (without, with)
+    assert_eq!(count(&mut c, "audit_log").await, i64::from(n_with));
+    c.close().await.unwrap();
+    let n = rows.len() as u32;
+    (without / n_without.max(1) * n, with / n_with.max(1) * n)
 }
