@@ -123,6 +123,19 @@ pub trait AuditStore: Send + Sync {
         after: u64,
         limit: u32,
     ) -> Result<Vec<crate::audit::chain::AuditEntry>>;
+    /// Hands each stored entry numbered after `after` to `visit`, in order and exactly as
+    /// stored, until `visit` breaks or the log ends. For walking the whole log: the store
+    /// reads ahead while `visit` hashes, and nothing is decoded or checked on the way.
+    async fn audit_scan(
+        &self,
+        after: u64,
+        visit: &mut (
+                 dyn for<'r> FnMut(
+            crate::audit::chain::StoredEntry<'r>,
+        ) -> std::ops::ControlFlow<()>
+                     + Send
+             ),
+    ) -> Result<()>;
     /// All entries about one object, in order.
     async fn audit_for_object(&self, object: &str) -> Result<Vec<crate::audit::chain::AuditEntry>>;
     /// The stored hashes of entries 1..=size, in order.

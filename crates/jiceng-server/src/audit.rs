@@ -146,7 +146,10 @@ async fn tick(
     let due_by_time =
         at.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= settings.checkpoint_interval);
     let latest = if size >= done + settings.checkpoint_entries || (size > done && due_by_time) {
-        services.make_checkpoint().await?.or(latest)
+        services
+            .make_checkpoint_at(size, latest.as_ref())
+            .await?
+            .or(latest)
     } else {
         latest
     };

@@ -102,14 +102,13 @@ async fn main() {
 
     eprintln!("audit: reading only");
     let started = Instant::now();
-    let mut after = 0;
     let mut seen = 0usize;
-    loop {
-        let page = s.audit_page(after, 10_000).await.unwrap();
-        let Some(l) = page.last() else { break };
-        after = l.seq;
-        seen += page.len();
-    }
+    s.audit_scan(0, &mut |_| {
+        seen += 1;
+        std::ops::ControlFlow::Continue(())
+    })
+    .await
+    .unwrap();
     assert_eq!(seen, n);
     let read_secs = started.elapsed().as_secs_f64();
     eprintln!("audit: verifying");

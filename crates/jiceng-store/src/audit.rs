@@ -1,25 +1,65 @@
-//! The audit log on both backends. Appends take the one `audit_head` row first, which
-//! serialises writers (a row lock on PostgreSQL, the single writer on SQLite), so every entry
-//! links to the one before it. Writers append last in their transaction to hold it briefly.
+//! The audit log on both backends. Appends hold the one `audit_head` row while they write,
+//! which serialises writers (a row lock on PostgreSQL, the single writer on SQLite), so every
+//! entry links to the one before it. A trigger moves the head with each entry written.
+//! Writers append last in their transaction to hold the head briefly.
 
-use crate::pool::{SqlStore, db_err};
+use crate::pool::{Pools, SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use jiceng_core::audit::Hash;
-use jiceng_core::audit::chain::{AuditEntry, AuditRecord, Payload};
+use jiceng_core::audit::chain::{AuditEntry, AuditRecord, Payload, StoredEntry};
 use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
 use jiceng_core::audit::frontier::Frontier;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ports::AuditStore;
+use sqlx::{PgConnection, Row, SqliteConnection};
+use std::ops::ControlFlow;
+use std::sync::Mutex;
 
-pub(crate) const LOCK_HEAD: &str =
-    "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
-pub(crate) const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
+/// Takes the head row for the transaction and reads it.
+const LOCK_HEAD: &str = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+/// Writes an entry; the trigger `audit_log_moves_head` moves the head to it.
+const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-pub(crate) const SET_HEAD: &str = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+/// Writes an entry only if the head is still the entry it links to (number $1 - 1, hash $7).
+const INSERT_ENTRY_AT_HEAD: &str = "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM audit_head WHERE id = 1 AND seq = $1 - 1 AND hash = $7";
+/// Entries read per query when walking the log. The SQLite read pool buffers a whole page
+/// (see `pool.rs`), so its worker thread reads ahead while the caller hashes.
+pub(crate) const SCAN_PAGE: i64 = 20_000;
+const SCAN: &str = "SELECT seq, at, actor, action, object, payload, prev_hash, hash FROM audit_log \
+     WHERE seq > $1 ORDER BY seq LIMIT $2";
+/// [`SCAN`] for SQLite, with the byte columns packed into one value by [`unpack`]: each value
+/// a row carries is copied once more by the driver, so fewer values make reading faster.
+/// `concat` keeps every byte of text and blobs as stored (the database is UTF-8).
+const SCAN_PACKED: &str = "SELECT seq, at, concat(octet_length(prev_hash), ':', octet_length(hash), ':', \
+     octet_length(actor), ':', octet_length(action), ':', octet_length(object), ':', \
+     prev_hash, hash, actor, action, object, payload) FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+
+/// The stored bytes of prev_hash, hash, actor, action, object and payload from a packed
+/// value of [`SCAN_PACKED`]; None if a length is missing (a column was NULL) or too long.
+fn unpack(packed: &[u8]) -> Option<[&[u8]; 6]> {
+    let mut rest = packed;
+    let mut lens = [0usize; 5];
+    for len in &mut lens {
+        let colon = rest.iter().position(|&b| b == b':')?;
+        *len = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
+        rest = &rest[colon + 1..];
+    }
+    let mut out = [&rest[..0]; 6];
+    for (slot, len) in out.iter_mut().zip(lens) {
+        if len > rest.len() {
+            return None;
+        }
+        (*slot, rest) = rest.split_at(len);
+    }
+    out[5] = rest;
+    Some(out)
+}
 
 /// The link to continue from, given the head row.
-pub(crate) fn link(seq: i64, hash: &[u8]) -> Result<Option<(u64, Hash)>> {
+fn link(seq: i64, hash: &[u8]) -> Result<Option<(u64, Hash)>> {
     if seq == 0 {
         return Ok(None);
     }
@@ -31,42 +71,146 @@ fn corrupt() -> Error {
     Error::internal("审计日志的头部记录已损坏，请运行 jiceng audit verify")
 }
 
-/// Appends `records` inside the transaction `$tx`; a no-op for none.
-macro_rules! append_audit {
-    ($tx:expr, $records:expr) => {{
-        let records: &[jiceng_core::audit::chain::AuditRecord] = $records;
-        if !records.is_empty() {
-            let (seq, hash): (i64, Vec<u8>) = sqlx::query_as($crate::audit::LOCK_HEAD)
-                .fetch_one(&mut *$tx)
-                .await
-                .map_err($crate::pool::db_err)?;
-            let mut link = $crate::audit::link(seq, &hash)?;
-            for r in records {
-                let e = jiceng_core::audit::chain::AuditEntry::after(link, r);
-                sqlx::query($crate::audit::INSERT_ENTRY)
-                    .bind(e.seq as i64)
-                    .bind($crate::rows::micros(e.at))
-                    .bind(&e.actor)
-                    .bind(&e.action)
-                    .bind(&e.object)
-                    .bind(e.payload.text())
-                    .bind(&e.prev_hash[..])
-                    .bind(&e.hash[..])
-                    .execute(&mut *$tx)
-                    .await
-                    .map_err($crate::pool::db_err)?;
-                link = Some((e.seq, e.hash));
+/// The head this process last wrote (None: unknown). Only a guess: an append that starts
+/// from it writes with [`INSERT_ENTRY_AT_HEAD`], which the database refuses unless the head
+/// is still there, and reads the head if refused. With SQLite's one writer connection the
+/// guess saves reading the head for nearly every append.
+#[derive(Debug, Default)]
+pub struct HeadHint(Mutex<Option<Option<(u64, Hash)>>>);
+
+impl HeadHint {
+    fn get(&self) -> Option<Option<(u64, Hash)>> {
+        self.0.lock().map_or(None, |g| *g)
+    }
+
+    fn set(&self, head: Option<Option<(u64, Hash)>>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = head;
+        }
+    }
+}
+
+macro_rules! insert_entry {
+    ($sql:expr, $e:expr, $c:expr) => {
+        sqlx::query($sql)
+            .bind($e.seq as i64)
+            .bind(micros($e.at))
+            .bind(&$e.actor)
+            .bind(&$e.action)
+            .bind(&$e.object)
+            .bind($e.payload.text())
+            .bind(&$e.prev_hash[..])
+            .bind(&$e.hash[..])
+            .execute(&mut *$c)
+            .await
+            .map_err(db_err)
+    };
+}
+
+/// Appends audit entries inside the caller's transaction, after its other writes.
+pub trait AppendAudit {
+    /// Appends `records` in order; a no-op for none.
+    fn append_audit(
+        &mut self,
+        hint: &HeadHint,
+        records: &[AuditRecord],
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl AppendAudit for SqliteConnection {
+    async fn append_audit(&mut self, hint: &HeadHint, records: &[AuditRecord]) -> Result<()> {
+        let Some((first, rest)) = records.split_first() else {
+            return Ok(());
+        };
+        let mut buf = Vec::with_capacity(512);
+        let mut head = None;
+        if let Some(guess) = hint.get() {
+            let e = AuditEntry::after_with(guess, first, &mut buf);
+            // Forget the guess first: if the transaction does not commit, it is wrong.
+            hint.set(None);
+            if insert_entry!(INSERT_ENTRY_AT_HEAD, e, self)?.rows_affected() == 1 {
+                head = Some(Some((e.seq, e.hash)));
             }
-            if let Some((s, h)) = link {
-                sqlx::query($crate::audit::SET_HEAD)
-                    .bind(s as i64)
-                    .bind(&h[..])
-                    .execute(&mut *$tx)
+        }
+        let (mut link, rest) = match head {
+            Some(h) => (h, rest),
+            None => {
+                let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(LOCK_HEAD)
+                    .fetch_one(&mut *self)
                     .await
-                    .map_err($crate::pool::db_err)?;
+                    .map_err(db_err)?;
+                (link(seq, &hash)?, records)
+            }
+        };
+        for r in rest {
+            let e = AuditEntry::after_with(link, r, &mut buf);
+            insert_entry!(INSERT_ENTRY, e, self)?;
+            link = Some((e.seq, e.hash));
+        }
+        hint.set(Some(link));
+        Ok(())
+    }
+}
+
+impl AppendAudit for PgConnection {
+    /// Many connections write at once: the head row is locked and read first, which makes
+    /// concurrent appends wait their turn.
+    async fn append_audit(&mut self, _hint: &HeadHint, records: &[AuditRecord]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(LOCK_HEAD)
+            .fetch_one(&mut *self)
+            .await
+            .map_err(db_err)?;
+        let mut link = link(seq, &hash)?;
+        let mut buf = Vec::with_capacity(512);
+        for r in records {
+            let e = AuditEntry::after_with(link, r, &mut buf);
+            insert_entry!(INSERT_ENTRY, e, self)?;
+            link = Some((e.seq, e.hash));
+        }
+        Ok(())
+    }
+}
+
+/// Appends `records` inside the transaction `$tx` of the store `$store`; a no-op for none.
+macro_rules! append_audit {
+    ($store:expr, $tx:expr, $records:expr) => {
+        $crate::audit::AppendAudit::append_audit(&mut *$tx, &$store.audit_head, $records).await?
+    };
+}
+
+/// Walks the log after `$after` on pool `$p` with `$sql`, a page at a time, handing each row
+/// (with its number and instant) made into a [`StoredEntry`] by `$entry` to `$visit`.
+macro_rules! scan_pages {
+    ($p:expr, $sql:expr, $after:expr, $visit:expr, |$row:ident, $seq:ident, $at:ident| $entry:expr) => {{
+        let mut after = $after;
+        loop {
+            let mut rows = sqlx::query($sql).bind(after).bind(SCAN_PAGE).fetch($p);
+            let mut n = 0;
+            while let Some($row) = rows.try_next().await.map_err(db_err)? {
+                let seq: i64 = $row.try_get_unchecked(0).map_err(db_err)?;
+                let $at: i64 = $row.try_get_unchecked(1).map_err(db_err)?;
+                let $seq = u64::try_from(seq).unwrap_or(0);
+                let e: StoredEntry<'_> = $entry;
+                n += 1;
+                after = seq;
+                if $visit(e).is_break() {
+                    return Ok(());
+                }
+            }
+            if n < SCAN_PAGE {
+                return Ok(());
             }
         }
     }};
+}
+
+fn unreadable(seq: u64) -> Error {
+    Error::internal(format!(
+        "第 {seq} 条审计记录无法读取（字段为空），请检查数据库"
+    ))
 }
 
 type EntryRow = (i64, i64, String, String, String, String, Vec<u8>, Vec<u8>);
@@ -132,7 +276,7 @@ impl AuditStore for SqlStore {
     async fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            append_audit!(tx, records);
+            append_audit!(self, tx, records);
             tx.commit().await.map_err(db_err)
         })
     }
@@ -156,6 +300,43 @@ impl AuditStore for SqlStore {
             .await)
         .map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
+    }
+
+    async fn audit_scan(
+        &self,
+        after: u64,
+        visit: &mut (dyn for<'r> FnMut(StoredEntry<'r>) -> ControlFlow<()> + Send),
+    ) -> Result<()> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                scan_pages!(read, SCAN_PACKED, after, visit, |row, seq, at| {
+                    let packed: &[u8] = row.try_get_unchecked(2).map_err(db_err)?;
+                    let [prev_hash, hash, actor, action, object, payload] =
+                        unpack(packed).ok_or_else(|| unreadable(seq))?;
+                    StoredEntry {
+                        seq,
+                        at,
+                        actor,
+                        action,
+                        object,
+                        payload,
+                        prev_hash,
+                        hash,
+                    }
+                })
+            }
+            Pools::Postgres(p) => scan_pages!(p, SCAN, after, visit, |row, seq, at| StoredEntry {
+                seq,
+                at,
+                actor: row.try_get_unchecked(2).map_err(db_err)?,
+                action: row.try_get_unchecked(3).map_err(db_err)?,
+                object: row.try_get_unchecked(4).map_err(db_err)?,
+                payload: row.try_get_unchecked(5).map_err(db_err)?,
+                prev_hash: row.try_get_unchecked(6).map_err(db_err)?,
+                hash: row.try_get_unchecked(7).map_err(db_err)?,
+            }),
+        }
     }
 
     async fn audit_for_object(&self, object: &str) -> Result<Vec<AuditEntry>> {
@@ -213,5 +394,24 @@ impl AuditStore for SqlStore {
         let row: Option<CheckpointRow> =
             on_read!(self, |p| sqlx::query_as(sql).fetch_optional(p).await).map_err(db_err)?;
         row.map(checkpoint).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack;
+
+    #[test]
+    fn packed_columns_split_at_their_lengths() {
+        let packed = b"2:3:1:0:4:\x00:h\x00:a\xff{}:x{\"a\":1}";
+        let want: [&[u8]; 6] = [b"\x00:", b"h\x00:", b"a", b"", b"\xff{}:", b"x{\"a\":1}"];
+        assert_eq!(unpack(packed), Some(want));
+        assert_eq!(unpack(b"32:32::5:5:"), None, "a NULL column has no length");
+        assert_eq!(
+            unpack(b"2:2:2:2:9:abcdefgh"),
+            None,
+            "lengths beyond the value"
+        );
+        assert_eq!(unpack(b"1:1:1:1:1"), None);
     }
 }

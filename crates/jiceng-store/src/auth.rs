@@ -182,7 +182,7 @@ impl AuthStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, std::slice::from_ref(&audit));
+            append_audit!(self, tx, std::slice::from_ref(&audit));
             tx.commit().await.map_err(db_err)
         })
     }

@@ -7,8 +7,8 @@
 #[macro_use]
 mod pool;
 #[macro_use]
-mod audit;
 mod area;
+pub mod audit;
 mod attachment;
 mod auth;
 mod duty;

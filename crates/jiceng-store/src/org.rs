@@ -57,7 +57,7 @@ impl SqlStore {
                     .await
                     .map_err(|e| unique_or_db_err(e, DUP_CODE, DUP_CODE_MSG))?;
             }
-            append_audit!(tx, audit);
+            append_audit!(self, tx, audit);
             tx.commit().await.map_err(db_err)
         })
     }
@@ -137,7 +137,7 @@ impl OrgStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_or_db_err(e, DUP_CODE, DUP_CODE_MSG))?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }

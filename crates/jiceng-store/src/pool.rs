@@ -39,6 +39,8 @@ pub(crate) enum Pools {
 /// The storage adapter for both backends, chosen by the URL scheme.
 pub struct SqlStore {
     pub(crate) pools: Pools,
+    /// The audit log's head as this process last wrote it.
+    pub(crate) audit_head: crate::audit::HeadHint,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -77,6 +79,7 @@ impl SqlStore {
                 .map_err(StoreError::Connect)?;
             Ok(Self {
                 pools: Pools::Postgres(pool),
+                audit_head: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl)
@@ -90,7 +93,10 @@ impl SqlStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Room for a whole page of the audit log: SQLite's worker thread reads ahead
+            // instead of waiting for the caller row by row (the default is 50 rows).
+            .row_buffer_size(crate::audit::SCAN_PAGE as usize + 1);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
@@ -110,6 +116,7 @@ impl SqlStore {
         };
         Ok(Self {
             pools: Pools::Sqlite { read, write },
+            audit_head: Default::default(),
         })
     }
 

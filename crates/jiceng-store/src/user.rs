@@ -82,7 +82,7 @@ impl UserStore for SqlStore {
                     .await
                     .map_err(|e| unique_or_db_err(e, "user.duplicate_role", "角色重复"))?;
             }
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -163,7 +163,7 @@ impl UserStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -177,7 +177,7 @@ impl UserStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -200,7 +200,7 @@ impl UserStore for SqlStore {
                 .map_err(|e| {
                     unique_or_db_err(e, "user.duplicate_role", "该用户已在此单位拥有此角色")
                 })?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -225,7 +225,7 @@ impl UserStore for SqlStore {
             .map_err(db_err)?;
             let removed = r.rows_affected() > 0;
             if removed {
-                append_audit!(tx, std::slice::from_ref(audit));
+                append_audit!(self, tx, std::slice::from_ref(audit));
             }
             tx.commit().await.map_err(db_err)?;
             Ok(removed)

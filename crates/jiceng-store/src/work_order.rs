@@ -206,7 +206,7 @@ impl WorkOrderStore for SqlStore {
                     return Err(db_err(e));
                 }
             }
-            append_audit!(tx, &[records::order_step(&o, entry)]);
+            append_audit!(self, tx, &[records::order_step(&o, entry)]);
             tx.commit().await.map_err(db_err)?;
             Ok(Inserted::Created(o.number.clone()))
         })
@@ -280,7 +280,7 @@ impl WorkOrderStore for SqlStore {
                 .iter()
                 .map(|c| records::order_step(&c.order, &c.entry))
                 .collect();
-            append_audit!(tx, &audit);
+            append_audit!(self, tx, &audit);
             tx.commit().await.map_err(db_err)
         })
     }

@@ -18,8 +18,8 @@ pub struct Payload(Box<RawValue>);
 
 impl Payload {
     pub fn from_value(v: &Value) -> Self {
-        let text = serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned());
-        Self::from_text(text).unwrap_or_else(|_| Self::null())
+        // The serialiser writes JSON: nothing to check again.
+        serde_json::value::to_raw_value(v).map_or_else(|_| Self::null(), Self)
     }
 
     /// Stored text, checked to be JSON.
@@ -106,6 +106,12 @@ impl AuditEntry {
 
     /// The entry after the one numbered `seq` with hash `hash` (None: the first entry).
     pub fn after(prev: Option<(u64, Hash)>, r: &AuditRecord) -> Self {
+        let mut buf = Vec::with_capacity(512);
+        Self::after_with(prev, r, &mut buf)
+    }
+
+    /// [`AuditEntry::after`] with a buffer for the encoding, for writers of many entries.
+    pub fn after_with(prev: Option<(u64, Hash)>, r: &AuditRecord, buf: &mut Vec<u8>) -> Self {
         let (seq, prev_hash) = prev.map_or((1, GENESIS), |(s, h)| (s + 1, h));
         let mut e = Self {
             seq,
@@ -118,58 +124,182 @@ impl AuditEntry {
             prev_hash,
             hash: [0; 32],
         };
-        e.hash = e.compute_hash();
+        buf.clear();
+        e.stored().canonical_as(buf, seq);
+        e.hash = super::merkle::leaf_hash(buf);
         e
+    }
+
+    /// The entry's fields as the log stores them.
+    pub fn stored(&self) -> StoredEntry<'_> {
+        StoredEntry {
+            seq: self.seq,
+            at: self.at.timestamp_micros(),
+            actor: self.actor.as_bytes(),
+            action: self.action.as_bytes(),
+            object: self.object.as_bytes(),
+            payload: self.payload.text().as_bytes(),
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
     }
 
     pub fn canonical(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(256);
-        self.canonical_to(&mut buf);
+        self.canonical_as(&mut buf, self.seq);
         buf
     }
 
-    fn canonical_to(&self, buf: &mut Vec<u8>) {
-        self.canonical_as(buf, self.seq);
-    }
-
-    /// The content of the entry in a stable encoding, as if numbered `seq`: one JSON object
-    /// with its keys in sorted order, the instant in microseconds, the payload's stored text
-    /// and the previous hash in hex.
+    /// The content of the entry in a stable encoding, as if numbered `seq`: see
+    /// [`StoredEntry::canonical_as`].
     pub fn canonical_as(&self, buf: &mut Vec<u8>, seq: u64) {
-        fn string(buf: &mut Vec<u8>, s: &str) {
-            // Writing a str to a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *buf, s);
-        }
-        buf.extend_from_slice(b"{\"action\":");
-        string(buf, &self.action);
-        buf.extend_from_slice(b",\"actor\":");
-        string(buf, &self.actor);
-        buf.extend_from_slice(b",\"at\":");
-        buf.extend_from_slice(self.at.timestamp_micros().to_string().as_bytes());
-        buf.extend_from_slice(b",\"object\":");
-        string(buf, &self.object);
-        buf.extend_from_slice(b",\"payload\":");
-        buf.extend_from_slice(self.payload.text().as_bytes());
-        buf.extend_from_slice(b",\"prev\":\"");
-        let mut hex_buf = [0u8; 64];
-        let _ = hex::encode_to_slice(self.prev_hash, &mut hex_buf);
-        buf.extend_from_slice(&hex_buf);
-        buf.extend_from_slice(b"\",\"seq\":");
-        buf.extend_from_slice(seq.to_string().as_bytes());
-        buf.push(b'}');
+        self.stored().canonical_as(buf, seq);
     }
 
     /// The hash the entry's content gives now (its Merkle leaf hash).
     pub fn compute_hash(&self) -> Hash {
         let mut buf = Vec::with_capacity(256);
-        self.canonical_to(&mut buf);
-        super::merkle::leaf_hash(&buf)
+        self.stored().leaf_as(&mut buf, self.seq)
     }
 
     /// The Merkle leaf of this entry, from its content.
     pub fn leaf(&self) -> Hash {
         self.compute_hash()
     }
+}
+
+/// An entry's fields exactly as stored, borrowed from wherever they were read: what
+/// verification hashes. Text is taken as its stored bytes, hashes at their stored length,
+/// so that nothing is normalised away before the hash is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredEntry<'a> {
+    pub seq: u64,
+    /// Microseconds since the Unix epoch.
+    pub at: i64,
+    pub actor: &'a [u8],
+    pub action: &'a [u8],
+    pub object: &'a [u8],
+    pub payload: &'a [u8],
+    pub prev_hash: &'a [u8],
+    pub hash: &'a [u8],
+}
+
+impl StoredEntry<'_> {
+    /// The content of the entry in a stable encoding, as if numbered `seq`: one JSON object
+    /// with its keys in sorted order, the instant in microseconds, the payload's stored text
+    /// and the previous hash in hex. Strings are escaped as `serde_json` escapes them.
+    pub fn canonical_as(&self, buf: &mut Vec<u8>, seq: u64) {
+        let mut num = itoa::Buffer::new();
+        buf.reserve(
+            96 + self.actor.len() + self.action.len() + self.object.len() + self.payload.len(),
+        );
+        buf.extend_from_slice(b"{\"action\":");
+        json_string(buf, self.action);
+        buf.extend_from_slice(b",\"actor\":");
+        json_string(buf, self.actor);
+        buf.extend_from_slice(b",\"at\":");
+        buf.extend_from_slice(num.format(self.at).as_bytes());
+        buf.extend_from_slice(b",\"object\":");
+        json_string(buf, self.object);
+        buf.extend_from_slice(b",\"payload\":");
+        buf.extend_from_slice(self.payload);
+        buf.extend_from_slice(b",\"prev\":\"");
+        let mut hex_buf = [0u8; 64];
+        match hex::encode_to_slice(self.prev_hash, &mut hex_buf) {
+            Ok(()) => buf.extend_from_slice(&hex_buf),
+            // A stored hash of the wrong length is hashed as it is, and fails.
+            Err(_) => buf.extend_from_slice(hex::encode(self.prev_hash).as_bytes()),
+        }
+        buf.extend_from_slice(b"\",\"seq\":");
+        buf.extend_from_slice(num.format(seq).as_bytes());
+        buf.push(b'}');
+    }
+
+    /// The Merkle leaf hash of the entry's content as if numbered `seq`, encoded in `buf`.
+    pub fn leaf_as(&self, buf: &mut Vec<u8>, seq: u64) -> Hash {
+        buf.clear();
+        self.canonical_as(buf, seq);
+        super::merkle::leaf_hash(buf)
+    }
+
+    fn to_owned_entry(self) -> OwnedStored {
+        OwnedStored {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor.to_vec(),
+            action: self.action.to_vec(),
+            object: self.object.to_vec(),
+            payload: self.payload.to_vec(),
+            prev_hash: self.prev_hash.to_vec(),
+            hash: self.hash.to_vec(),
+        }
+    }
+}
+
+/// A [`StoredEntry`] kept beyond the buffer it was read from.
+#[derive(Debug, Clone)]
+struct OwnedStored {
+    seq: u64,
+    at: i64,
+    actor: Vec<u8>,
+    action: Vec<u8>,
+    object: Vec<u8>,
+    payload: Vec<u8>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl OwnedStored {
+    fn get(&self) -> StoredEntry<'_> {
+        StoredEntry {
+            seq: self.seq,
+            at: self.at,
+            actor: &self.actor,
+            action: &self.action,
+            object: &self.object,
+            payload: &self.payload,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// Writes `s` as a JSON string exactly as `serde_json` writes a `str`: `"`, `\` and the
+/// control characters below U+0020 escaped (`\b \t \n \f \r`, else `\u00XX` in lower-case
+/// hex), every other byte as it is.
+fn json_string(buf: &mut Vec<u8>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.push(b'"');
+    let mut start = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            0x08 => b'b',
+            b'\t' => b't',
+            b'\n' => b'n',
+            0x0c => b'f',
+            b'\r' => b'r',
+            0x00..=0x1f => 0,
+            _ => continue,
+        };
+        buf.extend_from_slice(&s[start..i]);
+        if short == 0 {
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+        } else {
+            buf.extend_from_slice(&[b'\\', short]);
+        }
+        start = i + 1;
+    }
+    buf.extend_from_slice(&s[start..]);
+    buf.push(b'"');
 }
 
 /// What is wrong at a place in the log.
@@ -252,7 +382,7 @@ pub struct ChainVerifier {
     /// A jump in numbers seen at the previous entry: (first missing seq, seq that came instead).
     jump: Option<(u64, u64)>,
     /// An entry whose hash did not match, held for one step.
-    suspect: Option<AuditEntry>,
+    suspect: Option<OwnedStored>,
     frontier: super::frontier::Frontier,
     pub count: u64,
     buf: Vec<u8>,
@@ -283,13 +413,12 @@ impl ChainVerifier {
         self.frontier.root()
     }
 
-    fn hash_as(&mut self, e: &AuditEntry, seq: u64) -> Hash {
-        self.buf.clear();
-        e.canonical_as(&mut self.buf, seq);
-        super::merkle::leaf_hash(&self.buf)
+    pub fn push(&mut self, e: &AuditEntry) -> Result<(), Fault> {
+        self.push_stored(e.stored())
     }
 
-    pub fn push(&mut self, e: &AuditEntry) -> Result<(), Fault> {
+    /// Takes the next entry as stored: its hash is computed from these bytes.
+    pub fn push_stored(&mut self, e: StoredEntry<'_>) -> Result<(), Fault> {
         let (want_seq, want_prev) = self.last.map_or((1, GENESIS), |(s, h)| (s + 1, h));
         if let Some(s) = self.suspect.take() {
             // Two neighbours swapped: each carries the other's content and links.
@@ -300,7 +429,7 @@ impl ChainVerifier {
                     after: e.seq,
                 }
             } else {
-                self.classify(&s)
+                self.classify(s.get())
             });
         }
         if let Some((want, came)) = self.jump {
@@ -326,15 +455,16 @@ impl ChainVerifier {
                 after: want_seq - 1,
             });
         }
-        if self.hash_as(e, e.seq) != e.hash {
-            self.suspect = Some(e.clone());
+        let hash = e.leaf_as(&mut self.buf, e.seq);
+        if hash != e.hash {
+            self.suspect = Some(e.to_owned_entry());
             return Ok(());
         }
         if e.prev_hash != want_prev {
             return Err(Fault::Inserted { seq: e.seq });
         }
-        self.last = Some((e.seq, e.hash));
-        self.frontier.push(e.hash);
+        self.last = Some((e.seq, hash));
+        self.frontier.push(hash);
         self.count += 1;
         Ok(())
     }
@@ -342,12 +472,12 @@ impl ChainVerifier {
     /// What an entry that fails its hash tells, when it is not half of a swap: renumbered
     /// down, entries were deleted before it; renumbered up, entries were inserted; else its
     /// content was changed.
-    fn classify(&mut self, e: &AuditEntry) -> Fault {
+    fn classify(&mut self, e: StoredEntry<'_>) -> Fault {
         for d in 1..=RENUMBER_WINDOW {
-            if e.seq > d && self.hash_as(e, e.seq - d) == e.hash {
+            if e.seq > d && e.leaf_as(&mut self.buf, e.seq - d) == e.hash {
                 return Fault::Inserted { seq: e.seq - d };
             }
-            if self.hash_as(e, e.seq + d) == e.hash {
+            if e.leaf_as(&mut self.buf, e.seq + d) == e.hash {
                 return Fault::Missing {
                     from: e.seq,
                     to: e.seq + d - 1,
@@ -382,7 +512,7 @@ impl ChainVerifier {
     /// The entries seen, checked against the largest size a signed checkpoint vouches for.
     pub fn finish(&mut self, checkpoint_size: u64) -> Result<u64, Fault> {
         if let Some(s) = self.suspect.take() {
-            return Err(self.classify(&s));
+            return Err(self.classify(s.get()));
         }
         if let Some((want, came)) = self.jump {
             return Err(Fault::Missing {
@@ -533,5 +663,48 @@ mod tests {
             String::from_utf8(by_serde).unwrap()
         );
         assert_eq!(e.hash, crate::audit::merkle::leaf_hash(&e.canonical()));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é“引号”\u{2028}\u{10FFFF}\\\"");
+        for s in [String::new(), "plain".to_owned(), all] {
+            let mut ours = Vec::new();
+            json_string(&mut ours, s.as_bytes());
+            assert_eq!(ours, serde_json::to_vec(&s).unwrap_or_default(), "{s:?}");
+        }
+        proptest::proptest!(|(s in ".*")| {
+            let mut ours = Vec::new();
+            json_string(&mut ours, s.as_bytes());
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap_or_default());
+        });
+    }
+
+    #[test]
+    fn stored_bytes_are_what_is_checked() {
+        let v = log(3);
+        let mut c = ChainVerifier::default();
+        for e in &v {
+            assert_eq!(c.push_stored(e.stored()), Ok(()));
+        }
+        assert_eq!(c.finish(3), Ok(3));
+        // A previous hash stored at another length is not read as some other hash.
+        let short = &v[0].prev_hash[..31];
+        let mut c = ChainVerifier::default();
+        let first = StoredEntry {
+            prev_hash: short,
+            ..v[0].stored()
+        };
+        assert_eq!(c.push_stored(first), Ok(()));
+        assert_eq!(c.finish(0), Err(Fault::Changed { seq: 1 }));
+        // Text that is not UTF-8 is hashed as it is, and fails without stopping the walk.
+        let mut c = ChainVerifier::default();
+        let bad = StoredEntry {
+            actor: b"u\xff1",
+            ..v[0].stored()
+        };
+        assert_eq!(c.push_stored(bad), Ok(()));
+        assert_eq!(c.push_stored(v[1].stored()), Err(Fault::Changed { seq: 1 }));
     }
 }

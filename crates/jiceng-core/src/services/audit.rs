@@ -16,9 +16,7 @@ use crate::user::Role;
 use crate::work_order::WorkOrder;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::Serialize;
-
-/// Entries read per page when walking the log.
-const PAGE: u32 = 10_000;
+use std::ops::ControlFlow;
 
 /// One step of an order's trail, as staff read it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -301,10 +299,20 @@ impl Services {
     /// Signs a checkpoint over the log as it is now, after checking the entries added since
     /// the last one. `None` when nothing was added. Refuses to sign a log that fails.
     pub async fn make_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
-        let key: &SigningKey = self.audit_key.as_deref().ok_or_else(no_key)?;
         let size = self.store.audit_size().await?;
         let latest = self.store.latest_checkpoint().await?;
-        let mut v = match &latest {
+        self.make_checkpoint_at(size, latest.as_ref()).await
+    }
+
+    /// [`Services::make_checkpoint`] over the first `size` entries, continuing from `latest`,
+    /// the latest checkpoint on record (both read by the caller just before).
+    pub async fn make_checkpoint_at(
+        &self,
+        size: u64,
+        latest: Option<&StoredCheckpoint>,
+    ) -> Result<Option<StoredCheckpoint>> {
+        let key: &SigningKey = self.audit_key.as_deref().ok_or_else(no_key)?;
+        let mut v = match latest {
             Some(c) => {
                 ChainVerifier::resume(Some((c.checkpoint.size, c.last_hash)), c.frontier.clone())
             }
@@ -313,22 +321,27 @@ impl Services {
         if size <= v.count {
             return Ok(None);
         }
-        let mut after = v.count;
-        while after < size {
-            let page = self.store.audit_page(after, PAGE).await?;
-            if page.is_empty() {
-                break;
-            }
-            for e in page.iter().take_while(|e| e.seq <= size) {
-                if let Err(f) = v.push(e) {
-                    tracing::error!(fault = %f.describe_zh(), "audit log fails verification; no checkpoint signed");
-                    return Err(Error::internal(format!(
-                        "审计日志验证失败，未签发检查点：{}",
-                        f.describe_zh()
-                    )));
+        let mut fault = None;
+        self.store
+            .audit_scan(v.count, &mut |e| {
+                if e.seq > size {
+                    return ControlFlow::Break(());
                 }
-            }
-            after = page.last().map_or(size, |e| e.seq);
+                match v.push_stored(e) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(f) => {
+                        fault = Some(f);
+                        ControlFlow::Break(())
+                    }
+                }
+            })
+            .await?;
+        if let Some(f) = fault {
+            tracing::error!(fault = %f.describe_zh(), "audit log fails verification; no checkpoint signed");
+            return Err(Error::internal(format!(
+                "审计日志验证失败，未签发检查点：{}",
+                f.describe_zh()
+            )));
         }
         if let Err(f) = v.finish(size) {
             return Err(Error::internal(format!(
@@ -404,24 +417,29 @@ pub async fn verify_log(
         }
         next += 1;
     }
-    let mut after = 0u64;
-    loop {
-        let page = store.audit_page(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        for e in &page {
-            if let Err(f) = v.push(e) {
-                return Ok(fail(f, &v));
-            }
-            while next < checks.len() && checks[next].size == v.count {
-                let cp = &checks[next];
-                if let Err(f) = v.check_checkpoint(cp, key, prev_size) {
-                    return Ok(fail(f, &v));
+    let mut fault = None;
+    store
+        .audit_scan(0, &mut |e| {
+            let checked = v.push_stored(e).and_then(|()| {
+                while next < checks.len() && checks[next].size == v.count {
+                    let cp = &checks[next];
+                    v.check_checkpoint(cp, key, prev_size)?;
+                    prev_size = cp.size;
+                    next += 1;
                 }
-                prev_size = cp.size;
-                next += 1;
+                Ok(())
+            });
+            match checked {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(f) => {
+                    fault = Some(f);
+                    ControlFlow::Break(())
+                }
             }
-        }
+        })
+        .await?;
+    if let Some(f) = fault {
+        return Ok(fail(f, &v));
     }
     if let Err(f) = v.finish(largest.max(head)) {
         return Ok(fail(f, &v));

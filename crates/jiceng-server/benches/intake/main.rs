@@ -196,8 +196,8 @@ async fn main() {
     let rows = written(&db, n).await;
     eprintln!("intake: raw baseline, one transaction per order");
     let per_tx = raw_insert(&db, &rows, true).await;
-    eprintln!("intake: raw baseline with the audit entry appended per order");
-    let audited = raw_insert_audited(&db, &rows).await;
+    eprintln!("intake: the same transactions, every other one with the audit entry appended");
+    let (plain, audited) = raw_insert_audit_pairs(&db, &rows).await;
     eprintln!("intake: raw reference, one transaction for all");
     let one_tx = raw_insert(&db, &rows, false).await;
 
@@ -252,16 +252,17 @@ async fn main() {
         TARGET * 100.0,
         if ratio >= TARGET { "met" } else { "NOT met" }
     );
-    let audit_cost = audited.saturating_sub(per_tx) / n.max(1) as u32;
+    let audit_cost = audited.saturating_sub(plain) / n.max(1) as u32;
     let api_per_order = api.elapsed / n.max(1) as u32;
     // What the log adds: its cost over the intake's time without it.
     let share = audit_cost.as_secs_f64()
         / (api_per_order.as_secs_f64() - audit_cost.as_secs_f64()).max(f64::MIN_POSITIVE);
     println!(
-        "| raw per-order transaction with the audit entry appended | {:.0} orders/s ({:.0} ms): +{:.1} % over the raw baseline |",
+        "| raw per-order transaction with the audit entry appended (every other order, one connection) | {:.0} orders/s ({:.0} ms): +{:.1} % over the others without it ({:.0} orders/s) |",
         rate(audited),
         ms(audited),
-        (audited.as_secs_f64() / per_tx.as_secs_f64() - 1.0) * 100.0
+        (audited.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0,
+        rate(plain)
     );
     println!(
         "| audit log cost per order / API time per order without it | {:.1} µs / {:.1} µs = +{:.1} % (target ≤ 15 %: {}) |",
