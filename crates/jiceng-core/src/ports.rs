@@ -150,6 +150,7 @@ pub trait Store:
     + crate::sla::SlaStore
     + DutyStore
     + AreaStore
+    + crate::duplicates::DuplicateStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

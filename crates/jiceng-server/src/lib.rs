@@ -4,6 +4,7 @@
 //! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
 pub mod audit;
+pub mod duplicates;
 pub mod duty_files;
 pub mod error;
 pub mod extract;
@@ -57,9 +58,10 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
 }
 
-/// Services on a store with the system clock and argon2 secrets.
+/// Services on a store with the system clock, argon2 secrets and duplicate detection.
 pub fn services_for(store: Arc<SqlStore>) -> Services {
     Services::new(store, Arc::new(SystemClock), Arc::new(Argon2Secrets))
+        .with_duplicate_detection(duplicates::sketcher(), Default::default())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -154,6 +156,7 @@ impl Application {
                 self.audit.clone(),
             ))
         });
+        tokio::spawn(duplicates::backfill(self.services.clone()));
         let sweeper = self.sweeper.enabled.then(|| {
             tokio::spawn(sweeper::run(
                 self.services.clone(),

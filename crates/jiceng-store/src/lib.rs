@@ -11,6 +11,7 @@ mod audit;
 mod area;
 mod attachment;
 mod auth;
+mod duplicates;
 mod duty;
 mod org;
 mod rows;

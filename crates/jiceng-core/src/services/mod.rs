@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod duplicates;
 mod duties;
 mod org;
 mod sla;
@@ -11,6 +12,7 @@ mod work_orders;
 
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
+pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
 pub use org::UnitPatch;
 pub use sla::SweepOutcome;
@@ -43,6 +45,8 @@ pub struct Services {
     pub due_signal: Arc<dyn crate::sla::DueSignal>,
     /// Classifies demands for the dispatch engine; `None`: only categories given by people.
     pub classifier: Option<Arc<dyn crate::routing::TextClassifier>>,
+    /// Finds open orders about the same matter at intake; `None`: no candidates.
+    pub duplicates: Option<Arc<DuplicateDetector>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -66,6 +70,7 @@ impl Services {
             limit_source: None,
             due_signal: Arc::new(crate::sla::NoSignal),
             classifier: None,
+            duplicates: None,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod duplicates;
 pub mod duty_lists;
 pub mod org_units;
 pub mod sla;
@@ -61,6 +62,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::inbox))
         .routes(routes!(work_orders::get))
         .routes(routes!(work_orders::history))
+        .routes(routes!(duplicates::list))
         .routes(routes!(work_orders::act))
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))
