@@ -145,7 +145,12 @@ impl Services {
             ..d.settings.clone()
         };
         let mut out = Vec::new();
-        for m in rule::rank(&probe, &rows, &all, &*d.sketcher) {
+        // Each candidate is read to check the caller may see it; a bounded number of reads.
+        let reads = d.settings.max_candidates.saturating_mul(5);
+        for m in rule::rank(&probe, &rows, &all, &*d.sketcher)
+            .into_iter()
+            .take(reads)
+        {
             if out.len() >= d.settings.max_candidates {
                 break;
             }
