@@ -34,6 +34,8 @@ bench:
 	$(CARGO) bench -p jiceng-store --bench sweeper -- | tee bench/out/sweeper.md
 	$(CARGO) bench -p jiceng-core --bench duty -- | tee bench/out/duty.md
 	$(CARGO) bench -p jiceng-geo --bench locate -- | tee bench/out/geo.md
+	$(CARGO) bench -p jiceng-nlp --bench duplicates -- | tee bench/out/duplicates.md
+	$(CARGO) bench -p jiceng-store --bench duplicates -- | tee -a bench/out/duplicates.md
 	test -x bench/.venv/bin/python || python3 -m venv bench/.venv
 	bench/.venv/bin/pip install --quiet scikit-learn
 	$(CARGO) bench -p jiceng-nlp --bench classifier -- | tee bench/out/classifier.md

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod clock;
+pub mod duplicates;
 pub mod duty;
 pub mod error;
 pub mod ids;

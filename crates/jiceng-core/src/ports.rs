@@ -164,6 +164,7 @@ pub trait Store:
     + DutyStore
     + AreaStore
     + crate::learning::ModelStore
+    + crate::duplicates::DuplicateStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

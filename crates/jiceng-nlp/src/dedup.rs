@@ -58,7 +58,12 @@ impl Fingerprint {
 /// Estimated Jaccard similarity of the two texts' shingle sets, in [0, 1]; 0 when either
 /// text has nothing to compare.
 pub fn similarity(a: &Fingerprint, b: &Fingerprint) -> f32 {
-    let (x, y) = (&a.sketch, &b.sketch);
+    sketch_similarity(&a.sketch, &b.sketch)
+}
+
+/// [`similarity`] of two sorted sketches as stored (`Fingerprint::as_slice`). Unsorted input
+/// gives a meaningless number, never a panic.
+pub fn sketch_similarity(x: &[u64], y: &[u64]) -> f32 {
     if x.is_empty() || y.is_empty() {
         return 0.0;
     }
@@ -78,4 +83,26 @@ pub fn similarity(a: &Fingerprint, b: &Fingerprint) -> f32 {
         union += 1;
     }
     both as f32 / union.max(1) as f32
+}
+
+/// Names the sketches [`Fingerprint::of`] makes; change it whenever they change, so that
+/// stored sketches are computed again rather than compared with new ones.
+pub const METHOD: &str = "minhash-char3-k128-v1";
+
+/// Duplicate detection's sketcher: [`Fingerprint::of`] and [`sketch_similarity`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MinHash;
+
+impl jiceng_core::duplicates::TextSketcher for MinHash {
+    fn method(&self) -> &str {
+        METHOD
+    }
+
+    fn sketch(&self, text: &str) -> Vec<u64> {
+        Fingerprint::of(text).sketch
+    }
+
+    fn similarity(&self, a: &[u64], b: &[u64]) -> f32 {
+        sketch_similarity(a, b)
+    }
 }

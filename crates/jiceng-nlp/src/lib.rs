@@ -6,11 +6,13 @@
 //! unlabelled messages), with confidence calibrated by temperature scaling on out-of-fold
 //! scores.
 
+pub mod board;
 mod calibrate;
 mod classifier;
 pub mod cv;
 pub mod data;
 pub mod dedup;
+pub mod dedup_eval;
 pub mod features;
 pub mod format;
 pub mod metrics;

@@ -62,3 +62,31 @@ fn odd_texts_compare_without_panicking() {
     assert!(similarity(&l, &Fingerprint::from_slice(l.as_slice())) == 1.0);
     assert_eq!(Fingerprint::of("一"), Fingerprint::of("一"));
 }
+
+/// The intake rule on the board replayed in time order, with the judged pairs: every pair
+/// proposed at the defaults is labelled, and precision and recall stay where they were
+/// measured (`make bench` reports them in full).
+#[test]
+fn the_board_replayed_through_the_intake_rule() {
+    use jiceng_core::duplicates::DuplicateSettings;
+    use jiceng_nlp::dedup_eval::{Sample, read_judgments, stream};
+    let sample = Sample::new(common::board_messages());
+    let judged = read_judgments(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/duplicate-judgments.csv"),
+    )
+    .unwrap();
+    let d = DuplicateSettings::default();
+    for places in [false, true] {
+        let r = stream(&sample, &judged, &d, places);
+        println!(
+            "places {places}: {} proposed, precision {:.3}, recall {:.3}",
+            r.proposed,
+            r.precision(),
+            r.recall()
+        );
+        assert!(r.unjudged.is_empty(), "judge these pairs: {:?}", r.unjudged);
+        assert!(r.precision() >= 0.95, "{}", r.precision());
+        assert!(r.recall() >= 0.78, "{}", r.recall());
+    }
+}

@@ -4,6 +4,7 @@
 //! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
 
 pub mod audit;
+pub mod duplicates;
 pub mod duty_files;
 pub mod engine;
 pub mod error;
@@ -64,9 +65,10 @@ pub struct AppState {
     pub models: Arc<model::ModelManager>,
 }
 
-/// Services on a store with the system clock and argon2 secrets.
+/// Services on a store with the system clock, argon2 secrets and duplicate detection.
 pub fn services_for(store: Arc<SqlStore>) -> Services {
     Services::new(store, Arc::new(SystemClock), Arc::new(Argon2Secrets))
+        .with_duplicate_detection(duplicates::sketcher(), Default::default())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -199,6 +201,7 @@ impl Application {
             self.model_check,
             stopped.clone(),
         ));
+        tokio::spawn(duplicates::backfill(self.services.clone()));
         let sweeper = self.sweeper.enabled.then(|| {
             tokio::spawn(sweeper::run(
                 self.services.clone(),

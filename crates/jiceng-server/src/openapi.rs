@@ -17,7 +17,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
         (name = "org", description = "组织机构"),
         (name = "users", description = "用户与角色"),
         (name = "duty-lists", description = "权责清单：版本、导入（xlsx/csv）、发布、导出"),
-        (name = "work-orders", description = "工单：受理、派单、签收、退单、办理、答复、回访、并案、归档"),
+        (name = "work-orders", description = "工单：受理、派单、签收、退单、办理、答复、回访、并案、归档、疑似重复件"),
         (name = "audit", description = "全程留痕：签名检查点、包含与一致性证明、证据包"),
         (name = "sla", description = "时限：签收、办理、回访计时，预警，催办、督办、通报，时限统计"),
         (name = "models", description = "智能分类自学习：派单员纠正分类，重新训练、启用与回退模型"),

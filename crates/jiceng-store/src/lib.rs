@@ -7,10 +7,11 @@
 #[macro_use]
 mod pool;
 #[macro_use]
-mod area;
 pub mod audit;
+mod area;
 mod attachment;
 mod auth;
+mod duplicates;
 mod duty;
 mod model;
 mod org;

@@ -81,7 +81,7 @@ impl ModelStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -153,7 +153,7 @@ impl ModelStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
@@ -236,7 +236,7 @@ impl ModelStore for SqlStore {
                     return Err(model_not_found());
                 }
             }
-            append_audit!(tx, std::slice::from_ref(audit));
+            append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(|e| {
                 unique_or_db_err(e, "model.busy", "另一项模型启用操作正在进行，请刷新后重试")
             })

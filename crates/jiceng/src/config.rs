@@ -31,6 +31,9 @@ pub struct Config {
     /// The dispatch engine (智能分拨).
     #[serde(default)]
     pub dispatch: DispatchConfig,
+    /// Duplicate candidates at intake: `radius_m`, `window_days`, `threshold`, `max_candidates`.
+    #[serde(default)]
+    pub duplicates: jiceng_core::duplicates::DuplicateSettings,
 }
 
 /// `[dispatch]`: whether the engine routes new orders and how sure it must be to dispatch
@@ -124,6 +127,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             audit: AuditConfig::default(),
             dispatch: DispatchConfig::default(),
+            duplicates: Default::default(),
         }
     }
 }
@@ -173,6 +177,9 @@ impl Config {
 
     fn check(&self) -> Result<()> {
         self.listen_addr()?;
+        self.duplicates
+            .check()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
         if let Some(url) = &self.database_url
             && !(url.starts_with("sqlite:")
                 || url.starts_with("postgres://")
@@ -293,6 +300,29 @@ mod tests {
             redact_url("sqlite://./jiceng-data/jiceng.db?mode=rwc"),
             "sqlite://./jiceng-data/jiceng.db?mode=rwc"
         );
+    }
+
+    #[test]
+    fn duplicate_settings_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jiceng.toml");
+        std::fs::write(&file, "[duplicates]\nradius_m = 300.0\nwindow_days = 14\n").unwrap();
+        let c = Config::load(Some(&file), FlagOverrides::default()).unwrap();
+        assert_eq!(c.duplicates.radius_m, 300.0);
+        assert_eq!(c.duplicates.window_days, 14);
+        assert_eq!(
+            c.duplicates.threshold, 0.4,
+            "unset keys keep their defaults"
+        );
+        assert!(c.to_redacted_toml().unwrap().contains("[duplicates]"));
+        for bad in ["threshold = 1.5", "radius_m = 0.0", "window_size = 3"] {
+            std::fs::write(&file, format!("[duplicates]\n{bad}\n")).unwrap();
+            let e = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+            assert!(
+                e.to_string().contains("invalid configuration"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod duplicates;
 mod duties;
 mod models;
 mod org;
@@ -13,6 +14,7 @@ mod work_orders;
 
 pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
 pub use auth::{LoginOutcome, NewApiToken};
+pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
 pub use models::{ModelList, RetrainOutcome, model_not_found};
 pub use org::UnitPatch;
@@ -48,6 +50,8 @@ pub struct Services {
     pub classifier: Option<Arc<dyn crate::routing::TextClassifier>>,
     /// The dispatch engine's switch and locator.
     pub routing: Arc<routing::Routing>,
+    /// Finds open orders about the same matter at intake; `None`: no candidates.
+    pub duplicates: Option<Arc<DuplicateDetector>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -72,6 +76,7 @@ impl Services {
             due_signal: Arc::new(crate::sla::NoSignal),
             classifier: None,
             routing: Arc::new(routing::Routing::default()),
+            duplicates: None,
         }
     }
 

@@ -101,7 +101,7 @@ impl Services {
         }
     }
 
-    fn visible(&self, who: &Principal, o: &WorkOrder) -> bool {
+    pub(super) fn visible(&self, who: &Principal, o: &WorkOrder) -> bool {
         if o.created_by == who.user_id {
             return true;
         }
@@ -226,6 +226,7 @@ impl Services {
         {
             Inserted::Created(number) => {
                 order.number = number;
+                self.record_sketch(&order).await;
                 self.auto_dispatch(order).await
             }
             Inserted::Existing(existing) => self

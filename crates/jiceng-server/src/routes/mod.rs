@@ -3,6 +3,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod duplicates;
 pub mod duty_lists;
 pub mod models;
 pub mod org_units;
@@ -62,6 +63,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::inbox))
         .routes(routes!(work_orders::get))
         .routes(routes!(work_orders::history))
+        .routes(routes!(duplicates::list))
         .routes(routes!(work_orders::act))
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))

@@ -1,6 +1,7 @@
 //! `/api/v1/work-orders`: intake, lists, inboxes, one `POST /{id}/<action>` per transition.
 
 use super::Page;
+use super::duplicates::RegisteredView;
 use super::work_order_view::{PublicOrderView, WorkOrderView};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -45,14 +46,14 @@ pub struct RegisterRequest {
 #[utoipa::path(post, path = "/api/v1/work-orders", tag = "work-orders",
     request_body = RegisterRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时不重复受理")),
-    responses((status = 201, body = WorkOrderView), (status = 200, body = WorkOrderView, description = "同一 Idempotency-Key 的重试"),
+    responses((status = 201, body = RegisteredView), (status = 200, body = RegisteredView, description = "同一 Idempotency-Key 的重试"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> ApiResult<(StatusCode, Json<WorkOrderView>)> {
+) -> ApiResult<(StatusCode, Json<RegisteredView>)> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
             Error::validation(
@@ -92,9 +93,14 @@ pub async fn register(
     };
     // The registering clerk gets back what was just typed in: an echo, not a read.
     let echo = state.services.may_see_contact(p, &order);
+    let duplicates = state.services.intake_duplicates(p, &order).await;
+    let duplicates = duplicates.map(|c| super::duplicates::views(&state.services, p, c));
     Ok((
         status,
-        Json(WorkOrderView::of(&state.services, p, order, echo)),
+        Json(RegisteredView {
+            order: WorkOrderView::of(&state.services, p, order, echo),
+            duplicates,
+        }),
     ))
 }
 

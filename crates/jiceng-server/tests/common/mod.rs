@@ -7,7 +7,7 @@ use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_core::services::Services;
 use jiceng_core::user::{NewUser, Role};
 use jiceng_server::sweeper::SweeperConfig;
-use jiceng_server::{Application, Argon2Secrets, ServerConfig, services_for};
+use jiceng_server::{Application, ServerConfig, services_for};
 use jiceng_store::testing::{self, TestDb};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -81,7 +81,10 @@ impl TestApp {
     /// Builds services on `store` and serves them.
     async fn start(&mut self, store: Arc<jiceng_store::SqlStore>) {
         let services = match &self.clock {
-            Some(c) => Services::new(store, c.clone(), Arc::new(Argon2Secrets)),
+            Some(c) => Services {
+                clock: c.clone(),
+                ..services_for(store)
+            },
             None => services_for(store),
         }
         .with_audit_key(test_audit_key());

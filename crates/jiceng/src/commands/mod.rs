@@ -74,7 +74,9 @@ pub async fn open(config: &Config) -> Result<Opened> {
         .map_err(|e| anyhow::anyhow!("{shown_url}: {e}"))?;
     let store = Arc::new(store);
     let key = jiceng_server::audit::load_or_create_key(&config.data_dir)?;
-    let services = jiceng_server::services_for(Arc::clone(&store)).with_audit_key(key);
+    let services = jiceng_server::services_for(Arc::clone(&store))
+        .with_audit_key(key)
+        .with_duplicate_settings(config.duplicates.clone());
     Ok(Opened {
         store,
         services,
