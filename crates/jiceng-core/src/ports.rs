@@ -243,6 +243,8 @@ pub trait WorkOrderStore: Send + Sync {
         entry: &crate::work_order::HistoryEntry,
         number_prefix: &str,
         idempotency: Option<(UserId, &str)>,
+        // The order's text sketch for duplicate detection, stored in the same transaction.
+        sketch: Option<&crate::duplicates::OrderSketch>,
     ) -> Result<Inserted>;
     async fn get_order(
         &self,

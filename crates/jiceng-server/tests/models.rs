@@ -68,7 +68,7 @@ async fn archive(app: &TestApp, examples: &[jiceng_nlp::Example]) {
         o.status = Status::Archived;
         app.services
             .store
-            .insert_order(&o, &h, &format!("JC2026{i:04}"), None)
+            .insert_order(&o, &h, &format!("JC2026{i:04}"), None, None)
             .await
             .unwrap();
     }

@@ -174,10 +174,11 @@ async fn main() {
     let (mut indexed, mut indexed_rows, mut found) = (Vec::new(), Vec::new(), 0usize);
     for p in &probes {
         let t = Instant::now();
-        let mut rows = Vec::new();
-        for q in queries(p, &settings, 2000) {
-            rows.extend(db.store.open_sketches(&q).await.unwrap());
-        }
+        let rows = db
+            .store
+            .open_sketches(&queries(p, &settings, 2000))
+            .await
+            .unwrap();
         found += rank(p, &rows, &settings, &MinHash).len();
         indexed.push(t.elapsed().as_secs_f64() * 1e3);
         indexed_rows.push(rows.len() as f64);
@@ -195,7 +196,11 @@ async fn main() {
             unlocated_only: false,
             limit: u32::MAX,
         };
-        let rows = db.store.open_sketches(&q).await.unwrap();
+        let rows = db
+            .store
+            .open_sketches(std::slice::from_ref(&q))
+            .await
+            .unwrap();
         rank(p, &rows, &settings, &MinHash);
         scan.push(t.elapsed().as_secs_f64() * 1e3);
         scan_rows.push(rows.len() as f64);

@@ -3,9 +3,7 @@
 use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
-use jiceng_core::duplicates::{
-    DuplicateStore, Near, OrderSketch, Point, SketchQuery, ancestor_paths,
-};
+use jiceng_core::duplicates::{DuplicateStore, Near, OrderSketch, Point, SketchQuery};
 use jiceng_core::error::Result;
 use jiceng_core::ids::OrderId;
 use jiceng_core::org::UnitPath;
@@ -14,7 +12,7 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-const UPSERT: &str = "INSERT INTO order_sketches \
+pub(crate) const UPSERT: &str = "INSERT INTO order_sketches \
      (order_id, tree, region_path, created_at, latitude, longitude, address_key, method, sketch) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (order_id) DO UPDATE SET tree = excluded.tree, region_path = excluded.region_path, \
@@ -22,14 +20,47 @@ const UPSERT: &str = "INSERT INTO order_sketches \
      address_key = excluded.address_key, method = excluded.method, sketch = excluded.sketch";
 
 // An order's region and registration time never change, so its place rows never do either.
-const PLACE: &str = "INSERT INTO order_sketch_places (place_path, created_at, order_id, located) \
+pub(crate) const PLACE: &str = "INSERT INTO order_sketch_places (place_path, created_at, order_id, located) \
      VALUES ($1, $2, $3, $4) ON CONFLICT (place_path, created_at, order_id) DO NOTHING";
+
+/// Writes the sketch `$s` (an `&OrderSketch`) with its place rows in the transaction `$tx`;
+/// nothing for a sketch without a county tree. Used at registration (in the order's own
+/// transaction) and when sketches are stored later.
+macro_rules! write_sketch {
+    ($tx:expr, $s:expr) => {{
+        let s: &jiceng_core::duplicates::OrderSketch = $s;
+        if let Some(tree) = s.tree() {
+            sqlx::query($crate::duplicates::UPSERT)
+                .bind(s.order_id.0)
+                .bind(tree.as_str())
+                .bind(s.region.as_str())
+                .bind($crate::rows::micros(s.created_at))
+                .bind(s.point.map(|p| p.lat))
+                .bind(s.point.map(|p| p.lon))
+                .bind(&s.address_key)
+                .bind(&s.method)
+                .bind($crate::duplicates::encode(&s.sketch))
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::pool::db_err)?;
+            let mut places = jiceng_core::duplicates::ancestor_paths(&s.region);
+            places.push(s.region.clone());
+            for place in places {
+                sqlx::query($crate::duplicates::PLACE)
+                    .bind(place.as_str())
+                    .bind($crate::rows::micros(s.created_at))
+                    .bind(s.order_id.0)
+                    .bind(s.point.is_some())
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err($crate::pool::db_err)?;
+            }
+        }
+    }};
+}
 
 const COLUMNS: &str = "s.order_id, s.region_path, s.created_at, s.latitude, s.longitude, \
      s.address_key, s.method, s.sketch";
-
-/// Orders that are still open: the candidates a duplicate may be merged into.
-const OPEN: &str = " AND o.status NOT IN ('archived', 'merged')";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -60,7 +91,7 @@ impl Row {
     }
 }
 
-fn encode(sketch: &[u64]) -> Vec<u8> {
+pub(crate) fn encode(sketch: &[u64]) -> Vec<u8> {
     sketch.iter().flat_map(|h| h.to_le_bytes()).collect()
 }
 
@@ -85,32 +116,7 @@ impl DuplicateStore for SqlStore {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             for s in sketches {
-                let Some(tree) = s.tree() else { continue };
-                sqlx::query(UPSERT)
-                    .bind(s.order_id.0)
-                    .bind(tree.as_str())
-                    .bind(s.region.as_str())
-                    .bind(micros(s.created_at))
-                    .bind(s.point.map(|p| p.lat))
-                    .bind(s.point.map(|p| p.lon))
-                    .bind(&s.address_key)
-                    .bind(&s.method)
-                    .bind(encode(&s.sketch))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                let mut places = ancestor_paths(&s.region);
-                places.push(s.region.clone());
-                for place in places {
-                    sqlx::query(PLACE)
-                        .bind(place.as_str())
-                        .bind(micros(s.created_at))
-                        .bind(s.order_id.0)
-                        .bind(s.point.is_some())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
+                write_sketch!(tx, s);
             }
             tx.commit().await.map_err(db_err)
         })
@@ -127,77 +133,26 @@ impl DuplicateStore for SqlStore {
         Ok(row.map(Row::into_sketch))
     }
 
-    async fn open_sketches(&self, q: &SketchQuery) -> Result<Vec<OrderSketch>> {
-        if matches!(&q.near, Near::AtAny(paths) if paths.is_empty()) {
+    async fn open_sketches(&self, queries: &[SketchQuery]) -> Result<Vec<OrderSketch>> {
+        let queries: Vec<&SketchQuery> = queries
+            .iter()
+            .filter(|q| !matches!(&q.near, Near::AtAny(paths) if paths.is_empty()))
+            .collect();
+        if queries.is_empty() {
             return Ok(Vec::new());
         }
+        // One statement for all the queries (one round trip at intake): each bounded by its
+        // own index, newest first, up to its own limit.
         let rows: Vec<Row> = on_read!(self, |p| {
-            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM "));
-            // `t` is the table whose index bounds the query; its created_at orders the answer.
-            let t = match &q.near {
-                Near::Within(place) => {
-                    qb.push(
-                        "order_sketch_places x JOIN order_sketches s ON s.order_id = x.order_id \
-                         JOIN work_orders o ON o.id = s.order_id WHERE x.place_path = ",
-                    )
-                    .push_bind(place.as_str().to_owned());
-                    if q.unlocated_only {
-                        qb.push(" AND x.located = FALSE");
-                    }
-                    "x"
+            let mut qb = QueryBuilder::new("");
+            for (i, q) in queries.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" UNION ALL ");
                 }
-                Near::Box {
-                    min_lat,
-                    max_lat,
-                    min_lon,
-                    max_lon,
-                } => {
-                    qb.push("order_sketches s JOIN work_orders o ON o.id = s.order_id WHERE s.tree = ")
-                        .push_bind(q.tree.as_str().to_owned())
-                        .push(" AND s.latitude IS NOT NULL AND s.latitude >= ")
-                        .push_bind(*min_lat)
-                        .push(" AND s.latitude <= ")
-                        .push_bind(*max_lat)
-                        .push(" AND s.longitude >= ")
-                        .push_bind(*min_lon)
-                        .push(" AND s.longitude <= ")
-                        .push_bind(*max_lon);
-                    "s"
-                }
-                Near::AtAny(paths) => {
-                    qb.push("order_sketches s JOIN work_orders o ON o.id = s.order_id WHERE s.region_path IN (");
-                    let mut sep = qb.separated(", ");
-                    for path in paths {
-                        sep.push_bind(path.as_str().to_owned());
-                    }
-                    qb.push(")");
-                    if q.unlocated_only {
-                        qb.push(" AND s.latitude IS NULL");
-                    }
-                    "s"
-                }
-                Near::Address(key) => {
-                    qb.push("order_sketches s JOIN work_orders o ON o.id = s.order_id WHERE s.tree = ")
-                        .push_bind(q.tree.as_str().to_owned())
-                        .push(" AND s.address_key = ")
-                        .push_bind(key.clone());
-                    if q.unlocated_only {
-                        qb.push(" AND s.latitude IS NULL");
-                    }
-                    "s"
-                }
-            };
-            qb.push(format!(" AND {t}.created_at >= "))
-                .push_bind(micros(q.from))
-                .push(format!(" AND {t}.created_at <= "))
-                .push_bind(micros(q.to))
-                .push(" AND s.method = ")
-                .push_bind(q.method.clone())
-                .push(" AND s.order_id <> ")
-                .push_bind(q.exclude.0)
-                .push(OPEN)
-                .push(format!(" ORDER BY {t}.created_at DESC LIMIT "))
-                .push_bind(i64::from(q.limit));
+                qb.push(format!("SELECT * FROM (SELECT {COLUMNS} FROM "));
+                push_query(&mut qb, q);
+                qb.push(format!(") AS q{i}"));
+            }
             qb.build_query_as().fetch_all(p).await
         })
         .map_err(db_err)?;
@@ -224,6 +179,81 @@ impl DuplicateStore for SqlStore {
         .map_err(db_err)?;
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
+}
+
+/// The body of one candidate query after `SELECT … FROM `: the tables, the conditions, the
+/// order and the limit.
+fn push_query<DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, q: &SketchQuery)
+where
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    f64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Uuid: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    // `t` is the table whose index bounds the query; its created_at orders the answer.
+    let t = match &q.near {
+        Near::Within(place) => {
+            qb.push(
+                "order_sketch_places x JOIN order_sketches s ON s.order_id = x.order_id \
+                 WHERE x.place_path = ",
+            )
+            .push_bind(place.as_str().to_owned());
+            if q.unlocated_only {
+                qb.push(" AND x.located = FALSE");
+            }
+            "x"
+        }
+        Near::Box {
+            min_lat,
+            max_lat,
+            min_lon,
+            max_lon,
+        } => {
+            qb.push("order_sketches s WHERE s.tree = ")
+                .push_bind(q.tree.as_str().to_owned())
+                .push(" AND s.latitude IS NOT NULL AND s.latitude >= ")
+                .push_bind(*min_lat)
+                .push(" AND s.latitude <= ")
+                .push_bind(*max_lat)
+                .push(" AND s.longitude >= ")
+                .push_bind(*min_lon)
+                .push(" AND s.longitude <= ")
+                .push_bind(*max_lon);
+            "s"
+        }
+        Near::AtAny(paths) => {
+            qb.push("order_sketches s WHERE s.region_path IN (");
+            let mut sep = qb.separated(", ");
+            for path in paths {
+                sep.push_bind(path.as_str().to_owned());
+            }
+            qb.push(")");
+            if q.unlocated_only {
+                qb.push(" AND s.latitude IS NULL");
+            }
+            "s"
+        }
+        Near::Address(key) => {
+            qb.push("order_sketches s WHERE s.tree = ")
+                .push_bind(q.tree.as_str().to_owned())
+                .push(" AND s.address_key = ")
+                .push_bind(key.clone());
+            if q.unlocated_only {
+                qb.push(" AND s.latitude IS NULL");
+            }
+            "s"
+        }
+    };
+    qb.push(format!(" AND {t}.created_at >= "))
+        .push_bind(micros(q.from))
+        .push(format!(" AND {t}.created_at <= "))
+        .push_bind(micros(q.to))
+        .push(" AND s.method = ")
+        .push_bind(q.method.clone())
+        .push(" AND s.order_id <> ")
+        .push_bind(q.exclude.0)
+        .push(format!(" ORDER BY {t}.created_at DESC LIMIT "))
+        .push_bind(i64::from(q.limit));
 }
 
 #[cfg(test)]

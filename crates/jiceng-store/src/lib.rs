@@ -11,6 +11,7 @@ pub mod audit;
 mod area;
 mod attachment;
 mod auth;
+#[macro_use]
 mod duplicates;
 mod duty;
 mod model;

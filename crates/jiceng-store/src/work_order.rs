@@ -132,6 +132,7 @@ impl WorkOrderStore for SqlStore {
         entry: &HistoryEntry,
         number_prefix: &str,
         idempotency: Option<(UserId, &str)>,
+        sketch: Option<&jiceng_core::duplicates::OrderSketch>,
     ) -> Result<Inserted> {
         let mut o = order.clone();
         on_write!(self, |p| {
@@ -181,6 +182,9 @@ impl WorkOrderStore for SqlStore {
                 .map_err(db_err)?;
             write_order_rows!(tx, &o, entry);
             write_sla_rows!(tx, &o, &[]);
+            if let Some(s) = sketch {
+                write_sketch!(tx, s);
+            }
             if let Some((user, key)) = idempotency {
                 let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, order_id, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(user.0)
@@ -260,6 +264,20 @@ impl WorkOrderStore for SqlStore {
                 }
                 write_order_rows!(tx, o, &c.entry);
                 write_sla_rows!(tx, o, &c.escalations);
+                if o.status.is_final() {
+                    // Archived and merged orders are no duplicate candidates any more: only open
+                    // orders keep a text sketch, so candidate queries need not read the orders.
+                    for sql in [
+                        "DELETE FROM order_sketch_places WHERE order_id = $1",
+                        "DELETE FROM order_sketches WHERE order_id = $1",
+                    ] {
+                        sqlx::query(sql)
+                            .bind(o.id.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                }
                 for n in &c.notices {
                     sqlx::query(
                         "INSERT INTO outbox (id, order_id, kind, phone, text, status, attempts, created_at) \

@@ -112,7 +112,7 @@ impl World {
             now,
         );
         self.s
-            .insert_order(&o, &e, "JC20261124", None)
+            .insert_order(&o, &e, "JC20261124", None, None)
             .await
             .unwrap();
         let sk = OrderSketch {
@@ -146,7 +146,7 @@ impl World {
 
     async fn found(&self, q: &SketchQuery) -> Vec<OrderId> {
         self.s
-            .open_sketches(q)
+            .open_sketches(std::slice::from_ref(q))
             .await
             .unwrap()
             .into_iter()
@@ -303,7 +303,9 @@ async fn orders_without_sketches_are_found(s: S) {
         "op",
         now,
     );
-    w.s.insert_order(&o, &e, "JC20261124", None).await.unwrap();
+    w.s.insert_order(&o, &e, "JC20261124", None, None)
+        .await
+        .unwrap();
     let missing: Vec<OrderId> =
         w.s.orders_without_sketch("m1", t0() - Duration::days(1), 10)
             .await

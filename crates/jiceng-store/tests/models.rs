@@ -100,7 +100,9 @@ async fn order(
     };
     let (mut o, e) = new.into_order(id, String::new(), region, w.user, "派单员", at);
     o.status = status;
-    s.insert_order(&o, &e, "JC20261124", None).await.unwrap();
+    s.insert_order(&o, &e, "JC20261124", None, None)
+        .await
+        .unwrap();
     id
 }
 

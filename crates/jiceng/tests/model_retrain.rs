@@ -98,7 +98,7 @@ async fn seed(data: &Path, per_label: usize) {
         );
         o.status = Status::Archived;
         store
-            .insert_order(&o, &h, "JC20261124", None)
+            .insert_order(&o, &h, "JC20261124", None, None)
             .await
             .unwrap();
     }

@@ -69,15 +69,11 @@ impl Services {
         self
     }
 
-    /// Stores a new order's sketch. A failure costs only this order's place among later
-    /// candidates until the sketch is filled in ([`Services::backfill_sketches`]); the
-    /// registration stands.
-    pub(crate) async fn record_sketch(&self, o: &WorkOrder) {
-        let Some(d) = &self.duplicates else { return };
-        let s = OrderSketch::of(o, &*d.sketcher);
-        if let Err(e) = self.store.put_sketches(&[s]).await {
-            tracing::warn!(order = %o.number, error = %e, "text sketch not stored");
-        }
+    /// A new order's text sketch, stored with it when duplicate detection is on.
+    pub(crate) fn sketch_of(&self, o: &WorkOrder) -> Option<OrderSketch> {
+        self.duplicates
+            .as_ref()
+            .map(|d| OrderSketch::of(o, &*d.sketcher))
     }
 
     /// Operators, dispatchers and supervisors over the order see its candidates.
@@ -99,7 +95,7 @@ impl Services {
                 "只有接线员、派单员和督办人员可以查看疑似重复件",
             ));
         }
-        self.candidates_for(who, &o).await
+        self.candidates_for(who, &o, None).await
     }
 
     /// The candidates answered with a registration: `None` when the caller's role does not
@@ -112,7 +108,8 @@ impl Services {
         if self.duplicates.is_none() || !self.may_check_duplicates(who, o) {
             return None;
         }
-        match self.candidates_for(who, o).await {
+        // The sketch stored at registration is this one: computed again, not read back.
+        match self.candidates_for(who, o, self.sketch_of(o)).await {
             Ok(c) => Some(c),
             Err(e) => {
                 tracing::warn!(order = %o.number, error = %e, "duplicate check failed");
@@ -121,24 +118,34 @@ impl Services {
         }
     }
 
+    /// The candidates for `o`, compared by `probe` when given, else by its stored sketch
+    /// (computed and stored when missing or of another method).
     async fn candidates_for(
         &self,
         who: &Principal,
         o: &WorkOrder,
+        probe: Option<OrderSketch>,
     ) -> Result<Vec<DuplicateCandidate>> {
         let d = self.duplicates.as_ref().ok_or_else(disabled)?;
-        let probe = match self.store.get_sketch(o.id).await? {
+        let stored = match probe {
+            Some(p) => Some(p),
+            None => self.store.get_sketch(o.id).await?,
+        };
+        let probe = match stored {
             Some(s) if s.method == d.sketcher.method() => s,
             _ => {
                 let s = OrderSketch::of(o, &*d.sketcher);
-                self.store.put_sketches(std::slice::from_ref(&s)).await?;
+                // Only open orders keep a sketch (the store drops it on archive and merge).
+                if !o.status.is_final() {
+                    self.store.put_sketches(std::slice::from_ref(&s)).await?;
+                }
                 s
             }
         };
-        let mut rows = Vec::new();
-        for q in duplicates::queries(&probe, &d.settings, ROWS_PER_QUERY) {
-            rows.extend(self.store.open_sketches(&q).await?);
-        }
+        let rows = self
+            .store
+            .open_sketches(&duplicates::queries(&probe, &d.settings, ROWS_PER_QUERY))
+            .await?;
         // Rank them all: some may lie outside the caller's jurisdiction and are skipped.
         let all = DuplicateSettings {
             max_candidates: rows.len().max(1),

@@ -219,14 +219,14 @@ impl Services {
         order.routing = advice;
         let prefix = format!("JC{}", day_key(now, local_tz()));
         let idem = idempotency_key.map(|k| (who.user_id, k));
+        let sketch = self.sketch_of(&order);
         match self
             .store
-            .insert_order(&order, &entry, &prefix, idem)
+            .insert_order(&order, &entry, &prefix, idem, sketch.as_ref())
             .await?
         {
             Inserted::Created(number) => {
                 order.number = number;
-                self.record_sketch(&order).await;
                 self.auto_dispatch(order).await
             }
             Inserted::Existing(existing) => self

@@ -40,8 +40,10 @@ pub(crate) fn bodies(n: usize, texts: &[(String, String)], seeded: &Seeded) -> V
                 "caller_phone": format!("139{:08}", i),
                 "content": text,
                 "category": category,
-                "latitude": 30.45 + (i % 100) as f64 * 1e-4,
-                "longitude": 106.63 + (i % 77) as f64 * 1e-4,
+                // Spread over a square of about 11 × 10 km, as the orders of a county town over
+                // the duplicate window: some 50 others lie within 500 m of each one at 5,000.
+                "latitude": 30.40 + (i * 7919 % 1000) as f64 * 1e-4,
+                "longitude": 106.58 + (i * 104_729 % 1000) as f64 * 1e-4,
                 "address": format!("浓洄街道滨江路{}号", i % 300 + 1),
                 "region_unit_id": region.to_string(),
             })
