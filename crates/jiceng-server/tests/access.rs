@@ -251,7 +251,7 @@ async fn user_changes_are_scoped(app: &TestApp) {
     assert!(app.try_login("newbie", "welcome-2026x").await.is_ok());
 }
 
-macro_rules! on_both {
+macro_rules! on_both_spawned {
     ($($name:ident),*) => {
         mod sqlite { $(#[tokio::test] async fn $name() {
             let app = super::spawn(super::Backend::Sqlite).await.unwrap();
@@ -264,7 +264,7 @@ macro_rules! on_both {
     };
 }
 
-on_both!(
+on_both_spawned!(
     org_units_are_scoped,
     org_changes_are_scoped,
     users_are_scoped_and_masked,

@@ -3,6 +3,7 @@
 //! merging a proposed duplicate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -322,18 +323,6 @@ async fn openapi_lists_the_route(w: World) {
     assert!(doc["paths"]["/api/v1/work-orders/{id}/duplicates"]["get"].is_object());
     assert!(doc["components"]["schemas"]["DuplicateView"].is_object());
     assert!(doc["components"]["schemas"]["RegisteredView"].is_object());
-}
-
-macro_rules! on_both {
-    ($($name:ident),*) => {
-        mod sqlite { $(#[tokio::test] async fn $name() {
-            super::$name(super::setup(super::Backend::Sqlite).await.unwrap()).await;
-        })* }
-        mod postgres { $(#[tokio::test] async fn $name() {
-            let Some(w) = super::setup(super::Backend::Postgres).await else { return };
-            super::$name(w).await;
-        })* }
-    };
 }
 
 on_both!(

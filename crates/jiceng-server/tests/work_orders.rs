@@ -2,6 +2,7 @@
 //! who may act next.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod common;
 
 use common::{Backend, Session, TestApp, error_code, spawn, split};
@@ -900,18 +901,6 @@ async fn attachments(l: Loop) {
             .contains("UTF-8''")
     );
     assert_eq!(resp.bytes().await.unwrap().to_vec(), png);
-}
-
-macro_rules! on_both {
-    ($($name:ident),*) => {
-        mod sqlite { $(#[tokio::test] async fn $name() {
-            super::$name(super::setup(super::Backend::Sqlite).await.unwrap()).await;
-        })* }
-        mod postgres { $(#[tokio::test] async fn $name() {
-            let Some(l) = super::setup(super::Backend::Postgres).await else { return };
-            super::$name(l).await;
-        })* }
-    };
 }
 
 on_both!(

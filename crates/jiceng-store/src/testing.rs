@@ -92,6 +92,28 @@ pub fn replace_database(url: &str, db: &str) -> String {
     format!("{host_part}/{db}{params}")
 }
 
+/// Store conformance tests on both backends: `sqlite::name` and `postgres::name` call
+/// `name(store)` with a fresh database (the PostgreSQL ones pass when no server is set).
+#[macro_export]
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let db = $crate::testing::sqlite().await;
+                super::$name(db.store.clone()).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(db) = $crate::testing::postgres().await else { return };
+                super::$name(db.store.clone()).await;
+            })*
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

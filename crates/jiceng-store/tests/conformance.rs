@@ -524,26 +524,7 @@ async fn duty_lists_round_trip(s: S) {
     assert!(s.list_duty_lists(t.town_a.id).await.unwrap().is_empty());
 }
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                let db = jiceng_store::testing::sqlite().await;
-                super::$name(db.store.clone()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(db) = jiceng_store::testing::postgres().await else { return };
-                super::$name(db.store.clone()).await;
-            })*
-        }
-    };
-}
-
-conformance!(
+jiceng_store::conformance!(
     units_round_trip,
     scope_is_the_subtree,
     name_search_escapes_wildcards,

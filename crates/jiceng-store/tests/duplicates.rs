@@ -339,26 +339,7 @@ async fn orders_without_sketches_are_found(s: S) {
     );
 }
 
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                let db = jiceng_store::testing::sqlite().await;
-                super::$name(db.store.clone()).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(db) = jiceng_store::testing::postgres().await else { return };
-                super::$name(db.store.clone()).await;
-            })*
-        }
-    };
-}
-
-conformance!(
+jiceng_store::conformance!(
     sketches_round_trip,
     sketches_are_read_by_box_place_and_address,
     orders_without_sketches_are_found,

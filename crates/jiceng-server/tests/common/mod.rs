@@ -322,3 +322,18 @@ pub fn error_code(status: StatusCode, body: &Value, want: StatusCode) -> String 
     assert!(!message.is_empty());
     code.to_owned()
 }
+
+/// One test module per backend: `sqlite::name` and `postgres::name` call `name` with what the
+/// test file's own `setup(Backend)` gives (the PostgreSQL ones pass when no server is set).
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() {
+            super::$name(super::setup(super::Backend::Sqlite).await.unwrap()).await;
+        })* }
+        mod postgres { $(#[tokio::test] async fn $name() {
+            let Some(w) = super::setup(super::Backend::Postgres).await else { return };
+            super::$name(w).await;
+        })* }
+    };
+}
