@@ -205,8 +205,10 @@ pub struct OrderQuery {
     pub overdue_at: Option<DateTime<Utc>>,
     pub pending_extension: bool,
     pub text: Option<String>,
-    /// Keyset cursor: orders created before this one (ids are time-ordered).
-    pub before: Option<crate::ids::OrderId>,
+    /// Newest first (the default) or by the open deadline.
+    pub sort: crate::work_order::OrderSort,
+    /// Keyset cursor: the orders that follow this one in `sort` order.
+    pub cursor: Option<crate::work_order::OrderCursor>,
     pub limit: u32,
 }
 

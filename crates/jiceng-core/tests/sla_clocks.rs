@@ -248,3 +248,105 @@ fn return_reopen_and_callback_make_new_generations() {
     );
     assert_eq!(h.next_step, Some(Step::Yellow));
 }
+
+/// The four orders in which an extension (延期) and a suspension (挂起) can meet. The rule: the
+/// date asked for is counted from the request, like the deadline it replaces, so every
+/// suspension after the request moves it by the paused working time — once — whenever the
+/// supervisor decides; a suspension that ended before the request does not move it.
+#[test]
+fn an_extension_and_a_suspension_move_the_deadline_once_whatever_their_order() {
+    let requested = local(4, 10, 17, 30);
+    let (suspend, resume) = (local(3, 3, 10, 0), local(3, 5, 10, 0));
+    let extension = || Command::RequestExtension {
+        reason: "需协调燃气公司停气施工".into(),
+        new_due: requested,
+    };
+    let approve = || Command::DecideExtension {
+        approve: true,
+        comment: None,
+    };
+    let pause = || Command::Suspend {
+        reason: "等待鉴定结论".into(),
+    };
+    let go_on = || Command::Resume { note: None };
+    let handling = |c: &Case| c.order.clocks.handling.clone().unwrap();
+    let started = |t0: DateTime<Utc>| {
+        let mut c = Case::new(Urgency::Normal, t0);
+        c.dispatch(t0);
+        c.run(Command::Accept, t0);
+        c
+    };
+    let t0 = local(3, 2, 9, 0);
+    // Tuesday 10:00 to Thursday 10:00: two working days of 7 hours.
+    let paused = started(t0)
+        .policy
+        .calendar
+        .working_time_between(suspend, resume);
+    assert_eq!(paused, Duration::hours(14));
+    let moved = local(4, 14, 17, 30);
+
+    // Approved, then suspended and resumed.
+    let mut a = started(t0);
+    a.run(extension(), local(3, 2, 10, 0));
+    a.run(approve(), local(3, 2, 11, 0));
+    assert_eq!(handling(&a).deadline, requested, "approval gives the date");
+    a.run(pause(), suspend);
+    a.run(go_on(), resume);
+    assert_eq!(handling(&a).deadline, moved);
+
+    // Suspended, approved while suspended, resumed.
+    let mut b = started(t0);
+    b.run(extension(), local(3, 2, 10, 0));
+    b.run(pause(), suspend);
+    b.run(approve(), local(3, 4, 9, 0));
+    assert_eq!(handling(&b).deadline, requested);
+    assert_eq!(handling(&b).next_due, None, "still paused");
+    b.run(go_on(), resume);
+    assert_eq!(handling(&b).deadline, moved, "the pause counts once");
+
+    // Suspended and resumed, then approved: the pause after the request still counts.
+    let mut c = started(t0);
+    c.run(extension(), local(3, 2, 10, 0));
+    c.run(pause(), suspend);
+    c.run(go_on(), resume);
+    c.run(approve(), local(3, 6, 9, 0));
+    assert_eq!(handling(&c).deadline, moved);
+
+    // Suspended and resumed before the request: the date asked for is the deadline.
+    let mut d = started(t0);
+    d.run(pause(), suspend);
+    d.run(go_on(), resume);
+    d.run(extension(), local(3, 6, 9, 0));
+    d.run(approve(), local(3, 6, 10, 0));
+    assert_eq!(handling(&d).deadline, requested);
+
+    for case in [&a, &b, &c, &d] {
+        let h = handling(case);
+        assert_eq!(case.order.handling_due, Some(h.deadline));
+        assert_eq!(h.paused_working_secs, paused.num_seconds());
+        assert!(h.yellow_at < h.deadline);
+    }
+
+    // A rejected request leaves the deadline where the pause put it.
+    let mut e = started(t0);
+    let due = handling(&e).deadline;
+    e.run(extension(), local(3, 2, 10, 0));
+    e.run(pause(), suspend);
+    e.run(go_on(), resume);
+    e.run(
+        Command::DecideExtension {
+            approve: false,
+            comment: Some("理由不充分".into()),
+        },
+        local(3, 6, 9, 0),
+    );
+    let h = handling(&e);
+    assert_eq!(
+        h.deadline,
+        e.policy.calendar.add_working_hours(due, paused).unwrap()
+    );
+    // And a later request and approval starts its count afresh.
+    e.run(extension(), local(3, 6, 10, 0));
+    e.run(approve(), local(3, 6, 11, 0));
+    assert_eq!(handling(&e).deadline, requested);
+}

@@ -9,7 +9,7 @@ use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit};
 use jiceng_core::ports::{OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{NewWorkOrder, Status, WorkOrder};
+use jiceng_core::work_order::{NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder};
 use sqlx::{Connection, SqliteConnection};
 use std::time::{Duration, Instant};
 
@@ -194,7 +194,9 @@ async fn main() {
     });
     for _ in 0..199 {
         let page = s.list_orders(&q).await.unwrap();
-        q.before = page.last().map(|o| o.id);
+        q.cursor = page
+            .last()
+            .map(|o| OrderCursor::after(o, OrderSort::Newest));
     }
     let mut lat = Vec::new();
     let mut got = 0;

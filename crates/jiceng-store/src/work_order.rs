@@ -7,19 +7,19 @@ use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::ports::{Inserted, OrderChange, OrderQuery, WorkOrderStore};
 use jiceng_core::services::version_conflict;
-use jiceng_core::work_order::{HistoryEntry, Notice, Status, WorkOrder};
+use jiceng_core::work_order::{HistoryEntry, Notice, OrderCursor, OrderSort, Status, WorkOrder};
 use sqlx::types::Json;
 use sqlx::{Database, QueryBuilder};
 use uuid::Uuid;
 
 const INSERT_ORDER: &str = "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, \
      caller_phone, region_unit_id, region_path, lead_unit_id, lead_path, handling_due, pending_extension, \
-     created_by, created_at, updated_at, version, doc) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
+     created_by, created_at, updated_at, version, doc, due_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
 
 const UPDATE_ORDER: &str = "UPDATE work_orders SET status = $1, category = $2, urgency = $3, lead_unit_id = $4, \
-     lead_path = $5, handling_due = $6, pending_extension = $7, updated_at = $8, version = $9, doc = $10 \
-     WHERE id = $11 AND version = $12";
+     lead_path = $5, handling_due = $6, pending_extension = $7, updated_at = $8, version = $9, doc = $10, \
+     due_at = $13 WHERE id = $11 AND version = $12";
 
 const INSERT_HISTORY: &str = "INSERT INTO work_order_history \
      (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload) \
@@ -124,6 +124,113 @@ macro_rules! write_order_rows {
     }};
 }
 
+/// One range of a list read by one query, in the list's order. A list sorted by deadline is
+/// the orders with an open deadline, in keyset order over the index on `(due_at, id)`, then
+/// those without one, newest first (the same index's NULL range).
+#[derive(Debug, Clone, Copy)]
+enum ListPart {
+    Newest {
+        before: Option<Uuid>,
+    },
+    Deadline {
+        desc: bool,
+        after: Option<(i64, Uuid)>,
+    },
+    NoDeadline {
+        before: Option<Uuid>,
+    },
+}
+
+fn list_parts(q: &OrderQuery) -> Vec<ListPart> {
+    let desc = match q.sort {
+        OrderSort::Newest => {
+            return vec![ListPart::Newest {
+                before: q.cursor.map(|c| c.id.0),
+            }];
+        }
+        OrderSort::Deadline => false,
+        OrderSort::DeadlineDesc => true,
+    };
+    match q.cursor {
+        // The previous page ended among the orders without a deadline.
+        Some(OrderCursor { id, due: None }) => vec![ListPart::NoDeadline { before: Some(id.0) }],
+        c => vec![
+            ListPart::Deadline {
+                desc,
+                after: c.and_then(|c| c.due.map(|d| (micros(d), c.id.0))),
+            },
+            ListPart::NoDeadline { before: None },
+        ],
+    }
+}
+
+/// Appends the query's filters (scope, statuses, units, dates, text) as ` AND ...` clauses.
+macro_rules! push_order_filters {
+    ($qb:expr, $q:expr) => {{
+        let qb = &mut $qb;
+        let q: &OrderQuery = $q;
+            if !q.scope.is_empty() {
+                qb.push(" AND (");
+                range_or(qb, "o.region_path", &q.scope);
+                qb.push(" OR ");
+                range_or(qb, "o.lead_path", &q.scope);
+                qb.push(" OR EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND ");
+                range_or(qb, "c.unit_path", &q.scope);
+                qb.push("))");
+            }
+            if let Some(u) = q.created_by {
+                qb.push(" AND o.created_by = ").push_bind(u.0);
+            }
+            if let Some(s) = &q.lead_scope {
+                qb.push(" AND o.lead_path IS NOT NULL AND ");
+                range_or(qb, "o.lead_path", s);
+            }
+            if let Some(s) = &q.to_sign_scope {
+                qb.push(" AND ((o.status = 'dispatched' AND o.lead_path IS NOT NULL AND ");
+                range_or(qb, "o.lead_path", s);
+                qb.push(") OR (o.status IN ('dispatched', 'handling', 'suspended') AND EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND c.accepted = FALSE AND ");
+                range_or(qb, "c.unit_path", s);
+                qb.push(")))");
+            }
+            if !q.statuses.is_empty() {
+                qb.push(" AND o.status IN (");
+                let mut sep = qb.separated(", ");
+                for s in &q.statuses {
+                    sep.push_bind(s.as_str());
+                }
+                qb.push(")");
+            }
+            if let Some(u) = q.lead_unit {
+                qb.push(" AND o.lead_unit_id = ").push_bind(u.0);
+            }
+            if let Some(c) = &q.category {
+                qb.push(" AND o.category = ").push_bind(c.clone());
+            }
+            if let Some(c) = q.channel {
+                qb.push(" AND o.channel = ").push_bind(c.as_str());
+            }
+            if let Some(t) = q.created_from {
+                qb.push(" AND o.created_at >= ").push_bind(micros(t));
+            }
+            if let Some(t) = q.created_to {
+                qb.push(" AND o.created_at < ").push_bind(micros(t));
+            }
+            if let Some(t) = q.overdue_at {
+                qb.push(" AND o.handling_due < ").push_bind(micros(t));
+                qb.push(" AND o.status IN ('dispatched', 'handling', 'suspended', 'pending_review')");
+            }
+            if q.pending_extension {
+                qb.push(" AND o.pending_extension = TRUE");
+            }
+            if let Some(t) = &q.text {
+                let pat = contains_pattern(t);
+                qb.push(" AND (o.title LIKE ").push_bind(pat.clone()).push(" ESCAPE '\\'");
+                qb.push(" OR o.content LIKE ").push_bind(pat.clone()).push(" ESCAPE '\\'");
+                qb.push(" OR o.number = ").push_bind(t.clone()).push(")");
+            }
+    }};
+}
+
 #[async_trait]
 impl WorkOrderStore for SqlStore {
     async fn insert_order(
@@ -177,6 +284,7 @@ impl WorkOrderStore for SqlStore {
                 .bind(micros(o.updated_at))
                 .bind(i64::from(o.version))
                 .bind(Json(&o))
+                .bind(o.open_deadline().map(micros))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -256,6 +364,7 @@ impl WorkOrderStore for SqlStore {
                     .bind(Json(o))
                     .bind(o.id.0)
                     .bind(i64::from(c.expected_version))
+                    .bind(o.open_deadline().map(micros))
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -316,74 +425,47 @@ impl WorkOrderStore for SqlStore {
     }
 
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<WorkOrder>> {
-        let docs: Vec<Json<WorkOrder>> = on_read!(self, |p| {
-            let mut qb = QueryBuilder::new("SELECT doc FROM work_orders o WHERE 1 = 1");
-            if !q.scope.is_empty() {
-                qb.push(" AND (");
-                range_or(&mut qb, "o.region_path", &q.scope);
-                qb.push(" OR ");
-                range_or(&mut qb, "o.lead_path", &q.scope);
-                qb.push(" OR EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND ");
-                range_or(&mut qb, "c.unit_path", &q.scope);
-                qb.push("))");
-            }
-            if let Some(u) = q.created_by {
-                qb.push(" AND o.created_by = ").push_bind(u.0);
-            }
-            if let Some(s) = &q.lead_scope {
-                qb.push(" AND o.lead_path IS NOT NULL AND ");
-                range_or(&mut qb, "o.lead_path", s);
-            }
-            if let Some(s) = &q.to_sign_scope {
-                qb.push(" AND ((o.status = 'dispatched' AND o.lead_path IS NOT NULL AND ");
-                range_or(&mut qb, "o.lead_path", s);
-                qb.push(") OR (o.status IN ('dispatched', 'handling', 'suspended') AND EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND c.accepted = FALSE AND ");
-                range_or(&mut qb, "c.unit_path", s);
-                qb.push(")))");
-            }
-            if !q.statuses.is_empty() {
-                qb.push(" AND o.status IN (");
-                let mut sep = qb.separated(", ");
-                for s in &q.statuses {
-                    sep.push_bind(s.as_str());
+        let mut docs: Vec<Json<WorkOrder>> = Vec::new();
+        for part in list_parts(q) {
+            let Some(want) = q.limit.checked_sub(docs.len() as u32).filter(|w| *w > 0) else {
+                break;
+            };
+            let page: Vec<Json<WorkOrder>> = on_read!(self, |p| {
+                let mut qb = QueryBuilder::new("SELECT doc FROM work_orders o WHERE 1 = 1");
+                push_order_filters!(qb, q);
+                match part {
+                    ListPart::Newest { before } | ListPart::NoDeadline { before } => {
+                        if matches!(part, ListPart::NoDeadline { .. }) {
+                            qb.push(" AND o.due_at IS NULL");
+                        }
+                        if let Some(b) = before {
+                            qb.push(" AND o.id < ").push_bind(b);
+                        }
+                        qb.push(" ORDER BY o.id DESC");
+                    }
+                    ListPart::Deadline { desc, after } => {
+                        qb.push(" AND o.due_at IS NOT NULL");
+                        if let Some((due, id)) = after {
+                            qb.push(if desc {
+                                " AND (o.due_at, o.id) < ("
+                            } else {
+                                " AND (o.due_at, o.id) > ("
+                            });
+                            qb.push_bind(due).push(", ").push_bind(id).push(")");
+                        }
+                        qb.push(if desc {
+                            " ORDER BY o.due_at DESC, o.id DESC"
+                        } else {
+                            " ORDER BY o.due_at, o.id"
+                        });
+                    }
                 }
-                qb.push(")");
-            }
-            if let Some(u) = q.lead_unit {
-                qb.push(" AND o.lead_unit_id = ").push_bind(u.0);
-            }
-            if let Some(c) = &q.category {
-                qb.push(" AND o.category = ").push_bind(c.clone());
-            }
-            if let Some(c) = q.channel {
-                qb.push(" AND o.channel = ").push_bind(c.as_str());
-            }
-            if let Some(t) = q.created_from {
-                qb.push(" AND o.created_at >= ").push_bind(micros(t));
-            }
-            if let Some(t) = q.created_to {
-                qb.push(" AND o.created_at < ").push_bind(micros(t));
-            }
-            if let Some(t) = q.overdue_at {
-                qb.push(" AND o.handling_due < ").push_bind(micros(t));
-                qb.push(" AND o.status IN ('dispatched', 'handling', 'suspended', 'pending_review')");
-            }
-            if q.pending_extension {
-                qb.push(" AND o.pending_extension = TRUE");
-            }
-            if let Some(t) = &q.text {
-                let pat = contains_pattern(t);
-                qb.push(" AND (o.title LIKE ").push_bind(pat.clone()).push(" ESCAPE '\\'");
-                qb.push(" OR o.content LIKE ").push_bind(pat.clone()).push(" ESCAPE '\\'");
-                qb.push(" OR o.number = ").push_bind(t.clone()).push(")");
-            }
-            if let Some(b) = q.before {
-                qb.push(" AND o.id < ").push_bind(b.0);
-            }
-            qb.push(" ORDER BY o.id DESC LIMIT ").push_bind(i64::from(q.limit));
-            qb.build_query_scalar().fetch_all(p).await
-        })
-        .map_err(db_err)?;
+                qb.push(" LIMIT ").push_bind(i64::from(want));
+                qb.build_query_scalar().fetch_all(p).await
+            })
+            .map_err(db_err)?;
+            docs.extend(page);
+        }
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 

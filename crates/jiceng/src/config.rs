@@ -34,6 +34,10 @@ pub struct Config {
     /// Duplicate candidates at intake: `radius_m`, `window_days`, `threshold`, `max_candidates`.
     #[serde(default)]
     pub duplicates: jiceng_core::duplicates::DuplicateSettings,
+    /// Time limits: working hours, yellow share and escalation ladders, with
+    /// `[[sla.jurisdiction]]` overrides per unit.
+    #[serde(default)]
+    pub sla: jiceng_core::sla::SlaSettings,
 }
 
 /// `[dispatch]`: whether the engine routes new orders and how sure it must be to dispatch
@@ -128,6 +132,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             dispatch: DispatchConfig::default(),
             duplicates: Default::default(),
+            sla: Default::default(),
         }
     }
 }
@@ -178,6 +183,9 @@ impl Config {
     fn check(&self) -> Result<()> {
         self.listen_addr()?;
         self.duplicates
+            .check()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
+        self.sla
             .check()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
         if let Some(url) = &self.database_url
@@ -322,6 +330,66 @@ mod tests {
                 e.to_string().contains("invalid configuration"),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    #[test]
+    fn sla_settings_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("jiceng.toml");
+        let text = r#"
+[sla]
+yellow_percent = 80
+[sla.ladder]
+supervision_after = "1个工作日"
+
+[[sla.jurisdiction]]
+unit = "浓洄街道"
+working_hours = "08:30-12:00,14:00-18:00"
+yellow_percent = 60
+[sla.jurisdiction.emergency_ladder]
+supervision_after = "1小时"
+
+[[sla.jurisdiction]]
+unit = "511602101000"
+"#;
+        std::fs::write(&file, text).unwrap();
+        let c = Config::load(Some(&file), FlagOverrides::default()).unwrap();
+        assert_eq!(c.sla.yellow_percent, Some(80));
+        assert_eq!(c.sla.ladder.supervision_after.as_deref(), Some("1个工作日"));
+        let j = &c.sla.jurisdiction;
+        assert_eq!(j.len(), 2);
+        assert_eq!(j[0].unit, "浓洄街道");
+        assert_eq!(j[0].yellow_percent, Some(60));
+        assert_eq!(
+            j[0].emergency_ladder.supervision_after.as_deref(),
+            Some("1小时")
+        );
+        assert_eq!(j[1].unit, "511602101000");
+        let shown = c.to_redacted_toml().unwrap();
+        assert!(shown.contains("[[sla.jurisdiction]]"), "{shown}");
+        for (bad, key) in [
+            ("[sla]\nyellow_percent = 0\n", "yellow_percent"),
+            ("[sla]\nyelow_percent = 70\n", "yelow_percent"),
+            (
+                "[sla.ladder]\ncircular_after = \"3周\"\n",
+                "ladder.circular_after",
+            ),
+            (
+                "[[sla.jurisdiction]]\nunit = \"官盛镇\"\nworking_hours = \"17:00-09:00\"\n",
+                "working_hours",
+            ),
+            (
+                "[[sla.jurisdiction]]\nworking_hours = \"08:00-17:00\"\n",
+                "unit",
+            ),
+        ] {
+            std::fs::write(&file, bad).unwrap();
+            let e = Config::load(Some(&file), FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("invalid configuration"), "{bad}: {e}");
+            assert!(e.contains(key), "{bad}: {e}");
         }
     }
 

@@ -123,7 +123,7 @@ async fn demo_seeds_orders_in_every_status() {
     let handler = principal(&store, "handler").await;
     for (inbox, at_least) in [(Inbox::ToSign, 20), (Inbox::ToHandle, 20)] {
         let items = services
-            .inbox(&handler, inbox, None, Some(500))
+            .inbox(&handler, inbox, Default::default(), None, Some(500))
             .await
             .unwrap()
             .orders;
@@ -131,7 +131,13 @@ async fn demo_seeds_orders_in_every_status() {
     }
     let supervisor = principal(&store, "supervisor").await;
     let ext = services
-        .inbox(&supervisor, Inbox::Extensions, None, Some(500))
+        .inbox(
+            &supervisor,
+            Inbox::Extensions,
+            Default::default(),
+            None,
+            Some(500),
+        )
         .await
         .unwrap()
         .orders;

@@ -80,7 +80,8 @@ impl Services {
         }
     }
 
-    /// Uses these time-limit policies instead of the built-in defaults.
+    /// Uses these time-limit policies instead of the built-in defaults. Call it before
+    /// [`Services::with_routing`], whose duty-list limits read the policies in use then.
     pub fn with_sla_policies(mut self, policies: crate::sla::SlaPolicies) -> Self {
         self.sla = Arc::new(policies);
         self

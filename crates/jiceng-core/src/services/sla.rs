@@ -9,8 +9,8 @@ use crate::org::UnitPath;
 use crate::ports::OrderChange;
 use crate::sla::escalation::{addressee_of, compose, number_prefix};
 use crate::sla::{
-    ClockKind, DueSignal, Escalation, EscalationQuery, FiguresQuery, UnitFigures, figures,
-    fire_due, follow, follow::history_entry,
+    ClockKind, DueSignal, Escalation, EscalationQuery, FiguresQuery, SlaPolicies, SlaSettings,
+    UnitFigures, figures, fire_due, follow, follow::history_entry,
 };
 use crate::user::Role;
 use crate::work_order::{Assignee, Notice, WorkOrder};
@@ -55,6 +55,69 @@ fn oversight_scope(who: &Principal) -> Result<Vec<UnitPath>> {
 }
 
 impl Services {
+    /// The time-limit policies of the administrator's `settings` on top of the policy in use
+    /// (its calendar and limits), each `[[sla.jurisdiction]]` at the unit its `unit` names
+    /// by code, id or exact name. Errors name the setting.
+    pub async fn sla_policies(&self, settings: &SlaSettings) -> Result<SlaPolicies> {
+        settings.check()?;
+        let mut paths = Vec::with_capacity(settings.jurisdiction.len());
+        for (n, j) in settings.jurisdiction.iter().enumerate() {
+            let path = self.unit_named(j.unit.trim()).await.map_err(|e| {
+                Error::validation(
+                    "sla.invalid_settings",
+                    format!(
+                        "{}：{}",
+                        SlaSettings::jurisdiction_key(n, &j.unit),
+                        e.message
+                    ),
+                )
+            })?;
+            paths.push(path);
+        }
+        settings.policies(self.sla.default.clone(), &paths)
+    }
+
+    /// A unit's path by its code, id or exact name (a name must be unique).
+    async fn unit_named(&self, name: &str) -> Result<UnitPath> {
+        if let Some(u) = self.store.find_unit_by_code(name).await? {
+            return Ok(u.path);
+        }
+        if let Some(id) = UnitId::parse(name)
+            && let Some(u) = self.store.get_unit(id).await?
+        {
+            return Ok(u.path);
+        }
+        let found: Vec<_> = self
+            .store
+            .list_units(&crate::ports::UnitQuery {
+                name_contains: Some(name.to_owned()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|u| u.name == name)
+            .collect();
+        match found.as_slice() {
+            [u] => Ok(u.path.clone()),
+            [] => Err(Error::validation(
+                "sla.unknown_unit",
+                "组织机构中没有代码、编号或名称为此的单位",
+            )),
+            many => Err(Error::validation(
+                "sla.ambiguous_unit",
+                format!(
+                    "有 {} 个单位同名，请改写单位代码或编号（{}）",
+                    many.len(),
+                    many.iter()
+                        .map(|u| u.code.clone().unwrap_or_else(|| u.id.to_string()))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            )),
+        }
+    }
+
     /// Moves the clocks of `after`, the outcome of a transition from `before`.
     pub(crate) async fn follow_clocks(
         &self,

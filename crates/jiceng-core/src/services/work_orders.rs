@@ -12,7 +12,9 @@ use crate::services::routing::{AdviceInput, dispatch_note};
 use crate::user::Role;
 use crate::work_order::machine::{Action, available};
 use crate::work_order::register::{day_key, order_number};
-use crate::work_order::{Assignee, Capacity, Command, NewWorkOrder, Status, WorkOrder, decide};
+use crate::work_order::{
+    Assignee, Capacity, Command, NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder, decide,
+};
 use chrono::FixedOffset;
 
 /// Local time of the jurisdiction for order numbers (Asia/Shanghai has no daylight saving).
@@ -28,7 +30,7 @@ pub fn order_not_found() -> Error {
 #[derive(Debug, Clone)]
 pub struct InboxPage {
     pub orders: Vec<WorkOrder>,
-    pub next: Option<OrderId>,
+    pub next: Option<OrderCursor>,
 }
 
 /// Which lists a role works from.
@@ -363,12 +365,14 @@ impl Services {
         &self,
         who: &Principal,
         inbox: Inbox,
-        before: Option<OrderId>,
+        sort: OrderSort,
+        cursor: Option<OrderCursor>,
         limit: Option<u32>,
     ) -> Result<InboxPage> {
         let staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
         let mut q = OrderQuery {
-            before,
+            sort,
+            cursor,
             limit: page_size(limit),
             ..Default::default()
         };
@@ -412,7 +416,7 @@ impl Services {
         let orders = self.list_orders(who, q).await?;
         // The cursor follows the unfiltered page, so filtering never ends the list early.
         let next = if orders.len() as u32 >= limit {
-            orders.last().map(|o| o.id)
+            orders.last().map(|o| OrderCursor::after(o, sort))
         } else {
             None
         };

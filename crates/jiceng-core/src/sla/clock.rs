@@ -154,6 +154,10 @@ pub struct SlaClock {
     pub next_step: Option<Step>,
     /// When `next_step` is due; `None` while paused or stopped. Stored in an indexed column.
     pub next_due: Option<DateTime<Utc>>,
+    /// While an extension request is pending: how far the suspensions since the request moved
+    /// the deadline, in seconds of the limit's own measure (see [`SlaClock::extend`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift_since_request: Option<i64>,
 }
 
 fn scaled(d: Duration, permille: u32) -> Duration {
@@ -187,6 +191,7 @@ impl SlaClock {
             worked_secs: None,
             next_step: Some(Step::Yellow),
             next_due: None,
+            shift_since_request: None,
         };
         c.yellow_at = c.share_of_span(&policy.calendar, policy.yellow_permille)?;
         c.reschedule(policy)?;
@@ -254,21 +259,49 @@ impl SlaClock {
         let cal = &policy.calendar;
         let working = cal.working_time_between(paused, at).max(Duration::zero());
         self.paused_working_secs += working.num_seconds();
-        if self.natural() {
-            let d = (at - paused).max(Duration::zero());
-            self.deadline += d;
-            self.yellow_at += d;
+        let shift = if self.natural() {
+            (at - paused).max(Duration::zero())
         } else {
-            self.deadline = cal.add_working_hours(self.deadline, working)?;
-            self.yellow_at = cal.add_working_hours(self.yellow_at, working)?;
+            working
+        };
+        self.deadline = self.shifted(self.deadline, shift, cal)?;
+        self.yellow_at = self.shifted(self.yellow_at, shift, cal)?;
+        if let Some(s) = self.shift_since_request.as_mut() {
+            *s += shift.num_seconds();
         }
         self.reschedule(policy)
     }
 
-    /// An approved extension (延期): a new deadline; the yellow mark moves with it. Steps
-    /// already fired stay fired; the next one is due against the new deadline.
+    /// `t` moved on by `d`: natural time for natural-hour limits, working time otherwise.
+    fn shifted(&self, t: DateTime<Utc>, d: Duration, cal: &WorkCalendar) -> Result<DateTime<Utc>> {
+        if self.natural() {
+            Ok(t + d)
+        } else {
+            cal.add_working_hours(t, d)
+        }
+    }
+
+    /// An extension was requested (延期申请): from now on, suspensions are also counted
+    /// against the date asked for.
+    pub fn note_extension_request(&mut self) {
+        self.shift_since_request = Some(0);
+    }
+
+    /// The pending request was refused: the deadline stays where it is.
+    pub fn drop_extension_request(&mut self) {
+        self.shift_since_request = None;
+    }
+
+    /// An approved extension (延期): the date asked for becomes the deadline, moved by the
+    /// suspensions since the request. The unit chose the date while the clock was running,
+    /// so a suspension after the request moves it exactly as it moves any deadline: once,
+    /// whether the supervisor decides before, during or after the suspension (a pause still
+    /// running at approval moves it on resumption, like the deadline it replaces). The yellow
+    /// mark moves with it. Steps already fired stay fired; the next one is due against the
+    /// new deadline.
     pub fn extend(&mut self, deadline: DateTime<Utc>, policy: &SlaPolicy) -> Result<()> {
-        self.deadline = deadline;
+        let shift = Duration::seconds(self.shift_since_request.take().unwrap_or(0));
+        self.deadline = self.shifted(deadline, shift, &policy.calendar)?;
         self.yellow_at = self.share_of_span(&policy.calendar, policy.yellow_permille)?;
         self.reschedule(policy)
     }

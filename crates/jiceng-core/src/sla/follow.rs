@@ -63,8 +63,13 @@ pub fn follow(
         if before.status == Suspended && after.status != Suspended {
             h.resume(now, policy)?;
         }
+        if before.extension.is_none() && after.extension.is_some() {
+            h.note_extension_request();
+        }
         if extended && let Some(due) = after.handling_due {
             h.extend(due, policy)?;
+        } else if before.extension.is_some() && after.extension.is_none() {
+            h.drop_extension_request();
         }
     }
     for kind in clocks_to_start(before, after) {

@@ -14,12 +14,14 @@ pub mod escalation;
 pub mod figures;
 pub mod follow;
 pub mod policy;
+pub mod settings;
 
 pub use clock::{ClockKind, Level, OrderClocks, SlaClock, Step};
 pub use escalation::Escalation;
 pub use figures::{ClosedClock, OpenClocks, UnitFigures};
 pub use follow::{Fired, clocks_to_start, fire_due, follow};
 pub use policy::{Ladder, LimitSource, SlaPolicies, SlaPolicy};
+pub use settings::{JurisdictionSettings, LadderSettings, SlaSettings};
 
 use crate::error::Result;
 use crate::ids::OrderId;

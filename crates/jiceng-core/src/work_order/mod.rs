@@ -5,10 +5,12 @@
 //! says what is allowed now. Storage applies the result with an optimistic version check.
 
 pub mod attachment;
+pub mod listing;
 pub mod machine;
 pub mod model;
 pub mod register;
 
+pub use listing::{OrderCursor, OrderSort};
 pub use machine::{Capacity, Command, Outcome, decide};
 pub use model::*;
 pub use register::NewWorkOrder;

@@ -17,7 +17,8 @@ use jiceng_core::services::{ActRequest, Inbox};
 use jiceng_core::work_order::machine::ReturnReason;
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{
-    Channel, Command, HistoryEntry, NewWorkOrder, Satisfaction, Status, Urgency,
+    Channel, Command, HistoryEntry, NewWorkOrder, OrderCursor, OrderSort, Satisfaction, Status,
+    Urgency,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -138,9 +139,25 @@ pub struct OrderListQuery {
     pub overdue: Option<bool>,
     /// Text in title or content, or an exact order number.
     pub q: Option<String>,
-    /// Cursor from the previous page's `next`.
-    pub before: Option<OrderId>,
+    /// `newest` (default), `deadline` (the open clock's deadline, most urgent first) or
+    /// `-deadline`; orders without an open clock come last, newest first.
+    pub sort: Option<String>,
+    /// Cursor from the previous page's `next` (with the same `sort`).
+    pub before: Option<String>,
     pub limit: Option<u32>,
+}
+
+/// The `sort` and `before` parameters of a list.
+fn sort_and_cursor(
+    sort: Option<&str>,
+    before: Option<&str>,
+) -> Result<(OrderSort, Option<OrderCursor>), ApiError> {
+    let sort = OrderSort::parse(sort.unwrap_or(""))?;
+    let cursor = match before {
+        Some(c) => Some(OrderCursor::parse(c, sort)?),
+        None => None,
+    };
+    Ok((sort, cursor))
 }
 
 fn parse_statuses(s: Option<&str>) -> Result<Vec<Status>, ApiError> {
@@ -161,7 +178,11 @@ fn page(
     caller: &Caller,
     orders: Vec<jiceng_core::work_order::WorkOrder>,
     limit: u32,
+    sort: OrderSort,
 ) -> Page<WorkOrderView> {
+    let next = (orders.len() as u32 >= limit)
+        .then(|| orders.last().map(|o| OrderCursor::after(o, sort).encode()))
+        .flatten();
     let items = orders
         .into_iter()
         .map(|o| {
@@ -169,10 +190,10 @@ fn page(
             WorkOrderView::of(&state.services, &caller.principal, o, own)
         })
         .collect();
-    Page::new(items, limit, |o: &WorkOrderView| o.id.to_string())
+    Page { items, next }
 }
 
-/// Orders within the caller's jurisdiction (a citizen: their own), newest first.
+/// Orders within the caller's jurisdiction (a citizen: their own), newest first or by deadline.
 #[utoipa::path(get, path = "/api/v1/work-orders", tag = "work-orders",
     params(OrderListQuery),
     responses((status = 200, body = Page<WorkOrderView>), (status = 400, body = ErrorBody)))]
@@ -182,6 +203,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<OrderListQuery>,
 ) -> ApiResult<Json<Page<WorkOrderView>>> {
     let limit = jiceng_core::services::page_size(q.limit);
+    let (sort, cursor) = sort_and_cursor(q.sort.as_deref(), q.before.as_deref())?;
     let query = OrderQuery {
         statuses: parse_statuses(q.status.as_deref())?,
         lead_unit: q.unit,
@@ -191,18 +213,22 @@ pub async fn list(
         created_to: q.to,
         overdue_at: q.overdue.filter(|o| *o).map(|_| state.services.clock.now()),
         text: q.q,
-        before: q.before,
+        sort,
+        cursor,
         limit,
         ..Default::default()
     };
     let orders = state.services.list_orders(&caller.principal, query).await?;
-    Ok(Json(page(&state, &caller, orders, limit)))
+    Ok(Json(page(&state, &caller, orders, limit, sort)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
-    pub before: Option<OrderId>,
+    /// `newest` (default), `deadline` or `-deadline`, as in the list.
+    pub sort: Option<String>,
+    /// Cursor from the previous page's `next` (with the same `sort`).
+    pub before: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -217,9 +243,10 @@ pub async fn inbox(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<Page<WorkOrderView>>> {
     let limit = jiceng_core::services::page_size(q.limit);
+    let (sort, cursor) = sort_and_cursor(q.sort.as_deref(), q.before.as_deref())?;
     let inbox = state
         .services
-        .inbox(&caller.principal, inbox, q.before, Some(limit))
+        .inbox(&caller.principal, inbox, sort, cursor, Some(limit))
         .await?;
     let items = inbox
         .orders
@@ -231,7 +258,7 @@ pub async fn inbox(
         .collect();
     Ok(Json(Page {
         items,
-        next: inbox.next.map(|id| id.to_string()),
+        next: inbox.next.map(|c| c.encode()),
     }))
 }
 

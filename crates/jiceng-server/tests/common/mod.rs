@@ -35,6 +35,8 @@ pub struct TestApp {
     sweeper: SweeperConfig,
     /// The dispatch engine's settings for the next (re)start; off by default.
     pub dispatch: jiceng_server::engine::DispatchSettings,
+    /// The `[sla]` settings for the next (re)start, resolved against the stored units.
+    pub sla: Option<jiceng_core::sla::SlaSettings>,
     pub db: TestDb,
 }
 
@@ -70,6 +72,7 @@ pub async fn spawn_with(
         clock,
         sweeper,
         dispatch: Default::default(),
+        sla: None,
         db,
     };
     t.start(t.db.store.clone()).await;
@@ -88,6 +91,13 @@ impl TestApp {
             None => services_for(store),
         }
         .with_audit_key(test_audit_key());
+        let services = match &self.sla {
+            Some(settings) => {
+                let policies = services.sla_policies(settings).await.unwrap();
+                services.with_sla_policies(policies)
+            }
+            None => services,
+        };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             secure_cookies: false,

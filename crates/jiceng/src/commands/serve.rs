@@ -37,6 +37,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         let outcome = demo::seed(&db.services).await?;
         demo::report(&outcome)?;
     }
+    // After the demo's units exist: the overrides name units.
+    let policies = db
+        .services
+        .sla_policies(&config.sla)
+        .await
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
+    let services = db.services.clone().with_sla_policies(policies);
     if !config.secure_cookies {
         tracing::warn!(
             "cookies are sent without the Secure flag: use only over plain HTTP on a trusted network"
@@ -49,7 +56,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         audit: config.audit.settings(),
         dispatch: config.dispatch.settings()?,
     };
-    let app = Application::build(server, db.services.clone()).await?;
+    let app = Application::build(server, services).await?;
     if let Some(base) = super::retrain::base_file(None, &config.data_dir) {
         let examples = jiceng_server::model::NlpTrainer::read_base(&base)
             .map_err(|e| super::domain_err("model", e))?;
