@@ -19,6 +19,14 @@ impl Drop for Server {
 #[tokio::test]
 async fn serve_demo_answers_health_and_login() {
     let dir = tempfile::tempdir().unwrap();
+    // A year imported with `calendar import` is counted on by the server too.
+    let calendar = dir.path().join("data/calendar");
+    std::fs::create_dir_all(&calendar).unwrap();
+    std::fs::write(
+        calendar.join("2031.json"),
+        r#"{"year": 2031, "papers": [], "days": [{"name": "元旦", "date": "2031-01-01", "isOffDay": true}]}"#,
+    )
+    .unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
     for (k, _) in std::env::vars() {
         if k.starts_with("JICENG_") {
@@ -66,6 +74,11 @@ async fn serve_demo_answers_health_and_login() {
     assert!(!base.ends_with(":0"), "the bound port is printed: {base}");
     assert!(
         seen.iter().any(|l| l.contains("seeded the demo county")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("Working calendar:") && l.contains("2031")),
         "{seen:?}"
     );
 

@@ -157,11 +157,18 @@ fn import(args: &ImportArgs) -> Result<()> {
 fn load(options: &CalendarOptions) -> Result<WorkCalendar> {
     let hours = WorkingHours::parse(&options.hours)
         .map_err(|e| anyhow!("--hours {:?}: {}", options.hours, e.message))?;
-    let mut cal = WorkCalendar::china()
+    let cal = WorkCalendar::china()
         .map_err(|e| anyhow!("built-in holiday schedules: {}", e.message))?
         .with_hours(hours);
     let dir = calendar_dir(&options.data)?;
-    for path in stored_years(&dir)? {
+    Ok(with_stored_years(cal, &dir)?.0)
+}
+
+/// `cal` with the schedules imported into `dir` (`YYYY.json`, see `calendar import`) added
+/// over its years, and those years. The server counts on the same calendar as this command.
+pub fn with_stored_years(mut cal: WorkCalendar, dir: &Path) -> Result<(WorkCalendar, Vec<i32>)> {
+    let mut years = Vec::new();
+    for path in stored_years(dir)? {
         let json = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let year = cal
@@ -170,8 +177,9 @@ fn load(options: &CalendarOptions) -> Result<WorkCalendar> {
         if path.file_stem().and_then(|s| s.to_str()) != Some(year.to_string().as_str()) {
             bail!("{} holds the schedule of {year}", path.display());
         }
+        years.push(year);
     }
-    Ok(cal)
+    Ok((cal, years))
 }
 
 fn calendar_dir(data: &CalendarData) -> Result<PathBuf> {

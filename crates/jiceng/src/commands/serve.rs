@@ -5,6 +5,7 @@ use crate::cli::ServeArgs;
 use crate::config::{Config, FlagOverrides};
 use crate::demo;
 use anyhow::Result;
+use jiceng_core::sla::SlaPolicies;
 use jiceng_server::{Application, ServerConfig};
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -37,13 +38,30 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         let outcome = demo::seed(&db.services).await?;
         demo::report(&outcome)?;
     }
+    // The working calendar: the built-in years and those imported with `calendar import`.
+    let calendar_dir = config.data_dir.join("calendar");
+    let (calendar, imported) = super::calendar::with_stored_years(
+        jiceng_core::calendar::WorkCalendar::china()
+            .map_err(|e| anyhow::anyhow!("built-in holiday schedules: {}", e.message))?,
+        &calendar_dir,
+    )?;
+    if !imported.is_empty() {
+        let years: Vec<String> = imported.iter().map(i32::to_string).collect();
+        println!(
+            "Working calendar: the built-in years with {} from {}",
+            years.join(", "),
+            calendar_dir.display()
+        );
+    }
+    let base = db.services.clone().with_sla_policies(SlaPolicies::new(
+        jiceng_core::sla::SlaPolicy::china_default(calendar),
+    ));
     // After the demo's units exist: the overrides name units.
-    let policies = db
-        .services
+    let policies = base
         .sla_policies(&config.sla)
         .await
         .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
-    let services = db.services.clone().with_sla_policies(policies);
+    let services = base.with_sla_policies(policies);
     if !config.secure_cookies {
         tracing::warn!(
             "cookies are sent without the Secure flag: use only over plain HTTP on a trusted network"
