@@ -47,12 +47,43 @@ pub(crate) struct KeyRow {
     created_at: i64,
 }
 
-/// Everything one registration wrote: its order, history and idempotency rows, and its day.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SketchRow {
+    order_id: Vec<u8>,
+    tree: String,
+    region_path: String,
+    created_at: i64,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    address_key: Option<String>,
+    method: String,
+    sketch: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PlaceRow {
+    place_path: String,
+    created_at: i64,
+    order_id: Vec<u8>,
+    located: bool,
+}
+
+/// Everything one registration wrote: its order, history and idempotency rows, its text
+/// sketch with a row per unit on its region's path, and its day.
 pub(crate) struct Written {
     order: OrderRow,
     history: HistoryRow,
     key: KeyRow,
+    sketch: SketchRow,
+    places: Vec<PlaceRow>,
     day: String,
+}
+
+impl Written {
+    /// Rows written for this order (the counter's upsert included).
+    pub(crate) fn row_count(&self) -> usize {
+        5 + self.places.len()
+    }
 }
 
 /// Reads back, in commit order, the rows the API wrote, and checks there is one of each per order.
@@ -70,6 +101,14 @@ pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
         .fetch_all(&mut c)
         .await
         .unwrap();
+    let sketches: Vec<SketchRow> = sqlx::query_as("SELECT * FROM order_sketches")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let places: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM order_sketch_places")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
     let counters: Vec<(String, i64)> = sqlx::query_as("SELECT day, value FROM order_counters")
         .fetch_all(&mut c)
         .await
@@ -77,6 +116,7 @@ pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
     assert_eq!(orders.len(), n, "work_orders rows");
     assert_eq!(history.len(), n, "work_order_history rows");
     assert_eq!(keys.len(), n, "idempotency_keys rows");
+    assert_eq!(sketches.len(), n, "order_sketches rows");
     let counted: i64 = counters.iter().map(|(_, v)| v).sum();
     assert_eq!(counted, n as i64, "order_counters total");
     let mut history: HashMap<Vec<u8>, HistoryRow> = history
@@ -85,6 +125,14 @@ pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
         .collect();
     let mut keys: HashMap<Vec<u8>, KeyRow> =
         keys.into_iter().map(|k| (k.order_id.clone(), k)).collect();
+    let mut sketches: HashMap<Vec<u8>, SketchRow> = sketches
+        .into_iter()
+        .map(|k| (k.order_id.clone(), k))
+        .collect();
+    let mut places_of: HashMap<Vec<u8>, Vec<PlaceRow>> = HashMap::new();
+    for p in places {
+        places_of.entry(p.order_id.clone()).or_default().push(p);
+    }
     orders
         .into_iter()
         .map(|o| {
@@ -97,6 +145,8 @@ pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
             Written {
                 history: history.remove(&o.id).unwrap(),
                 key: keys.remove(&o.id).unwrap(),
+                sketch: sketches.remove(&o.id).unwrap(),
+                places: places_of.remove(&o.id).unwrap_or_default(),
                 order: o,
                 day,
             }
@@ -195,6 +245,36 @@ pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     .execute(&mut *c)
     .await
     .unwrap();
+    let s = &w.sketch;
+    sqlx::query(
+        "INSERT INTO order_sketches (order_id, tree, region_path, created_at, latitude, longitude, \
+         address_key, method, sketch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&s.order_id)
+    .bind(&s.tree)
+    .bind(&s.region_path)
+    .bind(s.created_at)
+    .bind(s.latitude)
+    .bind(s.longitude)
+    .bind(&s.address_key)
+    .bind(&s.method)
+    .bind(&s.sketch)
+    .execute(&mut *c)
+    .await
+    .unwrap();
+    for p in &w.places {
+        sqlx::query(
+            "INSERT INTO order_sketch_places (place_path, created_at, order_id, located) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&p.place_path)
+        .bind(p.created_at)
+        .bind(&p.order_id)
+        .bind(p.located)
+        .execute(&mut *c)
+        .await
+        .unwrap();
+    }
 }
 
 pub(crate) async fn count(c: &mut SqliteConnection, table: &str) -> i64 {
@@ -223,7 +303,12 @@ pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: boo
         tx.commit().await.unwrap();
     }
     let elapsed = started.elapsed();
-    for t in ["work_orders", "work_order_history", "idempotency_keys"] {
+    for t in [
+        "work_orders",
+        "work_order_history",
+        "idempotency_keys",
+        "order_sketches",
+    ] {
         assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
     }
     c.close().await.unwrap();
@@ -289,7 +374,12 @@ pub(crate) async fn raw_insert_audit_pairs(
             }
         }
     }
-    for t in ["work_orders", "work_order_history", "idempotency_keys"] {
+    for t in [
+        "work_orders",
+        "work_order_history",
+        "idempotency_keys",
+        "order_sketches",
+    ] {
         assert_eq!(count(&mut c, t).await, rows.len() as i64, "raw {t}");
     }
     assert_eq!(count(&mut c, "audit_log").await, i64::from(n_with));
