@@ -185,6 +185,37 @@ async fn engine_routes_orders(mut app: TestApp) {
         queued["routing"]["suggestions"],
         vague["routing"]["suggestions"]
     );
+    // The classifier guessed housing and construction; the dispatcher puts it under
+    // transport: the order takes the category and the engine suggests again
+    // for it, still leaving the choice to the dispatcher.
+    assert_eq!(vague["category"], "城乡建设", "{vague}");
+    let (st, c) = dispatcher
+        .post(
+            &format!("/api/v1/work-orders/{vid}/category-correction"),
+            json!({"category": "交通运输"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    let (_, corrected) = dispatcher.get(&format!("/api/v1/work-orders/{vid}")).await;
+    assert_eq!(corrected["status"], "registered", "{corrected}");
+    assert_eq!(corrected["category"], "交通运输", "{corrected}");
+    let advice = &corrected["routing"];
+    assert_eq!(advice["decision"], "queue", "{advice}");
+    assert_eq!(advice["category"]["label"], "交通运输", "{advice}");
+    assert_eq!(advice["category"]["confidence"], 1.0, "{advice}");
+    assert!(
+        advice["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("派单员已将分类改为“交通运输”"),
+        "{advice}"
+    );
+    assert_ne!(advice["suggestions"], vague["routing"]["suggestions"]);
+    let suggestions = advice["suggestions"].as_array().unwrap();
+    assert!(
+        !suggestions.is_empty() && suggestions.len() <= 3,
+        "{advice}"
+    );
     // The dispatcher follows the housing suggestion, if offered, else any: its duty is kept.
     let pick = suggestions
         .iter()

@@ -131,6 +131,10 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
     let operator = app.login("operator").await;
     let dispatcher = app.login("dispatcher").await;
     let order = register(&operator, BIKES[0]).await;
+    let (_, o) = dispatcher
+        .get(&format!("/api/v1/work-orders/{order}"))
+        .await;
+    let registered_as = o["category"].clone();
 
     let (st, b) = correct(&dispatcher, &order, "交通运输").await;
     assert_eq!(st, StatusCode::OK, "{b}");
@@ -195,6 +199,38 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
         stored.corrected, "城乡建设/城乡规划",
         "refused requests changed nothing"
     );
+    // The open order itself is under the corrected category, each change in its history.
+    let (st, o) = dispatcher
+        .get(&format!("/api/v1/work-orders/{order}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{o}");
+    assert_eq!(o["category"], "城乡建设/城乡规划", "{o}");
+    let (st, h) = dispatcher
+        .get(&format!("/api/v1/work-orders/{order}/history"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{h}");
+    let changes: Vec<(Value, Value)> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "recategorize")
+        .map(|e| (e["payload"]["from"].clone(), e["payload"]["to"].clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (registered_as, json!("交通运输")),
+            (json!("交通运输"), json!("城乡建设/城乡规划")),
+        ],
+        "{h}"
+    );
+    // The same category again: kept as an example, no new history entry.
+    let (st, b) = correct(&dispatcher, &order, "城乡建设/城乡规划").await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (_, h2) = dispatcher
+        .get(&format!("/api/v1/work-orders/{order}/history"))
+        .await;
+    assert_eq!(h2.as_array().unwrap().len(), h.as_array().unwrap().len());
     let trail = app
         .services
         .store
@@ -206,7 +242,16 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
             .iter()
             .filter(|e| e.action == "model.correction")
             .count(),
-        2
+        3,
+        "the three accepted corrections"
+    );
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|e| e.action == "work_order.recategorize")
+            .count(),
+        2,
+        "the two changes of category"
     );
 }
 

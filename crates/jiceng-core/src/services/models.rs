@@ -94,8 +94,10 @@ impl Services {
     }
 
     /// Records a dispatcher's correction of an order's category (the latest one counts) as a
-    /// labelled example for the next retraining. For dispatchers and administrators over
-    /// the order; the order itself is not changed.
+    /// labelled example for the next retraining, and puts an open order under the new
+    /// category (a history entry; an order waiting for dispatch gets fresh suggestions).
+    /// For dispatchers and administrators over the order; a closed order keeps its category
+    /// and only the example is kept.
     pub async fn record_correction(
         &self,
         who: &Principal,
@@ -126,6 +128,17 @@ impl Services {
             corrected_at: self.clock.now(),
         };
         let audit = records::correction(&c, &o.number, &who.username);
+        if !o.status.is_final() && o.category.as_deref() != Some(c.corrected.as_str()) {
+            self.act(
+                who,
+                o.id,
+                crate::services::ActRequest::Other(crate::work_order::Command::Recategorize {
+                    category: c.corrected.clone(),
+                }),
+                Some(o.version),
+            )
+            .await?;
+        }
         self.store.put_correction(&c, &audit).await?;
         Ok(c)
     }

@@ -310,6 +310,24 @@ impl Services {
         );
         Ok(advice)
     }
+
+    /// Fresh advice for an order waiting for a dispatcher whose category a dispatcher set:
+    /// the units excluded before stay excluded, and a dispatcher decides.
+    pub(crate) async fn advise_again(&self, order: &WorkOrder) -> Result<Advice> {
+        let excluded = order
+            .routing
+            .as_ref()
+            .map(|a| a.excluded.clone())
+            .unwrap_or_default();
+        let mut advice = self.advise(AdviceInput::of(order), excluded).await?;
+        advice.decision = Decision::Queue;
+        advice.summary = format!(
+            "派单员已将分类改为“{}”，据此重新建议。{}",
+            order.category.as_deref().unwrap_or(""),
+            advice.summary
+        );
+        Ok(advice)
+    }
 }
 
 /// The note of an automatic dispatch: how sure, and why.

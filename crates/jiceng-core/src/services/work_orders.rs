@@ -497,29 +497,22 @@ impl Services {
             }),
             _ => None,
         };
+        let cmd_action = cmd.action();
         let mut out = decide(&o, cmd, &cap, now)?;
-        match out.order.status {
-            Status::Dispatched if out.order.lead != o.lead || o.status != Status::Dispatched => {
-                // The duty of the suggestion the dispatcher followed, if any; otherwise none.
-                let duty = out.order.lead.as_ref().and_then(|l| {
-                    o.routing
-                        .as_ref()
-                        .and_then(|a| a.suggestion_for(l.unit_id))
-                        .and_then(|s| s.duty.as_ref())
-                        .map(|d| d.duty_ref)
-                });
-                set_duty(&mut out, duty);
-            }
-            Status::Returned if self.routing_enabled() => {
-                let reason = returned.unwrap_or_default();
-                match self.advise_after_return(&o, reason).await {
+        if matches!(cmd_action, Action::Recategorize) {
+            // An order still waiting for a dispatcher gets suggestions for its new category.
+            if matches!(out.order.status, Status::Registered | Status::Returned)
+                && self.routing_enabled()
+            {
+                match self.advise_again(&out.order).await {
                     Ok(a) => out.order.routing = Some(a),
                     Err(e) => {
-                        tracing::warn!(order = %o.number, error = %e, "dispatch engine failed after a return");
+                        tracing::warn!(order = %o.number, error = %e, "dispatch engine failed after a new category");
                     }
                 }
             }
-            _ => {}
+        } else {
+            self.after_routing_step(&o, &mut out, returned).await;
         }
         self.follow_clocks(&o, &mut out.order, now).await?;
         let notices = if out.order.status == Status::Replied && o.status != Status::Replied {
@@ -542,6 +535,39 @@ impl Services {
             .await?;
         self.signal_due(&out.order);
         Ok(out.order)
+    }
+
+    /// What a dispatch or a return means for routing: a dispatch keeps the duty of the
+    /// suggestion it followed; a return gets fresh advice without the returning unit.
+    async fn after_routing_step(
+        &self,
+        o: &WorkOrder,
+        out: &mut crate::work_order::Outcome,
+        returned: Option<String>,
+    ) {
+        match out.order.status {
+            Status::Dispatched if out.order.lead != o.lead || o.status != Status::Dispatched => {
+                // The duty of the suggestion the dispatcher followed, if any; otherwise none.
+                let duty = out.order.lead.as_ref().and_then(|l| {
+                    o.routing
+                        .as_ref()
+                        .and_then(|a| a.suggestion_for(l.unit_id))
+                        .and_then(|s| s.duty.as_ref())
+                        .map(|d| d.duty_ref)
+                });
+                set_duty(out, duty);
+            }
+            Status::Returned if self.routing_enabled() => {
+                let reason = returned.unwrap_or_default();
+                match self.advise_after_return(o, reason).await {
+                    Ok(a) => out.order.routing = Some(a),
+                    Err(e) => {
+                        tracing::warn!(order = %o.number, error = %e, "dispatch engine failed after a return");
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Joins `duplicate` into `master` (并案): the duplicate closes, its callers move over.

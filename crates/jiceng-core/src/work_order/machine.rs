@@ -101,6 +101,12 @@ pub enum Command {
         duplicate_number: String,
         callers: Vec<Caller>,
     },
+    /// A dispatcher puts the order under another category (a checked taxonomy label); the
+    /// status does not change. Reached through the category correction, which also keeps the
+    /// example for the classifier.
+    Recategorize {
+        category: String,
+    },
 }
 
 /// The names of the actions, for messages, history and "what may happen next".
@@ -125,10 +131,11 @@ pub enum Action {
     Archive,
     Merge,
     Absorb,
+    Recategorize,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Self::Dispatch,
         Self::Arbitrate,
         Self::Accept,
@@ -146,6 +153,7 @@ impl Action {
         Self::Archive,
         Self::Merge,
         Self::Absorb,
+        Self::Recategorize,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -168,6 +176,7 @@ impl Action {
             Self::Archive => "archive",
             Self::Merge => "merge",
             Self::Absorb => "absorb",
+            Self::Recategorize => "recategorize",
         }
     }
 
@@ -191,6 +200,7 @@ impl Action {
             Self::Archive => "归档",
             Self::Merge => "并案",
             Self::Absorb => "并入重复件",
+            Self::Recategorize => "改分类",
         }
     }
 }
@@ -215,6 +225,7 @@ impl Command {
             Self::Archive { .. } => Action::Archive,
             Self::MergeInto { .. } => Action::Merge,
             Self::Absorb { .. } => Action::Absorb,
+            Self::Recategorize { .. } => Action::Recategorize,
         }
     }
 }
@@ -281,7 +292,7 @@ fn state_allows(order: &WorkOrder, action: Action, cap: &Capacity) -> bool {
         Action::Archive => {
             in_status(order, &[Visited]) || (order.status == Replied && !order.wants_callback)
         }
-        Action::Merge | Action::Absorb => !order.status.is_final(),
+        Action::Merge | Action::Absorb | Action::Recategorize => !order.status.is_final(),
     }
 }
 
@@ -289,7 +300,11 @@ fn state_allows(order: &WorkOrder, action: Action, cap: &Capacity) -> bool {
 fn actor_may(action: Action, cap: &Capacity) -> bool {
     match action {
         Action::Register => false,
-        Action::Dispatch | Action::Arbitrate | Action::Merge | Action::Absorb => cap.dispatcher,
+        Action::Dispatch
+        | Action::Arbitrate
+        | Action::Merge
+        | Action::Absorb
+        | Action::Recategorize => cap.dispatcher,
         Action::Accept | Action::Return | Action::Note | Action::RequestExtension => cap.lead_staff,
         Action::Suspend | Action::Resume | Action::Reply => cap.lead_staff,
         Action::AcceptCo | Action::CoReply => !cap.co_units.is_empty(),
@@ -304,7 +319,8 @@ fn actor_may(action: Action, cap: &Capacity) -> bool {
 pub fn available(order: &WorkOrder, cap: &Capacity) -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|a| !matches!(a, Action::Absorb))
+        // Absorbing is the master's side of a merge; a new category comes with a correction.
+        .filter(|a| !matches!(a, Action::Absorb | Action::Recategorize))
         .filter(|a| state_allows(order, *a, cap) && actor_may(*a, cap))
         .collect()
 }
@@ -463,6 +479,18 @@ fn apply(
             })
         }
         Command::Note { text } => json!({"text": bounded(&text, "办理进展", 2000)?}),
+        Command::Recategorize { category } => {
+            let category = bounded(&category, "分类", 200)?;
+            if o.category.as_deref() == Some(category.as_str()) {
+                return Err(Error::validation(
+                    "work_order.same_category",
+                    format!("工单已是“{category}”分类"),
+                ));
+            }
+            let payload = json!({"from": o.category, "to": category});
+            o.category = Some(category);
+            payload
+        }
         Command::RequestExtension { reason, new_due } => {
             let reason = bounded(&reason, "延期理由", 1000)?;
             if new_due <= now || o.handling_due.is_some_and(|d| new_due <= d) {
