@@ -92,6 +92,69 @@ pub fn replace_database(url: &str, db: &str) -> String {
     format!("{host_part}/{db}{params}")
 }
 
+/// The instant stored test rows are dated by: microsecond precision on purpose, both backends
+/// must keep it.
+pub fn t0() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap_or_default()
+}
+
+/// A unit under `parent` (a root without one), not yet stored.
+pub fn unit(
+    parent: Option<&jiceng_core::org::OrgUnit>,
+    kind: jiceng_core::org::OrgKind,
+    name: &str,
+    code: Option<&str>,
+) -> jiceng_core::org::OrgUnit {
+    let id = jiceng_core::ids::UnitId(uuid::Uuid::now_v7());
+    jiceng_core::org::OrgUnit {
+        id,
+        parent_id: parent.map(|p| p.id),
+        kind,
+        name: name.into(),
+        code: code.map(Into::into),
+        path: parent.map_or_else(
+            || jiceng_core::org::UnitPath::root(id),
+            |p| p.path.child(id),
+        ),
+        geometry: None,
+        created_at: t0(),
+    }
+}
+
+/// Stores a hotline operator (`op`) of `unit` and answers its id.
+pub async fn insert_operator(
+    s: &SqlStore,
+    unit: &jiceng_core::org::OrgUnit,
+) -> jiceng_core::ids::UserId {
+    use jiceng_core::ports::UserStore;
+    use jiceng_core::user::{Role, RoleGrant, User};
+    let user = User {
+        id: jiceng_core::ids::UserId(uuid::Uuid::now_v7()),
+        username: "op".into(),
+        display_name: "接线员".into(),
+        phone: None,
+        disabled: false,
+        created_at: t0(),
+        grants: vec![RoleGrant {
+            role: Role::HotlineOperator,
+            unit_id: unit.id,
+            unit_name: unit.name.clone(),
+            unit_path: unit.path.clone(),
+        }],
+    };
+    let rec = jiceng_core::audit::chain::AuditRecord::new(
+        t0(),
+        "system",
+        "test",
+        "test",
+        serde_json::json!({}),
+    );
+    if let Err(e) = s.insert_user(&user, "x", &rec).await {
+        panic!("cannot store the test operator: {e}");
+    }
+    user.id
+}
+
 /// Store conformance tests on both backends: `sqlite::name` and `postgres::name` call
 /// `name(store)` with a fresh database (the PostgreSQL ones pass when no server is set).
 #[macro_export]

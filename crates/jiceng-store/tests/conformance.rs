@@ -2,7 +2,7 @@
 //! `JICENG_TEST_POSTGRES_URL` is set, on PostgreSQL, against a fresh database each.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::auth::{ApiToken, SessionRecord};
 use jiceng_core::calendar::TimeLimit;
@@ -17,24 +17,9 @@ use std::sync::Arc;
 
 type S = Arc<SqlStore>;
 
-fn t0() -> DateTime<Utc> {
-    // Microsecond precision on purpose: both backends must keep it.
-    DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap()
-}
+use jiceng_store::testing::t0;
 
-fn unit(parent: Option<&OrgUnit>, kind: OrgKind, name: &str, code: Option<&str>) -> OrgUnit {
-    let id = UnitId(uuid::Uuid::now_v7());
-    OrgUnit {
-        id,
-        parent_id: parent.map(|p| p.id),
-        kind,
-        name: name.into(),
-        code: code.map(Into::into),
-        path: parent.map_or_else(|| UnitPath::root(id), |p| p.path.child(id)),
-        geometry: None,
-        created_at: t0(),
-    }
-}
+use jiceng_store::testing::unit;
 
 fn user(name: &str, grants: &[(Role, &OrgUnit)]) -> User {
     User {

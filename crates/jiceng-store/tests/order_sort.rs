@@ -3,14 +3,12 @@
 //! without an open clock, newest first; a change that stops or moves a clock moves the order.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::{DateTime, Duration, Utc};
-use jiceng_core::audit::chain::AuditRecord;
+use chrono::Duration;
 use jiceng_core::calendar::TimeLimit;
-use jiceng_core::ids::{OrderId, UnitId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{OrderChange, OrderQuery, OrgStore, UserStore, WorkOrderStore};
+use jiceng_core::ids::{OrderId, UserId};
+use jiceng_core::org::{OrgKind, OrgUnit};
+use jiceng_core::ports::{OrderChange, OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::sla::{ClockKind, SlaClock, SlaPolicies, SlaPolicy};
-use jiceng_core::user::{Role, RoleGrant, User};
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{
     Assignee, HistoryEntry, NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder,
@@ -20,22 +18,10 @@ use std::sync::Arc;
 
 type S = Arc<SqlStore>;
 
-fn t0() -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap()
-}
+use jiceng_store::testing::t0;
 
 fn unit(parent: Option<&OrgUnit>, kind: OrgKind, name: &str) -> OrgUnit {
-    let id = UnitId(uuid::Uuid::now_v7());
-    OrgUnit {
-        id,
-        parent_id: parent.map(|p| p.id),
-        kind,
-        name: name.into(),
-        code: None,
-        path: parent.map_or_else(|| UnitPath::root(id), |p| p.path.child(id)),
-        geometry: None,
-        created_at: t0(),
-    }
+    jiceng_store::testing::unit(parent, kind, name, None)
 }
 
 fn assignee(u: &OrgUnit) -> Assignee {
@@ -62,28 +48,13 @@ async fn world(s: S) -> World {
     s.insert_units(&[county.clone(), town.clone(), other.clone()])
         .await
         .unwrap();
-    let user = User {
-        id: UserId(uuid::Uuid::now_v7()),
-        username: "op".into(),
-        display_name: "接线员".into(),
-        phone: None,
-        disabled: false,
-        created_at: t0(),
-        grants: vec![RoleGrant {
-            role: Role::HotlineOperator,
-            unit_id: county.id,
-            unit_name: county.name.clone(),
-            unit_path: county.path.clone(),
-        }],
-    };
-    let rec = AuditRecord::new(t0(), "system", "test", "test", serde_json::json!({}));
-    s.insert_user(&user, "x", &rec).await.unwrap();
+    let user = jiceng_store::testing::insert_operator(&s, &county).await;
     World {
         s,
         county,
         town,
         other,
-        user: user.id,
+        user,
         policy: SlaPolicies::china().default,
     }
 }
