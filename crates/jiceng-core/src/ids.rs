@@ -57,3 +57,4 @@ id_type!(
     "Identifier of one version of a responsibility list."
 );
 id_type!(DutyId, "Identifier of one duty of a responsibility list.");
+id_type!(ModelId, "Identifier of a stored classifier model.");

@@ -17,48 +17,11 @@ use crate::org::UnitPath;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 /// The name of the model built into the binary, used while no stored model is active.
 pub const BUILTIN_MODEL: &str = "default";
 
-/// Identifier of a stored model.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(transparent)]
-#[schema(value_type = String, format = Uuid)]
-pub struct ModelId(pub Uuid);
-
-impl ModelId {
-    pub fn new_at(at: DateTime<Utc>) -> Self {
-        let ts = uuid::Timestamp::from_unix(
-            uuid::NoContext,
-            at.timestamp().max(0) as u64,
-            at.timestamp_subsec_nanos(),
-        );
-        Self(Uuid::new_v7(ts))
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Uuid::parse_str(s).ok().map(Self)
-    }
-}
-
-impl std::fmt::Display for ModelId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use crate::ids::ModelId;
 
 /// Which model: a stored one, or the one built into the binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
