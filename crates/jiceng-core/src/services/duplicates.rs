@@ -98,22 +98,26 @@ impl Services {
         self.candidates_for(who, &o, None).await
     }
 
-    /// The candidates answered with a registration: `None` when the caller's role does not
-    /// see them or the check failed (logged; the order is registered either way).
-    pub async fn intake_duplicates(
+    /// Registers a demand ([`Services::register_order`]) and answers with the candidates for
+    /// it: `None` when the caller's role does not see them or the check failed (logged; the
+    /// order is registered either way).
+    pub async fn register_with_duplicates(
         &self,
         who: &Principal,
-        o: &WorkOrder,
-    ) -> Option<Vec<DuplicateCandidate>> {
-        if self.duplicates.is_none() || !self.may_check_duplicates(who, o) {
-            return None;
+        new: crate::work_order::NewWorkOrder,
+        region: Option<crate::ids::UnitId>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(WorkOrder, Option<Vec<DuplicateCandidate>>)> {
+        let (o, sketch) = self.register(who, new, region, idempotency_key).await?;
+        if self.duplicates.is_none() || !self.may_check_duplicates(who, &o) {
+            return Ok((o, None));
         }
-        // The sketch stored at registration is this one: computed again, not read back.
-        match self.candidates_for(who, o, self.sketch_of(o)).await {
-            Ok(c) => Some(c),
+        // A new order's sketch was stored with it: compared as it is, not read back.
+        match self.candidates_for(who, &o, sketch).await {
+            Ok(c) => Ok((o, Some(c))),
             Err(e) => {
                 tracing::warn!(order = %o.number, error = %e, "duplicate check failed");
-                None
+                Ok((o, None))
             }
         }
     }

@@ -152,6 +152,18 @@ impl Services {
         region: Option<UnitId>,
         idempotency_key: Option<&str>,
     ) -> Result<WorkOrder> {
+        Ok(self.register(who, new, region, idempotency_key).await?.0)
+    }
+
+    /// [`Services::register_order`], with the text sketch stored with a new order (`None` for
+    /// a retry, or without duplicate detection).
+    pub(super) async fn register(
+        &self,
+        who: &Principal,
+        new: NewWorkOrder,
+        region: Option<UnitId>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(WorkOrder, Option<crate::duplicates::OrderSketch>)> {
         let scope = who.require(Permission::RegisterOrders)?;
         if let Some(k) = idempotency_key
             && (k.is_empty() || k.len() > 128 || !k.is_ascii())
@@ -229,13 +241,15 @@ impl Services {
         {
             Inserted::Created(number) => {
                 order.number = number;
-                self.auto_dispatch(order).await
+                Ok((self.auto_dispatch(order).await?, sketch))
             }
-            Inserted::Existing(existing) => self
-                .store
-                .get_order(existing)
-                .await?
-                .ok_or_else(order_not_found),
+            Inserted::Existing(existing) => Ok((
+                self.store
+                    .get_order(existing)
+                    .await?
+                    .ok_or_else(order_not_found)?,
+                None,
+            )),
         }
     }
 

@@ -82,9 +82,9 @@ pub async fn register(
     })?;
     let p = &caller.principal;
     let started = state.services.clock.now();
-    let order = state
+    let (order, duplicates) = state
         .services
-        .register_order(p, new, req.region_unit_id, key)
+        .register_with_duplicates(p, new, req.region_unit_id, key)
         .await?;
     // A retry returns the order created before this request, with 200 instead of 201.
     let status = if order.created_at < started {
@@ -94,7 +94,6 @@ pub async fn register(
     };
     // The registering clerk gets back what was just typed in: an echo, not a read.
     let echo = state.services.may_see_contact(p, &order);
-    let duplicates = state.services.intake_duplicates(p, &order).await;
     let duplicates = duplicates.map(|c| super::duplicates::views(&state.services, p, c));
     Ok((
         status,
