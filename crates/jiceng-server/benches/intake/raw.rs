@@ -86,49 +86,39 @@ impl Written {
     }
 }
 
+/// Every row the query answers.
+async fn all<T>(c: &mut SqliteConnection, sql: &'static str) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    sqlx::query_as(sql).fetch_all(c).await.unwrap()
+}
+
+/// Rows with one per order, by the order's id.
+fn by_order<T>(rows: Vec<T>, order_id: impl Fn(&T) -> &Vec<u8>) -> HashMap<Vec<u8>, T> {
+    rows.into_iter()
+        .map(|r| (order_id(&r).clone(), r))
+        .collect()
+}
+
 /// Reads back, in commit order, the rows the API wrote, and checks there is one of each per order.
 pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
     let mut c = connect(db).await;
-    let orders: Vec<OrderRow> = sqlx::query_as("SELECT * FROM work_orders ORDER BY rowid")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-    let history: Vec<HistoryRow> = sqlx::query_as("SELECT * FROM work_order_history")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-    let keys: Vec<KeyRow> = sqlx::query_as("SELECT * FROM idempotency_keys")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-    let sketches: Vec<SketchRow> = sqlx::query_as("SELECT * FROM order_sketches")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-    let places: Vec<PlaceRow> = sqlx::query_as("SELECT * FROM order_sketch_places")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
-    let counters: Vec<(String, i64)> = sqlx::query_as("SELECT day, value FROM order_counters")
-        .fetch_all(&mut c)
-        .await
-        .unwrap();
+    let orders: Vec<OrderRow> = all(&mut c, "SELECT * FROM work_orders ORDER BY rowid").await;
+    let history: Vec<HistoryRow> = all(&mut c, "SELECT * FROM work_order_history").await;
+    let keys: Vec<KeyRow> = all(&mut c, "SELECT * FROM idempotency_keys").await;
+    let sketches: Vec<SketchRow> = all(&mut c, "SELECT * FROM order_sketches").await;
+    let places: Vec<PlaceRow> = all(&mut c, "SELECT * FROM order_sketch_places").await;
+    let counters: Vec<(String, i64)> = all(&mut c, "SELECT day, value FROM order_counters").await;
     assert_eq!(orders.len(), n, "work_orders rows");
     assert_eq!(history.len(), n, "work_order_history rows");
     assert_eq!(keys.len(), n, "idempotency_keys rows");
     assert_eq!(sketches.len(), n, "order_sketches rows");
     let counted: i64 = counters.iter().map(|(_, v)| v).sum();
     assert_eq!(counted, n as i64, "order_counters total");
-    let mut history: HashMap<Vec<u8>, HistoryRow> = history
-        .into_iter()
-        .map(|h| (h.order_id.clone(), h))
-        .collect();
-    let mut keys: HashMap<Vec<u8>, KeyRow> =
-        keys.into_iter().map(|k| (k.order_id.clone(), k)).collect();
-    let mut sketches: HashMap<Vec<u8>, SketchRow> = sketches
-        .into_iter()
-        .map(|k| (k.order_id.clone(), k))
-        .collect();
+    let mut history = by_order(history, |h| &h.order_id);
+    let mut keys = by_order(keys, |k| &k.order_id);
+    let mut sketches = by_order(sketches, |k| &k.order_id);
     let mut places_of: HashMap<Vec<u8>, Vec<PlaceRow>> = HashMap::new();
     for p in places {
         places_of.entry(p.order_id.clone()).or_default().push(p);
