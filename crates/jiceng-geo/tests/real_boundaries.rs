@@ -19,6 +19,23 @@ fn data(rel: &str) -> Option<PathBuf> {
     }
 }
 
+/// Boston's wards keyed by their number (`WARD`).
+fn ward_index(wards: &[jiceng_geo::Feature]) -> AreaIndex<u32> {
+    AreaIndex::build(
+        wards
+            .iter()
+            .map(|w| Area {
+                key: property_text(&w.properties, "WARD")
+                    .unwrap()
+                    .parse::<u32>()
+                    .unwrap(),
+                depth: 1,
+                shape: w.shape.clone(),
+            })
+            .collect(),
+    )
+}
+
 fn read(path: &Path, label: &[&str]) -> Vec<jiceng_geo::Feature> {
     let text = std::fs::read_to_string(path).unwrap();
     let opts = ReadOptions {
@@ -154,19 +171,7 @@ fn boston_311_cases_land_in_their_recorded_ward() {
     };
     let wards = read(&wards, &["WARD"]);
     assert_eq!(wards.len(), 22);
-    let ix = AreaIndex::build(
-        wards
-            .iter()
-            .map(|w| Area {
-                key: property_text(&w.properties, "WARD")
-                    .unwrap()
-                    .parse::<u32>()
-                    .unwrap(),
-                depth: 1,
-                shape: w.shape.clone(),
-            })
-            .collect(),
-    );
+    let ix = ward_index(&wards);
     let sample = boston_311_sample(&cases);
     let cases: Vec<_> = sample.iter().map(|c| (c.0, c.2, c.3)).collect();
     let (rate, outside) = match_rate(&ix, &cases);
@@ -257,19 +262,7 @@ fn boston_311_cases_land_in_their_recorded_precinct() {
     // precinct's interior point lies in its own ward, but for precinct 1-15 whose point is on a
     // harbour island (-71.010, 42.315) the ward outline leaves out.
     let wards = read(&wards, &["WARD"]);
-    let wards = AreaIndex::build(
-        wards
-            .iter()
-            .map(|w| Area {
-                key: property_text(&w.properties, "WARD")
-                    .unwrap()
-                    .parse::<u32>()
-                    .unwrap(),
-                depth: 1,
-                shape: w.shape.clone(),
-            })
-            .collect(),
-    );
+    let wards = ward_index(&wards);
     let mut elsewhere = Vec::new();
     for p in &precincts {
         let (lon, lat) = p.interior_point().unwrap();

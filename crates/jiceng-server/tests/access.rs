@@ -2,6 +2,7 @@
 //! object answers exactly like a missing one; a role without the permission gets 403.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod common;
 
 use common::{Backend, TestApp, error_code, spawn};
@@ -251,20 +252,7 @@ async fn user_changes_are_scoped(app: &TestApp) {
     assert!(app.try_login("newbie", "welcome-2026x").await.is_ok());
 }
 
-macro_rules! on_both_spawned {
-    ($($name:ident),*) => {
-        mod sqlite { $(#[tokio::test] async fn $name() {
-            let app = super::spawn(super::Backend::Sqlite).await.unwrap();
-            super::$name(&app).await;
-        })* }
-        mod postgres { $(#[tokio::test] async fn $name() {
-            let Some(app) = super::spawn(super::Backend::Postgres).await else { return };
-            super::$name(&app).await;
-        })* }
-    };
-}
-
-on_both_spawned!(
+on_both_apps!(
     org_units_are_scoped,
     org_changes_are_scoped,
     users_are_scoped_and_masked,

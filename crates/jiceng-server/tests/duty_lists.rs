@@ -2,6 +2,7 @@
 //! draft with every issue named by row and column, publish, download, and who may do what.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
 use chrono::NaiveDate;
@@ -463,30 +464,7 @@ async fn access_follows_role_and_jurisdiction(app: &mut TestApp) {
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                let mut app = super::spawn(super::Backend::Sqlite).await.unwrap();
-                #[allow(unused_mut)]
-                let app = &mut app;
-                super::$name(app).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(mut app) = super::spawn(super::Backend::Postgres).await else { return };
-                #[allow(unused_mut)]
-                let app = &mut app;
-                super::$name(app).await;
-            })*
-        }
-    };
-}
-
-both!(
+on_both_apps!(
     round_trip_through_xlsx_csv_and_gbk,
     bad_lists_report_every_issue_and_store_nothing,
     publishing_and_the_version_in_force,
@@ -495,15 +473,7 @@ both!(
 
 #[tokio::test]
 async fn the_routes_are_documented() {
-    let app = spawn(Backend::Sqlite).await.unwrap();
-    let (_, doc) = split(
-        app.client
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let doc = common::openapi().await;
     for path in [
         "/api/v1/org-units/{id}/duty-lists",
         "/api/v1/duty-lists/{id}",

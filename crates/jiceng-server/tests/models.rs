@@ -4,9 +4,10 @@
 //! activated by another process picked up by the running server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
 mod common;
 
-use common::{Backend, Session, TestApp, error_code, spawn, split};
+use common::{Backend, Session, TestApp, error_code, spawn};
 use jiceng_core::ids::OrderId;
 use jiceng_core::learning::{ModelId, ModelRef};
 use jiceng_core::user::Role;
@@ -386,26 +387,7 @@ async fn too_little_data_is_refused(app: &mut TestApp) {
     assert_eq!(list["active"], "default");
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                let mut app = super::spawn(super::Backend::Sqlite).await.unwrap();
-                super::$name(&mut app).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                let Some(mut app) = super::spawn(super::Backend::Postgres).await else { return };
-                super::$name(&mut app).await;
-            })*
-        }
-    };
-}
-
-both!(
+on_both_apps!(
     corrections_are_checked_and_kept,
     retraining_learns_the_corrections,
     too_little_data_is_refused,
@@ -413,15 +395,7 @@ both!(
 
 #[tokio::test]
 async fn the_routes_are_documented() {
-    let app = spawn(Backend::Sqlite).await.unwrap();
-    let (_, doc) = split(
-        app.client
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let doc = common::openapi().await;
     for path in [
         "/api/v1/work-orders/{id}/category-correction",
         "/api/v1/models",

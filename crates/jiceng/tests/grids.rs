@@ -55,23 +55,30 @@ async fn store(dir: &Path) -> SqlStore {
 const TOWNS: &str = "taipei_town_12_districts.geojson";
 const VILLAGES: &str = "taipei_village_456_li.geojson";
 
+/// `import grids` arguments for Taipei's district file at `file`, under the city.
+fn town_args(file: &Path) -> Vec<String> {
+    [
+        file.to_str().unwrap(),
+        "--parent",
+        "63000",
+        "--parent-name",
+        "臺北市",
+        "--kind",
+        "town",
+        "--name-property",
+        "TNAME",
+        "--code-property",
+        "CPTID",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
 fn import_taipei(dir: &Path, src: &Path) {
-    let towns = src.join(TOWNS);
+    let args = town_args(&src.join(TOWNS));
     let out = ok(import(
         dir,
-        &[
-            towns.to_str().unwrap(),
-            "--parent",
-            "63000",
-            "--parent-name",
-            "臺北市",
-            "--kind",
-            "town",
-            "--name-property",
-            "TNAME",
-            "--code-property",
-            "CPTID",
-        ],
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
     ));
     assert!(
         out.contains("created 13: 1 区县 (county), 12 乡镇 (town)"),
@@ -245,27 +252,10 @@ async fn bad_files_name_the_feature_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let towns = std::fs::read_to_string(src.join(TOWNS)).unwrap();
-    let args = |f: &Path| -> Vec<String> {
-        [
-            f.to_str().unwrap(),
-            "--parent",
-            "63000",
-            "--parent-name",
-            "臺北市",
-            "--kind",
-            "town",
-            "--name-property",
-            "TNAME",
-            "--code-property",
-            "CPTID",
-        ]
-        .map(String::from)
-        .to_vec()
-    };
     let run = |name: &str, text: &str| {
         let f = d.join(name);
         std::fs::write(&f, text).unwrap();
-        let a = args(&f);
+        let a = town_args(&f);
         let r = import(d, &a.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(!r.0, "{name} was accepted: {}", r.1);
         r.2
@@ -304,11 +294,11 @@ async fn bad_files_name_the_feature_and_write_nothing() {
         .unwrap()
         .set_len(50 * 1024 * 1024)
         .unwrap();
-    let a = args(&big);
+    let a = town_args(&big);
     let r = import(d, &a.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!r.0 && r.2.contains("文件过大（50.0 MB）"), "{}", r.2);
     // A missing name property.
-    let a: Vec<String> = args(&src.join(TOWNS))
+    let a: Vec<String> = town_args(&src.join(TOWNS))
         .into_iter()
         .map(|s| if s == "TNAME" { "NAME".into() } else { s })
         .collect();

@@ -347,3 +347,35 @@ macro_rules! on_both {
         })* }
     };
 }
+
+/// One test module per backend on a fresh app: `sqlite::name` and `postgres::name` call `name`
+/// with `&mut TestApp` (a test that only reads takes `&TestApp`; the PostgreSQL ones pass when
+/// no server is set).
+#[macro_export]
+macro_rules! on_both_apps {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test] async fn $name() {
+            let mut app = super::spawn(super::Backend::Sqlite).await.unwrap();
+            super::$name(&mut app).await;
+        })* }
+        mod postgres { $(#[tokio::test] async fn $name() {
+            let Some(mut app) = super::spawn(super::Backend::Postgres).await else { return };
+            super::$name(&mut app).await;
+        })* }
+    };
+}
+
+/// The OpenAPI document a fresh SQLite app serves.
+pub async fn openapi() -> serde_json::Value {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (st, doc) = split(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, reqwest::StatusCode::OK, "{doc}");
+    doc
+}
