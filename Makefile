@@ -21,6 +21,7 @@ test:
 	$(CARGO) test --workspace
 
 lint:
+	python3 scripts/check-architecture.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
