@@ -20,6 +20,7 @@ pub mod ports;
 pub mod routing;
 pub mod services;
 pub mod sla;
+pub mod subject;
 pub mod text;
 pub mod user;
 pub mod work_order;

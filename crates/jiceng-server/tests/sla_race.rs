@@ -126,7 +126,8 @@ async fn race(backend: Backend) {
     assert_eq!(board.len(), ORDERS * 3);
     let mut per: HashMap<(jiceng_core::ids::OrderId, &str), usize> = HashMap::new();
     for e in &board {
-        *per.entry((e.order_id, e.step.as_str())).or_default() += 1;
+        *per.entry((e.subject.as_work_order().unwrap(), e.step.as_str()))
+            .or_default() += 1;
     }
     assert!(per.values().all(|n| *n == 1));
     let numbers: std::collections::HashSet<&str> =

@@ -62,12 +62,13 @@ fn rss_mb(field: &str) -> f64 {
 async fn load_clocks(c: &mut SqliteConnection, orders: &[WorkOrder]) {
     let mut tx = c.begin().await.unwrap();
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "INSERT INTO sla_clocks (order_id, clock, generation, unit_id, unit_name, unit_path, time_limit, \
-         started_at, deadline, next_step, next_due) ",
+        "INSERT INTO sla_clocks (subject_kind, subject_id, clock, generation, unit_id, unit_name, unit_path, \
+         time_limit, started_at, deadline, next_step, next_due) ",
     );
     qb.push_values(orders, |mut b, o| {
         let k = o.clocks.handling.as_ref().unwrap();
-        b.push_bind(o.id.0)
+        b.push_bind("work_order")
+            .push_bind(o.id.0)
             .push_bind("handling")
             .push_bind(1i64)
             .push_bind(k.unit.unit_id.0)
@@ -188,10 +189,12 @@ async fn run(n: usize, now: DateTime<Utc>) -> Run {
     for _ in 0..20 {
         let t = Instant::now();
         let v: Vec<(uuid::Uuid,)> = sqlx::query_as(
-            "SELECT order_id FROM sla_clocks WHERE next_due <= $1 ORDER BY next_due LIMIT $2",
+            "SELECT subject_id FROM sla_clocks WHERE next_due <= $1 AND subject_kind IN ($3) \
+             ORDER BY next_due LIMIT $2",
         )
         .bind(now.timestamp_micros())
         .bind(i64::from(TICK))
+        .bind("work_order")
         .fetch_all(&mut c)
         .await
         .unwrap();

@@ -77,7 +77,7 @@ fn range_or<DB: Database>(
     qb.push(")");
 }
 
-fn is_version_clash(e: &sqlx::Error) -> bool {
+pub(crate) fn is_version_clash(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
 }

@@ -9,6 +9,8 @@ mod models;
 mod org;
 pub mod routing;
 mod sla;
+mod sla_orders;
+mod sla_sweep;
 mod users;
 mod work_orders;
 
@@ -18,7 +20,11 @@ pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
 pub use models::{ModelList, RetrainOutcome, model_not_found};
 pub use org::UnitPatch;
-pub use sla::SweepOutcome;
+pub use sla_orders::WorkOrderClocks;
+pub use sla_sweep::{
+    NewStandaloneClock, StandaloneClocks, SubjectClocks, SubjectHandlers, SubjectNames,
+    SweepOutcome,
+};
 pub use users::UserView;
 pub use work_orders::{
     ActRequest, Inbox, InboxPage, filed_by, number_for, order_not_found, version_conflict,
@@ -46,6 +52,8 @@ pub struct Services {
     pub limit_source: Option<Arc<dyn crate::sla::LimitSource>>,
     /// Wakes the sweeper when a transition sets an earlier due instant.
     pub due_signal: Arc<dyn crate::sla::DueSignal>,
+    /// How due steps fire, per kind of subject; work orders' from the start.
+    pub subject_clocks: Arc<SubjectHandlers>,
     /// Classifies demands for the dispatch engine; `None`: only categories given by people.
     pub classifier: Option<Arc<dyn crate::routing::TextClassifier>>,
     /// The dispatch engine's switch and locator.
@@ -74,6 +82,11 @@ impl Services {
             sla: Arc::new(crate::sla::SlaPolicies::china()),
             limit_source: None,
             due_signal: Arc::new(crate::sla::NoSignal),
+            subject_clocks: Arc::new({
+                let mut h = SubjectHandlers::default();
+                h.register(Arc::new(WorkOrderClocks));
+                h
+            }),
             classifier: None,
             routing: Arc::new(routing::Routing::default()),
             duplicates: None,

@@ -3,31 +3,17 @@
 
 use super::Services;
 use crate::access::Principal;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::ids::UnitId;
 use crate::org::UnitPath;
-use crate::ports::OrderChange;
-use crate::sla::escalation::{addressee_of, compose, number_prefix};
 use crate::sla::{
     ClockKind, DueSignal, Escalation, EscalationQuery, FiguresQuery, SlaPolicies, SlaSettings,
-    UnitFigures, figures, fire_due, follow, follow::history_entry,
+    UnitFigures, figures, follow,
 };
 use crate::user::Role;
-use crate::work_order::{Assignee, Notice, WorkOrder};
+use crate::work_order::WorkOrder;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use std::sync::Arc;
-
-/// What one sweep did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SweepOutcome {
-    /// Due clocks read from the index.
-    pub due: usize,
-    /// Steps fired and stored.
-    pub fired: usize,
-    /// Steps another sweeper or a concurrent transition stored first (nothing written here).
-    pub lost_races: usize,
-}
 
 /// Roles that see the board and the figures of their subtree.
 const OVERSIGHT: [Role; 4] = [
@@ -150,143 +136,6 @@ impl Services {
     pub fn with_due_signal(mut self, signal: Arc<dyn DueSignal>) -> Self {
         self.due_signal = signal;
         self
-    }
-
-    /// Fires the steps due now, at most `limit` clocks' worth, earliest first. Each fired step
-    /// is stored with the order's version check, so of two sweepers on one database only one
-    /// stores it; the loser counts a lost race and moves on.
-    pub async fn sweep_due(&self, limit: u32) -> Result<SweepOutcome> {
-        let now = self.clock.now();
-        let due = self.store.due_clocks(now, limit).await?;
-        let mut out = SweepOutcome {
-            due: due.len(),
-            ..Default::default()
-        };
-        for d in due {
-            match self.fire_one(d.order_id, d.clock, now).await {
-                Ok(true) => out.fired += 1,
-                Ok(false) => {}
-                Err(e) if e.kind == ErrorKind::Conflict => out.lost_races += 1,
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
-    }
-
-    /// The earliest instant any running clock falls due.
-    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.store.next_clock_due().await
-    }
-
-    async fn fire_one(
-        &self,
-        id: crate::ids::OrderId,
-        kind: ClockKind,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let Some(order) = self.store.get_order(id).await? else {
-            return Ok(false);
-        };
-        let policy = self.sla.for_region(&order.region.unit_path);
-        let Some(fired) = fire_due(&order, kind, now, policy)? else {
-            return Ok(false);
-        };
-        let mut escalations = Vec::new();
-        let mut notices = Vec::new();
-        let mut detail = json!({});
-        if fired.step.is_escalation() {
-            let addressee = self.addressee(&fired.clock.unit, fired.step).await?;
-            let natural = matches!(
-                fired.clock.limit,
-                crate::calendar::TimeLimit::NaturalHours(_)
-            );
-            let reply_by = policy
-                .ladder_for(natural)
-                .reply_for(fired.step)
-                .deadline(&policy.calendar, now)?;
-            let text = compose(
-                fired.step,
-                &order,
-                &fired.clock,
-                &addressee,
-                reply_by,
-                &policy.calendar,
-            );
-            notices = self
-                .leader_notices(&order, &addressee, fired.step, &text)
-                .await?;
-            detail = json!({"addressee": addressee.unit_name, "text": text, "reply_by": reply_by});
-            escalations.push(Escalation {
-                id: crate::ids::OrderId::new_at(now).0,
-                number: number_prefix(fired.step, now, &policy.calendar),
-                order_id: order.id,
-                order_number: order.number.clone(),
-                clock: kind,
-                generation: fired.clock.generation,
-                step: fired.step,
-                addressee,
-                subject: fired.clock.unit.clone(),
-                text,
-                issued_at: now,
-                deadline: reply_by,
-            });
-        }
-        let entry = history_entry(&fired, now, detail);
-        self.store
-            .apply_changes(&[OrderChange {
-                expected_version: order.version,
-                order: fired.order,
-                entry,
-                notices,
-                escalations,
-            }])
-            .await?;
-        Ok(true)
-    }
-
-    /// The unit a step goes to, looked up on the responsible unit's path.
-    async fn addressee(&self, unit: &Assignee, step: crate::sla::Step) -> Result<Assignee> {
-        let Some(id) = addressee_of(step, &unit.unit_path).filter(|id| *id != unit.unit_id) else {
-            return Ok(unit.clone());
-        };
-        Ok(match self.store.get_unit(id).await? {
-            Some(u) => Assignee {
-                unit_id: u.id,
-                unit_name: u.name,
-                unit_path: u.path,
-            },
-            None => unit.clone(),
-        })
-    }
-
-    /// Text messages to the addressee unit's leaders, through the outbox.
-    async fn leader_notices(
-        &self,
-        order: &WorkOrder,
-        addressee: &Assignee,
-        step: crate::sla::Step,
-        text: &str,
-    ) -> Result<Vec<Notice>> {
-        let leaders = self
-            .store
-            .list_users(&crate::ports::UserQuery {
-                unit: Some(addressee.unit_id),
-                role: Some(Role::UnitLeader),
-                limit: 20,
-                ..Default::default()
-            })
-            .await?;
-        Ok(leaders
-            .into_iter()
-            .filter(|u| !u.disabled)
-            .filter_map(|u| u.phone)
-            .map(|phone| Notice {
-                order_id: order.id,
-                kind: format!("sla_{}", step.as_str()),
-                phone,
-                text: text.to_owned(),
-            })
-            .collect())
     }
 
     /// The supervisor's board (督办台账): escalation records addressed to or about units in

@@ -241,6 +241,25 @@ impl SlaClock {
         Ok(())
     }
 
+    /// Moves a running clock past its next step if that step is due at `now`: the step and
+    /// the instant it was due (which it stands for, even when it fires late). The same rule
+    /// for every subject a clock runs on.
+    pub fn advance_due(
+        &mut self,
+        now: DateTime<Utc>,
+        policy: &SlaPolicy,
+    ) -> Result<Option<(Step, DateTime<Utc>)>> {
+        let (Some(step), Some(due)) = (self.next_step, self.next_due) else {
+            return Ok(None);
+        };
+        if due > now || !self.is_running() {
+            return Ok(None);
+        }
+        self.next_step = step.next();
+        self.reschedule(policy)?;
+        Ok(Some((step, due)))
+    }
+
     /// Suspension (挂起): the clock stops counting.
     pub fn pause(&mut self, at: DateTime<Utc>, policy: &SlaPolicy) -> Result<()> {
         if self.is_running() {

@@ -1,11 +1,12 @@
 //! Escalation records (催办单, 督办单, 通报): numbered, addressed to a unit, with a text and
-//! a deadline to answer by. Each is written once per order, clock generation and step.
+//! a deadline to answer by. Each is written once per subject, clock generation and step.
 
 use super::clock::{ClockKind, SlaClock, Step};
 use crate::calendar::WorkCalendar;
-use crate::ids::{OrderId, UnitId};
+use crate::ids::UnitId;
 use crate::org::UnitPath;
-use crate::work_order::{Assignee, WorkOrder};
+use crate::subject::Subject;
+use crate::work_order::Assignee;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +16,10 @@ pub struct Escalation {
     pub id: uuid::Uuid,
     /// `CB`/`DB`/`TB` + local day + running count, assigned when stored.
     pub number: String,
-    pub order_id: OrderId,
-    pub order_number: String,
+    /// What the clock runs on (a work order, an application, …).
+    pub subject: Subject,
+    /// The subject's own number (the order's `GD…`), as people quote it.
+    pub reference: String,
     pub clock: ClockKind,
     pub generation: u32,
     pub step: Step,
@@ -24,7 +27,7 @@ pub struct Escalation {
     /// jurisdiction (circular).
     pub addressee: Assignee,
     /// The unit that answers for the late clock.
-    pub subject: Assignee,
+    pub unit: Assignee,
     pub text: String,
     pub issued_at: DateTime<Utc>,
     /// Answer by.
@@ -61,19 +64,23 @@ fn local(cal: &WorkCalendar, t: DateTime<Utc>) -> String {
     cal.local(t).format("%Y年%m月%d日 %H:%M").to_string()
 }
 
-/// The text of a record, in the words of a notice.
+/// How a record names a work order: `工单 GD…「title」`.
+pub fn order_label(order: &crate::work_order::WorkOrder) -> String {
+    format!("工单 {}「{}」", order.number, order.title)
+}
+
+/// The text of a record, in the words of a notice; `what` names the subject
+/// (`工单 GD…「title」`, `申请 SQ…「…」`).
 pub fn compose(
     step: Step,
-    order: &WorkOrder,
+    what: &str,
     clock: &SlaClock,
     addressee: &Assignee,
     reply_by: DateTime<Utc>,
     cal: &WorkCalendar,
 ) -> String {
     let what = format!(
-        "工单 {}「{}」的{}时限（{}）已于 {} 届满",
-        order.number,
-        order.title,
+        "{what}的{}时限（{}）已于 {} 届满",
         clock.kind.label_zh(),
         clock.limit,
         local(cal, clock.deadline)

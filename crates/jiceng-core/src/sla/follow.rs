@@ -127,14 +127,9 @@ pub fn fire_due(
     let Some(c) = o.clocks.get_mut(kind) else {
         return Ok(None);
     };
-    let (Some(step), Some(due)) = (c.next_step, c.next_due) else {
+    let Some((step, due)) = c.advance_due(now, policy)? else {
         return Ok(None);
     };
-    if due > now || !c.is_running() {
-        return Ok(None);
-    }
-    c.next_step = step.next();
-    c.reschedule(policy)?;
     let clock = c.clone();
     o.version += 1;
     o.updated_at = now;

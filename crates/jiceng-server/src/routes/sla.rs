@@ -21,7 +21,14 @@ pub struct EscalationView {
     pub id: uuid::Uuid,
     /// `CB…` reminder, `DB…` supervision notice, `TB…` circular.
     pub number: String,
-    pub order_id: OrderId,
+    /// What the clock ran on: `work_order`, or another context's kind of subject.
+    pub subject_kind: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub subject_id: uuid::Uuid,
+    /// The work order, when the subject is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    /// The subject's number (the order's number for a work order).
     pub order_number: String,
     pub clock: ClockKind,
     pub clock_label: String,
@@ -42,15 +49,17 @@ impl From<Escalation> for EscalationView {
         Self {
             id: e.id,
             number: e.number,
-            order_id: e.order_id,
-            order_number: e.order_number,
+            subject_kind: e.subject.kind.to_string(),
+            subject_id: e.subject.id,
+            order_id: e.subject.as_work_order(),
+            order_number: e.reference,
             clock: e.clock,
             clock_label: e.clock.label_zh().into(),
             generation: e.generation,
             step: e.step,
             step_label: e.step.label_zh().into(),
             addressee: UnitRef::from(&e.addressee),
-            subject: UnitRef::from(&e.subject),
+            subject: UnitRef::from(&e.unit),
             text: e.text,
             issued_at: e.issued_at,
             deadline: e.deadline,
@@ -85,7 +94,7 @@ pub async fn board(
             &caller.principal,
             EscalationQuery {
                 step: q.step,
-                order: q.order,
+                subject: q.order.map(jiceng_core::subject::Subject::work_order),
                 before: q.after,
                 limit,
                 ..Default::default()
