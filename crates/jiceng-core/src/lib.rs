@@ -14,6 +14,7 @@ pub mod duty;
 pub mod error;
 pub mod ids;
 pub mod learning;
+pub mod lease;
 pub mod locator;
 pub mod org;
 pub mod ports;

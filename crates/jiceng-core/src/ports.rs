@@ -165,6 +165,7 @@ pub trait Store:
     + AreaStore
     + crate::learning::ModelStore
     + crate::duplicates::DuplicateStore
+    + crate::lease::LeaseStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

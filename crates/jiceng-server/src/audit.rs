@@ -1,5 +1,6 @@
-//! The server's audit duties: its Ed25519 signing key, and the task that signs checkpoints
-//! every N entries or T minutes and hands them to a witness outside the database.
+//! The server's audit duties: its Ed25519 signing key, and the tick that signs checkpoints
+//! every N entries or T minutes and hands them to a witness outside the database (run as the
+//! `audit_checkpoint` job).
 
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
@@ -110,33 +111,15 @@ pub fn read_witness_file(path: &Path) -> anyhow::Result<Vec<Checkpoint>> {
     Ok(out)
 }
 
-/// Signs checkpoints until the server stops. Failures are logged and retried next tick;
-/// nothing here can stop the server from serving.
-pub async fn checkpoint_task(services: Services, settings: AuditSettings) {
-    let mut exported = settings
-        .witness_file
-        .as_deref()
-        .and_then(|p| read_witness_file(p).ok())
-        .and_then(|v| v.iter().map(|c| c.size).max())
-        .unwrap_or(0);
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .ok();
-    loop {
-        if let Err(e) = tick(&services, &settings, &mut exported, client.as_ref()).await {
-            tracing::warn!(error = %e, "audit checkpoint not made; retrying later");
-        }
-        tokio::time::sleep(settings.poll).await;
-    }
-}
-
-async fn tick(
+/// One look at the log: signs a checkpoint when `checkpoint_entries` were added or the
+/// interval passed, and hands checkpoints newer than `exported` to the witness. Returns the
+/// number of entries not yet under a checkpoint.
+pub async fn tick(
     services: &Services,
     settings: &AuditSettings,
     exported: &mut u64,
     client: Option<&reqwest::Client>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<u64> {
     let size = services.store.audit_size().await?;
     let latest = services.store.latest_checkpoint().await?;
     let (done, at) = latest
@@ -153,11 +136,12 @@ async fn tick(
     } else {
         latest
     };
+    let signed = latest.as_ref().map_or(0, |c| c.checkpoint.size);
     if let Some(cp) = latest.filter(|c| c.checkpoint.size > *exported) {
         export(&cp, settings, client).await?;
         *exported = cp.checkpoint.size;
     }
-    Ok(())
+    Ok(size.saturating_sub(signed))
 }
 
 async fn export(

@@ -1,9 +1,8 @@
 //! Wires the dispatch engine into the server: the text classifier, the locator built from
 //! the stored outlines and place names (rebuilt periodically, so an import of grids is picked
-//! up without a restart), and the threshold for automatic dispatch.
+//! up without a restart: the `locator_reload` job), and the threshold for automatic dispatch.
 
 use jiceng_core::services::Services;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// `[dispatch]` settings.
@@ -37,21 +36,4 @@ pub async fn with_engine(services: Services, s: &DispatchSettings) -> anyhow::Re
         tracing::warn!(warning = %w, "unit outline skipped");
     }
     Ok(services.with_routing(Some(locator), s.auto_threshold))
-}
-
-/// Rebuilds the locator every `every` until the services are gone.
-pub async fn reload_locator(services: Services, every: Duration) {
-    let routing = Arc::downgrade(&services.routing);
-    let store = Arc::downgrade(&services.store);
-    drop(services);
-    loop {
-        tokio::time::sleep(every).await;
-        let (Some(routing), Some(store)) = (routing.upgrade(), store.upgrade()) else {
-            return;
-        };
-        match jiceng_geo::load_locator(store.as_ref()).await {
-            Ok((locator, _)) => routing.locator.set(locator),
-            Err(e) => tracing::warn!(error = %e.message, "cannot reload unit outlines"),
-        }
-    }
 }

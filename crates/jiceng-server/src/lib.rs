@@ -1,7 +1,9 @@
-//! Jiceng's HTTP server: JSON API under `/api/v1`, OpenAPI document, health and metrics.
+//! Jiceng's HTTP server: JSON API under `/api/v1`, OpenAPI document, health; metrics on a
+//! listener of their own.
 //!
 //! [`Application::build`] binds the listener (tests pass port 0) and returns before serving;
-//! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains.
+//! [`Application::run_until_stopped`] serves until SIGTERM or Ctrl-C, then drains. Background
+//! work runs as jobs of one [`jobs::Supervisor`] beside the server and stops with it.
 
 pub mod audit;
 pub mod duplicates;
@@ -9,6 +11,7 @@ pub mod duty_files;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
@@ -105,6 +108,10 @@ pub struct Application {
     audit: audit::AuditSettings,
     models: Arc<model::ModelManager>,
     model_check: std::time::Duration,
+    /// The jobs known at build time; the rest are added when serving starts.
+    jobs: jobs::Supervisor,
+    /// `/metrics` for Prometheus, off the public API.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -122,10 +129,11 @@ impl Application {
             Some(_) => services,
             None => services.with_classifier(models.classifier()),
         };
+        let mut jobs = jobs::Supervisor::new(services.store.clone());
         let services = if config.dispatch.enabled {
             let s = engine::with_engine(services, &config.dispatch).await?;
-            tokio::spawn(engine::reload_locator(
-                s.clone(),
+            jobs.add(jobs::locator::LocatorReload::new(
+                &s,
                 config.dispatch.locator_reload,
             ));
             s
@@ -146,7 +154,30 @@ impl Application {
             sweeper: sweeper::SweeperConfig::default(),
             models,
             model_check: model::DEFAULT_CHECK,
+            jobs,
+            metrics_listener: None,
         })
+    }
+
+    /// Serves `/metrics` (Prometheus text) on `addr`, apart from the public API.
+    pub async fn with_metrics_listener(mut self, addr: SocketAddr) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+        self.metrics_listener = Some(listener);
+        Ok(self)
+    }
+
+    /// Where `/metrics` is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
+    /// Every background job's runs, failures and backlog (live once serving).
+    pub fn jobs(&self) -> jobs::JobsStatus {
+        self.jobs.status()
     }
 
     /// How often to look for a model activated by another process (default 30 s).
@@ -177,38 +208,49 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
     }
 
-    /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first. Background
-    /// work (audit checkpoints) runs beside it and stops with it.
+    /// Serves until SIGTERM or Ctrl-C; requests in flight are finished first, then the
+    /// background jobs finish the ticks they are in and stop.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves, with the sweeper beside it, until `signal` completes; then finishes the
-    /// requests in flight and stops the sweeper between two steps.
+    /// Serves, with the background jobs beside it, until `signal` completes; then finishes
+    /// the requests in flight and the jobs' ticks in flight, and starts no new tick.
     pub async fn run_until(
-        self,
+        mut self,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let checkpoints = self.services.audit_key.is_some().then(|| {
-            tokio::spawn(audit::checkpoint_task(
+        if self.services.audit_key.is_some() {
+            self.jobs.add(jobs::checkpoint::Checkpoints::new(
                 self.services.clone(),
                 self.audit.clone(),
-            ))
+            ));
+        }
+        self.jobs.add(jobs::model_watch::ModelWatch {
+            manager: self.models.clone(),
+            every: self.model_check,
         });
-        let model_watch = tokio::spawn(model::watch(
-            self.models.clone(),
-            self.model_check,
-            stopped.clone(),
-        ));
-        tokio::spawn(duplicates::backfill(self.services.clone()));
-        let sweeper = self.sweeper.enabled.then(|| {
-            tokio::spawn(sweeper::run(
-                self.services.clone(),
-                self.wake.clone(),
-                self.sweeper.clone(),
-                stopped,
-            ))
+        self.jobs.add(jobs::backfill::SketchBackfill {
+            services: self.services.clone(),
+        });
+        if self.sweeper.enabled {
+            self.jobs.add(jobs::sweep::Sweep {
+                services: self.services.clone(),
+                wake: self.wake.clone(),
+                config: self.sweeper.clone(),
+            });
+        }
+        let running = self.jobs.start();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let metrics = self.metrics_listener.map(|l| {
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                axum::serve(l, metrics::router())
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            })
         });
         let served = axum::serve(
             self.listener,
@@ -219,12 +261,11 @@ impl Application {
         .await
         .context("server failed");
         let _ = stop.send(true);
-        let _ = model_watch.await;
-        if let Some(task) = checkpoints {
-            task.abort();
-        }
-        if let Some(task) = sweeper {
-            let _ = task.await;
+        running.shutdown().await;
+        if let Some(task) = metrics
+            && let Ok(Err(e)) = task.await
+        {
+            tracing::warn!(error = %e, "the metrics listener failed");
         }
         served
     }

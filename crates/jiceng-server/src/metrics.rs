@@ -1,8 +1,14 @@
-//! Prometheus metrics: one process-wide recorder, request counts and latencies by route.
+//! Prometheus metrics: one process-wide recorder, request counts and latencies by route, the
+//! background jobs' figures. Served on a listener of their own (`metrics_listen`), so the
+//! public API does not show the server's internals; administrators read them through
+//! `/api/v1/admin/metrics`.
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -32,4 +38,21 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(start.elapsed().as_secs_f64());
     resp
+}
+
+/// The Prometheus text exposition.
+pub async fn render() -> Response {
+    match handle() {
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            h.render(),
+        )
+            .into_response(),
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// The metrics listener's routes: `/metrics` only.
+pub fn router() -> Router {
+    Router::new().route("/metrics", get(render))
 }

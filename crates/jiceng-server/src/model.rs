@@ -17,7 +17,6 @@ use jiceng_core::services::{RetrainOutcome, Services};
 use jiceng_nlp::{Classifier, Evaluation, Example, train};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
 
 /// How often a server looks for a model activated elsewhere, by default.
 pub const DEFAULT_CHECK: Duration = Duration::from_secs(30);
@@ -302,19 +301,6 @@ impl ModelManager {
     /// Whether a retraining is running now.
     pub fn retraining(&self) -> bool {
         self.retraining.try_lock().is_err()
-    }
-}
-
-/// Checks for a model activated elsewhere every `every` until `stop` turns true.
-pub async fn watch(manager: Arc<ModelManager>, every: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
-        if let Err(e) = manager.refresh().await {
-            tracing::warn!(error = %e, "cannot check the active model");
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The sweeper: a task inside the server that fires due warnings and escalations.
+//! The sweeper: a job of the server's runtime that fires due warnings and escalations.
 //!
 //! It reads only due rows through the index on the next due instant, then sleeps until the
 //! earliest next one (capped), or until a transition signals an earlier one. Time is the
@@ -8,7 +8,6 @@
 use chrono::{DateTime, Utc};
 use jiceng_core::services::Services;
 use jiceng_core::sla::DueSignal;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -55,6 +54,11 @@ impl Wake {
     pub fn wake_now(&self) {
         self.notify.notify_one();
     }
+
+    /// Completes at the next wake-up (one given while nobody waited is kept for the next wait).
+    pub async fn notified(&self) {
+        self.notify.notified().await;
+    }
 }
 
 impl DueSignal for Wake {
@@ -65,41 +69,33 @@ impl DueSignal for Wake {
     }
 }
 
-/// Sweeps until `stop` turns true.
-pub async fn run(
-    services: Services,
-    wake: Arc<Wake>,
-    config: SweeperConfig,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let progressed = sweep_all(&services, config.batch, &stop).await;
-        if *stop.borrow() {
-            return;
+/// One pass: fires what is due, then plans the next wake-up and returns the pause until it
+/// (the runtime sleeps it, or less when a transition wakes the sweeper).
+pub async fn tick(
+    services: &Services,
+    wake: &Wake,
+    config: &SweeperConfig,
+    stop: &watch::Receiver<bool>,
+) -> Duration {
+    let progressed = sweep_all(services, config.batch, stop).await;
+    let now = services.clock.now();
+    let mut sleep = match services.next_due().await {
+        Ok(Some(t)) => (t - now).to_std().unwrap_or(Duration::ZERO),
+        Ok(None) => config.max_sleep,
+        Err(e) => {
+            tracing::warn!(error = %e, "sweeper: cannot read the next due instant");
+            config.max_sleep
         }
-        let now = services.clock.now();
-        let mut sleep = match services.next_due().await {
-            Ok(Some(t)) => (t - now).to_std().unwrap_or(Duration::ZERO),
-            Ok(None) => config.max_sleep,
-            Err(e) => {
-                tracing::warn!(error = %e, "sweeper: cannot read the next due instant");
-                config.max_sleep
-            }
-        };
-        if !progressed {
-            // A due row that cannot fire must not spin the loop.
-            sleep = sleep.max(Duration::from_millis(500));
-        }
-        let sleep = sleep.min(config.max_sleep);
-        let planned = now + chrono::Duration::from_std(sleep).unwrap_or_default();
-        wake.planned
-            .store(planned.timestamp_micros(), Ordering::Relaxed);
-        tokio::select! {
-            () = tokio::time::sleep(sleep) => {}
-            () = wake.notify.notified() => {}
-            _ = stop.changed() => return,
-        }
+    };
+    if !progressed {
+        // A due row that cannot fire must not spin the loop.
+        sleep = sleep.max(Duration::from_millis(500));
     }
+    let sleep = sleep.min(config.max_sleep);
+    let planned = now + chrono::Duration::from_std(sleep).unwrap_or_default();
+    wake.planned
+        .store(planned.timestamp_micros(), Ordering::Relaxed);
+    sleep
 }
 
 /// Sweeps batch after batch while full batches make progress; whether anything fired.

@@ -238,10 +238,15 @@ async fn health_metrics_openapi_and_headers() {
     }
     assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
 
-    app.login("admin").await;
+    let admin = app.login("admin").await;
+    // Off the public API: the address answers like any unknown one.
+    let (st, b) = split(app.client.get(app.url("/metrics")).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(b["code"], "request.not_found");
+    // On the metrics listener.
     let metrics = app
         .client
-        .get(app.url("/metrics"))
+        .get(format!("{}/metrics", app.metrics_base))
         .send()
         .await
         .unwrap()
@@ -250,4 +255,24 @@ async fn health_metrics_openapi_and_headers() {
         .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/auth/login\""));
+    // Administrators of the top-level unit read them through the API; nobody else does.
+    let (st, text) = admin.get("/api/v1/admin/metrics").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(text.as_str().unwrap().contains("http_requests_total"));
+    let (st, b) = app
+        .login("admin_a")
+        .await
+        .get("/api/v1/admin/metrics")
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["code"], "auth.forbidden");
+    let (st, _) = split(
+        app.client
+            .get(app.url("/api/v1/admin/metrics"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
 }

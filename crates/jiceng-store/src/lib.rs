@@ -14,6 +14,7 @@ mod auth;
 #[macro_use]
 mod duplicates;
 mod duty;
+mod lease;
 mod model;
 mod org;
 mod rows;

@@ -21,6 +21,10 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Address the HTTP server listens on.
     pub listen: String,
+    /// Address of the Prometheus `/metrics` listener; none: not served (administrators still
+    /// read the metrics at `/api/v1/admin/metrics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
     /// Mark cookies `Secure` (off only for plain-HTTP development).
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
@@ -127,6 +131,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./jiceng-data"),
             database_url: None,
             listen: "127.0.0.1:8080".to_owned(),
+            metrics_listen: None,
             secure_cookies: true,
             body_limit: 1024 * 1024,
             audit: AuditConfig::default(),
@@ -182,6 +187,7 @@ impl Config {
 
     fn check(&self) -> Result<()> {
         self.listen_addr()?;
+        self.metrics_addr()?;
         self.duplicates
             .check()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
@@ -203,19 +209,15 @@ impl Config {
 
     /// The listen address; a host name such as `localhost:8080` is resolved.
     pub fn listen_addr(&self) -> Result<SocketAddr> {
-        if let Ok(addr) = self.listen.parse() {
-            return Ok(addr);
-        }
-        self.listen
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut addrs| addrs.next())
-            .ok_or_else(|| {
-                anyhow::anyhow!(
-                    "invalid listen address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
-                    self.listen
-                )
-            })
+        resolve("listen", &self.listen, "127.0.0.1:8080")
+    }
+
+    /// The metrics listener's address, when metrics are served.
+    pub fn metrics_addr(&self) -> Result<Option<SocketAddr>> {
+        self.metrics_listen
+            .as_deref()
+            .map(|a| resolve("metrics_listen", a, "127.0.0.1:9464"))
+            .transpose()
     }
 
     /// The database URL in force: the explicit one, or the SQLite file in the data directory.
@@ -233,6 +235,18 @@ impl Config {
         shown.audit.witness_url = shown.audit.witness_url.as_deref().map(redact_url);
         toml::to_string(&shown).context("cannot render the configuration as TOML")
     }
+}
+
+fn resolve(key: &str, addr: &str, example: &str) -> Result<SocketAddr> {
+    if let Ok(a) = addr.parse() {
+        return Ok(a);
+    }
+    addr.to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| {
+            anyhow::anyhow!("invalid {key} address {addr:?}: expected IP:PORT, e.g. {example}")
+        })
 }
 
 /// `sqlite://PATH?mode=rwc`, with the characters SQLite's URL parser would misread escaped.

@@ -6,6 +6,7 @@ mod auth;
 mod duplicates;
 mod duties;
 mod models;
+mod operations;
 mod org;
 pub mod routing;
 mod sla;

@@ -98,7 +98,7 @@ pub fn all(state: AppState) -> Router {
         }),
     )
     .route("/healthz", get(system::healthz))
-    .route("/metrics", get(system::metrics))
+    .route("/api/v1/admin/metrics", get(system::admin_metrics))
     .fallback(system::not_found)
     .with_state(state)
 }

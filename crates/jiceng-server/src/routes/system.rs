@@ -1,8 +1,9 @@
 use crate::AppState;
 use crate::error::ApiError;
+use crate::extract::Caller;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::any::Any;
@@ -20,15 +21,11 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics() -> Response {
-    match crate::metrics::handle() {
-        Some(h) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            h.render(),
-        )
-            .into_response(),
-        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+/// The metrics, for administrators of a top-level unit (the figures are the whole server's).
+pub async fn admin_metrics(State(state): State<AppState>, caller: Caller) -> Response {
+    match state.services.check_server_admin(&caller.principal) {
+        Ok(()) => crate::metrics::render().await,
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

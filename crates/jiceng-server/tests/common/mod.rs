@@ -29,6 +29,10 @@ pub struct TestApp {
     pub users: HashMap<&'static str, UserId>,
     /// Wakes the running server's sweeper.
     pub wake: Arc<jiceng_server::sweeper::Wake>,
+    /// `http://ADDR` of the running server's metrics listener.
+    pub metrics_base: String,
+    /// The running server's background jobs.
+    pub jobs: jiceng_server::jobs::JobsStatus,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     clock: Option<Arc<dyn Clock>>,
@@ -67,6 +71,8 @@ pub async fn spawn_with(
         units: HashMap::new(),
         users: HashMap::new(),
         wake: Arc::default(),
+        metrics_base: String::new(),
+        jobs: Default::default(),
         stop: None,
         server: None,
         clock,
@@ -109,8 +115,13 @@ impl TestApp {
             .await
             .unwrap()
             .with_sweeper(self.sweeper.clone())
-            .with_model_check(std::time::Duration::from_millis(200));
+            .with_model_check(std::time::Duration::from_millis(200))
+            .with_metrics_listener("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
         self.base = format!("http://{}", app.local_addr());
+        self.metrics_base = format!("http://{}", app.metrics_addr().unwrap());
+        self.jobs = app.jobs();
         self.wake = app.sweeper_wake();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         self.stop = Some(stop);

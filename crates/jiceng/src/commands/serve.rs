@@ -32,6 +32,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     }
     init_tracing();
     let listen = config.listen_addr()?;
+    let metrics_listen = config.metrics_addr()?;
     let db = open(&config).await?;
     tracing::info!(backend = db.store.backend_name(), database = %db.shown_url, "database ready");
     if args.demo {
@@ -74,7 +75,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         audit: config.audit.settings(),
         dispatch: config.dispatch.settings()?,
     };
-    let app = Application::build(server, services).await?;
+    let mut app = Application::build(server, services).await?;
+    if let Some(addr) = metrics_listen {
+        app = app.with_metrics_listener(addr).await?;
+    }
     if let Some(base) = super::retrain::base_file(None, &config.data_dir) {
         let examples = jiceng_server::model::NlpTrainer::read_base(&base)
             .map_err(|e| super::domain_err("model", e))?;
@@ -82,6 +86,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         app.models().set_training_base(examples);
     }
     say!("Jiceng is listening on http://{}", app.local_addr());
+    if let Some(addr) = app.metrics_addr() {
+        say!("Prometheus metrics at http://{addr}/metrics");
+    }
     if let Some(t) = demo::logins(&db.services).await? {
         say!("\ndemo logins:\n{}", t.trim_end());
     }

@@ -1,0 +1,55 @@
+//! The locator rebuilt from storage as a job, so imported grids are used without a restart.
+//! Every server keeps its own locator in memory, so every server runs it.
+
+use super::{Job, JobContext, Scope, Tick};
+use jiceng_core::ports::Store;
+use jiceng_core::services::Services;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+pub struct LocatorReload {
+    // Weak: the job must not keep the services alive after the server dropped them.
+    routing: Weak<jiceng_core::services::routing::Routing>,
+    store: Weak<dyn Store>,
+    every: Duration,
+}
+
+impl LocatorReload {
+    pub fn new(services: &Services, every: Duration) -> Self {
+        Self {
+            routing: Arc::downgrade(&services.routing),
+            store: Arc::downgrade(&services.store),
+            every,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Job for LocatorReload {
+    fn name(&self) -> &'static str {
+        "locator_reload"
+    }
+
+    fn scope(&self) -> Scope {
+        Scope::EachServer
+    }
+
+    fn first_run(&self) -> Duration {
+        self.every
+    }
+
+    fn retry_after(&self) -> Duration {
+        self.every
+    }
+
+    async fn tick(&self, _: &JobContext) -> anyhow::Result<Tick> {
+        let (Some(routing), Some(store)) = (self.routing.upgrade(), self.store.upgrade()) else {
+            return Ok(Tick::done());
+        };
+        let (locator, _) = jiceng_geo::load_locator(store.as_ref())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot reload unit outlines: {}", e.message))?;
+        routing.locator.set(locator);
+        Ok(Tick::after(self.every))
+    }
+}
