@@ -119,12 +119,20 @@ impl Process {
         let services = services_on(url, clock, handler).await;
         let wake = Arc::new(Wake::default());
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(sweeper::run(
-            services,
-            wake.clone(),
-            SweeperConfig::default(),
-            stopped,
-        ));
+        // The sweep's own loop, without the job runtime's lease, so two processes really race.
+        let w = wake.clone();
+        let task = tokio::spawn(async move {
+            let config = SweeperConfig::default();
+            let mut stopped = stopped;
+            while !*stopped.borrow() {
+                let pause = sweeper::tick(&services, &w, &config, &stopped).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = w.notified() => {}
+                    _ = stopped.changed() => {}
+                }
+            }
+        });
         Self { wake, stop, task }
     }
 
