@@ -24,10 +24,11 @@ pub struct SessionRecord {
 }
 
 /// A machine client's token; only its SHA-256 is stored, the secret is shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: TokenId,
-    #[schema(value_type = String, format = Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub user_id: UserId,
     pub name: String,
     /// First characters of the secret, to tell tokens apart.

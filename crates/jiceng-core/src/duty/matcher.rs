@@ -12,7 +12,8 @@ use super::{Duty, DutyList, DutyRef};
 use serde::Serialize;
 
 /// Why a duty was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum MatchRule {
     /// The duty's category is the order's.

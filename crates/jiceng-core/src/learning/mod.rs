@@ -92,7 +92,8 @@ pub struct TrainingRow {
 }
 
 /// What a retraining used and how its model scored; stored with the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingSummary {
     /// The model's categories.
     pub labels: Vec<String>,

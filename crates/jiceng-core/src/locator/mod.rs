@@ -33,14 +33,16 @@ pub trait PointIndex: Send + Sync {
 }
 
 /// A unit on a located chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitRef {
     pub id: UnitId,
     pub kind: OrgKind,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// The coordinates fell inside the unit's outline.
@@ -50,7 +52,8 @@ pub enum Method {
 }
 
 /// Where a demand belongs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Located {
     /// Finest first, up to the town or street: grid → community → town.
     pub chain: Vec<UnitRef>,

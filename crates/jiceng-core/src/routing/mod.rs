@@ -35,7 +35,8 @@ pub const MAX_SUGGESTIONS: usize = 3;
 const CATEGORIES_FOLLOWED: usize = 3;
 
 /// Where the category the suggestions follow came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CategorySource {
     /// The operator (or citizen) chose it at registration.
@@ -45,7 +46,8 @@ pub enum CategorySource {
 }
 
 /// The demand's category as the engine saw it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryFinding {
     pub label: String,
     pub source: CategorySource,
@@ -53,12 +55,13 @@ pub struct CategoryFinding {
     pub confidence: f64,
     /// The classifier's ranking, best first (absent for a given category without a model).
     #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub top: Vec<(String, f64)>,
 }
 
 /// How the demand's place was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceStatus {
     /// The coordinates or the address put it in a grid, community or town.
@@ -72,7 +75,8 @@ pub enum PlaceStatus {
 }
 
 /// The demand's place as the engine saw it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaceFinding {
     pub status: PlaceStatus,
     /// Finest first: grid → community → town (empty unless located).
@@ -83,14 +87,16 @@ pub struct PlaceFinding {
 }
 
 /// A unit by id and name, as shown to the dispatcher.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitBrief {
     pub id: UnitId,
     pub name: String,
 }
 
 /// The duty (权责清单事项) a suggestion follows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DutyBrief {
     pub duty_ref: DutyRef,
     pub matter: String,
@@ -100,7 +106,8 @@ pub struct DutyBrief {
 }
 
 /// One proposed routing: lead unit, co-units, the duty and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub lead: UnitBrief,
     #[serde(default)]
@@ -114,14 +121,16 @@ pub struct Suggestion {
 }
 
 /// A unit the engine will not suggest again for this order, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Excluded {
     pub unit: UnitBrief,
     pub reason: String,
 }
 
 /// What the engine decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Dispatched without a dispatcher: the best suggestion reached the threshold.
@@ -131,7 +140,8 @@ pub enum Decision {
 }
 
 /// The engine's advice on one order, stored with it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Advice {
     pub at: DateTime<Utc>,
     /// The classifier model that was used (`None`: no classifier).
@@ -152,7 +162,8 @@ pub struct Advice {
 }
 
 /// The list version the engine read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DutyListBrief {
     pub list_id: crate::ids::DutyListId,
     pub version: u32,

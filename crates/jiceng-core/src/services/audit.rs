@@ -19,7 +19,8 @@ use serde::Serialize;
 use std::ops::ControlFlow;
 
 /// One step of an order's trail, as staff read it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrailEntry {
     pub seq: u64,
     pub at: chrono::DateTime<chrono::Utc>,
@@ -33,10 +34,11 @@ pub struct TrailEntry {
     pub in_checkpoint: bool,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trail {
     pub entries: Vec<TrailEntry>,
-    #[schema(value_type = Option<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub checkpoint: Option<Checkpoint>,
     /// `verified` (every entry intact and in a signed checkpoint), `pending` (the newest
     /// entries await the next checkpoint) or `failed`.
@@ -44,24 +46,26 @@ pub struct Trail {
     pub status_text: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InclusionProof {
     pub seq: u64,
     pub tree_size: u64,
     pub leaf_hash: String,
     pub hashes: Vec<String>,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub checkpoint: Checkpoint,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsistencyProof {
     pub from_size: u64,
     pub to_size: u64,
     pub hashes: Vec<String>,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub from: Checkpoint,
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub to: Checkpoint,
 }
 

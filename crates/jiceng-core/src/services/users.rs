@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::json;
 
 /// A user as another user may see them: the phone is masked unless the viewer may see it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: UserId,
     pub username: String,
@@ -25,7 +26,8 @@ pub struct UserView {
     pub roles: Vec<GrantView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantView {
     pub role: Role,
     pub role_label: String,

@@ -34,9 +34,8 @@ pub struct InboxPage {
 }
 
 /// Which lists a role works from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Inbox {
     /// 待签收: my units' orders to sign for (lead), and co-unit parts to sign for.

@@ -24,7 +24,8 @@ pub struct OpenClocks {
 }
 
 /// The figures of one unit.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitFigures {
     pub unit_id: UnitId,
     pub unit_name: String,

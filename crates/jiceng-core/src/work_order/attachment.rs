@@ -10,17 +10,18 @@ use sha2::{Digest, Sha256};
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_ATTACHMENTS_PER_ORDER: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: AttachmentId,
-    #[schema(value_type = String, format = Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub order_id: OrderId,
     pub filename: String,
     pub content_type: String,
     pub size: u64,
     /// SHA-256 of the content, hex.
     pub sha256: String,
-    #[schema(value_type = String, format = Uuid)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
     pub uploaded_by: UserId,
     pub created_at: DateTime<Utc>,
 }

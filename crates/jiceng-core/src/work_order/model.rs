@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where the order is in its loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 待派单: registered, in the dispatcher's queue.
@@ -84,7 +85,8 @@ impl Status {
 }
 
 /// How the demand arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Hotline,
@@ -122,7 +124,8 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 一般
@@ -148,7 +151,8 @@ impl Urgency {
 }
 
 /// The five satisfaction levels of a call-back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 非常满意
@@ -273,13 +277,13 @@ pub struct WorkOrder {
     pub routing: Option<crate::routing::Advice>,
 }
 
-/// One entry of an order's history, written in the same transaction as the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+/// One entry of an order's history, written in the same transaction as the change. The HTTP
+/// document describes its payload per action (the server's `history_doc`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// 1, 2, 3, … without gaps; equals the order's version after the change.
     pub seq: u32,
     pub at: DateTime<Utc>,
-    #[schema(value_type = String, format = Uuid)]
     pub actor: UserId,
     pub actor_name: String,
     pub action: String,

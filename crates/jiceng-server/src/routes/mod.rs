@@ -16,7 +16,7 @@ pub mod work_orders;
 use crate::AppState;
 use crate::openapi::ApiDoc;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -43,7 +43,7 @@ impl<T> Page<T> {
 }
 
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
@@ -64,7 +64,22 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(work_orders::get))
         .routes(routes!(work_orders::history))
         .routes(routes!(duplicates::list))
-        .routes(routes!(work_orders::act))
+        .routes(routes!(work_orders::dispatch::dispatch))
+        .routes(routes!(work_orders::arbitrate::arbitrate))
+        .routes(routes!(work_orders::accept::accept))
+        .routes(routes!(work_orders::accept_co::accept_co))
+        .routes(routes!(work_orders::r#return::return_order))
+        .routes(routes!(work_orders::note::note))
+        .routes(routes!(work_orders::extension_request::request_extension))
+        .routes(routes!(work_orders::extension_decision::decide_extension))
+        .routes(routes!(work_orders::suspend::suspend))
+        .routes(routes!(work_orders::resume::resume))
+        .routes(routes!(work_orders::reply::reply))
+        .routes(routes!(work_orders::co_reply::co_reply))
+        .routes(routes!(work_orders::review::review))
+        .routes(routes!(work_orders::follow_up::follow_up))
+        .routes(routes!(work_orders::archive::archive))
+        .routes(routes!(work_orders::merge::merge))
         .routes(routes!(work_orders::lookup))
         .routes(routes!(attachments::upload, attachments::list))
         .routes(routes!(attachments::download))
@@ -84,7 +99,12 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::list))
         .routes(routes!(models::retrain))
         .routes(routes!(models::activate))
-        .split_for_parts()
+        .split_for_parts();
+    let api = api.route(
+        "/api/v1/work-orders/{id}/{action}",
+        post(work_orders::unknown_action),
+    );
+    (api, crate::openapi::finish(doc))
 }
 
 pub fn all(state: AppState) -> Router {

@@ -1,0 +1,49 @@
+//! `POST /api/v1/work-orders/{id}/co-reply`
+//!
+//! 协办答复: a co-unit files its part of the reply for the lead unit.
+
+use super::take_step;
+use crate::AppState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::routes::work_order_view::WorkOrderView;
+use axum::Json;
+use axum::extract::State;
+use jiceng_core::ids::OrderId;
+use jiceng_core::ids::UnitId;
+use jiceng_core::services::ActRequest;
+use jiceng_core::work_order::Command;
+use serde::Deserialize;
+
+/// A co-unit's part of the reply.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoReplyRequest {
+    pub unit_id: UnitId,
+    pub text: String,
+    /// The order's `version` as the client last read it; when sent and the order has changed
+    /// since, the step is refused with 409 `work_order.version_conflict`.
+    pub version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/co-reply", tag = "work-orders",
+    params(("id" = String, Path, description = "工单 ID")),
+    request_body = CoReplyRequest,
+    responses((status = 200, body = WorkOrderView, description = "工单的新状态"),
+              (status = 400, body = ErrorBody, description = "内容不合规则，如超长或缺少依据"),
+              (status = 403, body = ErrorBody, description = "无权执行此操作"),
+              (status = 404, body = ErrorBody, description = "工单不存在或不在辖区内"),
+              (status = 409, body = ErrorBody, description = "工单当前状态不允许，或版本已变"),
+              (status = 422, body = ErrorBody, description = "请求字段缺失或类型不对")))]
+pub async fn co_reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+    ApiJson(b): ApiJson<CoReplyRequest>,
+) -> ApiResult<Json<WorkOrderView>> {
+    let req = ActRequest::Other(Command::CoReply {
+        unit: b.unit_id,
+        text: b.text,
+    });
+    take_step(&state, &caller, id, b.version, req).await
+}

@@ -1,0 +1,50 @@
+//! `POST /api/v1/work-orders/{id}/reply`
+//!
+//! 办结答复: the lead unit files its reply, once every co-unit has replied.
+
+use super::take_step;
+use crate::AppState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::routes::work_order_view::WorkOrderView;
+use axum::Json;
+use axum::extract::State;
+use jiceng_core::ids::OrderId;
+use jiceng_core::services::ActRequest;
+use jiceng_core::work_order::Command;
+use serde::Deserialize;
+
+/// The unit's reply to the citizen.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: String,
+    /// Hold the reply for the unit leader's review before it is released.
+    #[serde(default)]
+    pub review: bool,
+    /// The order's `version` as the client last read it; when sent and the order has changed
+    /// since, the step is refused with 409 `work_order.version_conflict`.
+    pub version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/reply", tag = "work-orders",
+    params(("id" = String, Path, description = "工单 ID")),
+    request_body = ReplyRequest,
+    responses((status = 200, body = WorkOrderView, description = "工单的新状态"),
+              (status = 400, body = ErrorBody, description = "内容不合规则，如超长或缺少依据"),
+              (status = 403, body = ErrorBody, description = "无权执行此操作"),
+              (status = 404, body = ErrorBody, description = "工单不存在或不在辖区内"),
+              (status = 409, body = ErrorBody, description = "工单当前状态不允许，或版本已变"),
+              (status = 422, body = ErrorBody, description = "请求字段缺失或类型不对")))]
+pub async fn reply(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+    ApiJson(b): ApiJson<ReplyRequest>,
+) -> ApiResult<Json<WorkOrderView>> {
+    let req = ActRequest::Other(Command::Reply {
+        text: b.text,
+        review: b.review,
+    });
+    take_step(&state, &caller, id, b.version, req).await
+}
