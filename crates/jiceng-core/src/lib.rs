@@ -21,6 +21,7 @@ pub mod routing;
 pub mod services;
 pub mod sla;
 pub mod text;
+pub mod throttle;
 pub mod user;
 pub mod work_order;
 

@@ -556,14 +556,15 @@ async fn merged(l: Loop) {
         )
         .await;
     assert_eq!(code, "work_order.closed");
-    // Both callers can look the master up with their own phone.
+    // Both callers can look the master up with their own phone (and their own receipt's code).
     let number = master["number"].as_str().unwrap();
-    for phone in ["13912340000", "13700001111"] {
+    for (phone, receipt) in [("13912340000", &master), ("13700001111", &dup)] {
+        let code = receipt["tracking_code"].as_str().unwrap();
         let (st, v) = split(
             l.app
                 .client
                 .get(l.app.url(&format!(
-                    "/api/v1/public/work-orders/{number}?phone={phone}"
+                    "/api/v1/public/work-orders/{number}?phone={phone}&code={code}"
                 )))
                 .send()
                 .await

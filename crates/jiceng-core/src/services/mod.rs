@@ -5,10 +5,12 @@ mod audit;
 mod auth;
 mod duplicates;
 mod duties;
+mod lookup;
 mod models;
 mod org;
 pub mod routing;
 mod sla;
+mod throttle;
 mod users;
 mod work_orders;
 
@@ -21,7 +23,8 @@ pub use org::UnitPatch;
 pub use sla::SweepOutcome;
 pub use users::UserView;
 pub use work_orders::{
-    ActRequest, Inbox, InboxPage, filed_by, number_for, order_not_found, version_conflict,
+    ActRequest, Inbox, InboxPage, Registration, filed_by, number_for, order_not_found,
+    version_conflict,
 };
 
 use crate::clock::Clock;
