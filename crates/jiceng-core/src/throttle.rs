@@ -78,7 +78,10 @@ impl Rule {
         {
             let until = t.last_at + self.wait(t.attempts - self.free);
             if now < until {
-                let secs = (until - now).num_milliseconds().div_euclid(1000) + 1;
+                let secs = (until - now)
+                    .num_milliseconds()
+                    .saturating_add(999)
+                    .div_euclid(1000);
                 return Err(u64::try_from(secs).unwrap_or(1).max(1));
             }
         }
@@ -115,7 +118,7 @@ mod tests {
                     .unwrap_or_else(|_| panic!("free")),
             );
         }
-        assert_eq!(LOGIN_USER.admit(t, at(60)), Err(14 * 60 + 1));
+        assert_eq!(LOGIN_USER.admit(t, at(60)), Err(14 * 60));
         assert!(LOGIN_USER.admit(t, at(15 * 60)).is_ok());
         let back = t.map(give_back);
         assert!(LOGIN_USER.admit(back, at(1)).is_ok());
@@ -130,12 +133,12 @@ mod tests {
         }
         assert_eq!(LOOKUP.admit(t, at(0)), Err(2));
         let t6 = LOOKUP.admit(t, at(2)).ok();
-        assert_eq!(LOOKUP.admit(t6, at(3)), Err(4));
+        assert_eq!(LOOKUP.admit(t6, at(3)), Err(3));
         let far = Some(Tally {
             attempts: 500,
             last_at: at(0),
         });
-        assert_eq!(LOOKUP.admit(far, at(0)), Err(3601));
+        assert_eq!(LOOKUP.admit(far, at(0)), Err(3600));
         assert!(LOOKUP.admit(far, at(25 * 3600)).is_ok());
     }
 }

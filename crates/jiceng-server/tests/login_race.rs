@@ -94,6 +94,16 @@ async fn concurrent_logins_on_two_servers_share_the_lock() {
     let server = tokio::spawn(second.run_until(async move {
         let _ = stopped.await;
     }));
+    // Open both servers' connection pools first: on a busy machine thirty cold connects at
+    // once can outlast the pool's acquire timeout, which is not what this test is about.
+    for base in [&app.base, &second_base] {
+        let warm: Vec<_> = (0..16)
+            .map(|_| tokio::spawn(app.client.get(format!("{base}/healthz")).send()))
+            .collect();
+        for w in warm {
+            w.await.unwrap().unwrap();
+        }
+    }
     let results = thirty_at_once(&app, &[app.base.clone(), second_base]).await;
     assert_locked_after_five(&results);
     let _ = stop.send(());

@@ -455,6 +455,15 @@ fn apply(
         }
         Command::Arbitrate { lead, ruling } => {
             let ruling = bounded(&ruling, "审定意见", 1000)?;
+            if o.co_units.iter().any(|c| c.unit.unit_id == lead.unit_id) {
+                return Err(Error::validation(
+                    "work_order.invalid_co_unit",
+                    format!(
+                        "“{}”是本工单的协办单位，不能同时审定为主办单位；请重新派单",
+                        lead.unit_name
+                    ),
+                ));
+            }
             o.transfer_count += 1;
             o.arbitrated = true;
             let payload = json!({"lead": {"unit_id": lead.unit_id, "unit_name": lead.unit_name}, "ruling": ruling});
