@@ -23,6 +23,7 @@ pub mod services;
 pub mod sla;
 pub mod subject;
 pub mod text;
+pub mod throttle;
 pub mod user;
 pub mod work_order;
 

@@ -213,17 +213,54 @@ impl NewOrgUnit {
     }
 }
 
-/// A grid or community outline must be a GeoJSON Polygon or MultiPolygon.
+/// A grid or community outline must be a GeoJSON Polygon or MultiPolygon of WGS-84
+/// positions; a coordinate off the globe would poison the locator's index.
 fn check_geometry(g: &serde_json::Value) -> Result<()> {
     let ty = g.get("type").and_then(|t| t.as_str());
     let coords_ok = g.get("coordinates").is_some_and(|c| c.is_array());
     match ty {
-        Some("Polygon" | "MultiPolygon") if coords_ok => Ok(()),
-        _ => Err(Error::validation(
-            "org_unit.invalid_geometry",
-            "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon",
-        )),
+        Some("Polygon" | "MultiPolygon") if coords_ok => {}
+        _ => {
+            return Err(Error::validation(
+                "org_unit.invalid_geometry",
+                "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon",
+            ));
+        }
     }
+    check_positions(&g["coordinates"])
+}
+
+/// Every position `[longitude, latitude]` finite, longitude within ±180 and latitude within ±90.
+fn check_positions(v: &serde_json::Value) -> Result<()> {
+    let Some(items) = v.as_array() else {
+        return Err(bad_position(v));
+    };
+    if items.first().is_some_and(|x| x.is_number()) {
+        let lon = items.first().and_then(|x| x.as_f64());
+        let lat = items.get(1).and_then(|x| x.as_f64());
+        return match (lon, lat) {
+            (Some(lon), Some(lat))
+                if lon.is_finite()
+                    && lat.is_finite()
+                    && (-180.0..=180.0).contains(&lon)
+                    && (-90.0..=90.0).contains(&lat) =>
+            {
+                Ok(())
+            }
+            _ => Err(bad_position(v)),
+        };
+    }
+    items.iter().try_for_each(check_positions)
+}
+
+fn bad_position(v: &serde_json::Value) -> Error {
+    let shown: String = v.to_string().chars().take(60).collect();
+    Error::validation(
+        "org_unit.invalid_geometry",
+        format!(
+            "边界坐标 {shown} 无效：须为 [经度, 纬度]（WGS-84），经度在 -180 到 180 之间，纬度在 -90 到 90 之间"
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -166,11 +166,27 @@ pub trait Store:
     + crate::learning::ModelStore
     + crate::duplicates::DuplicateStore
     + crate::lease::LeaseStore
+    + ThrottleStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap round trip, for health checks.
     async fn ping(&self) -> Result<()>;
+}
+
+/// Attempt counts (see [`crate::throttle`]), changed only by compare-and-swap so that
+/// concurrent requests and several servers on one database never both take the last free try.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    async fn read_tally(&self, scope: &str, key: &str) -> Result<Option<crate::throttle::Tally>>;
+    /// Replaces `old` (`None`: no row yet) with `new`; `false` when the row is no longer `old`.
+    async fn swap_tally(
+        &self,
+        scope: &str,
+        key: &str,
+        old: Option<crate::throttle::Tally>,
+        new: crate::throttle::Tally,
+    ) -> Result<bool>;
 }
 
 /// Password hashing and secret generation, kept out of the domain's dependencies.
@@ -218,8 +234,17 @@ pub struct OrderQuery {
 pub enum Inserted {
     /// A new order, with its number.
     Created(String),
-    /// The key was used before: the order it created then.
-    Existing(crate::ids::OrderId),
+    /// The key was used before with the same request: the order it created then.
+    Replayed(crate::ids::OrderId),
+}
+
+/// A client's idempotency key and the fingerprint of the request it came with: a key used
+/// again with another request is `idempotency.key_reused` (422), not a replay.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyKey<'a> {
+    pub user: UserId,
+    pub key: &'a str,
+    pub request_hash: &'a str,
 }
 
 /// One stored change of an order: the version it was read at, and the outcome.
@@ -239,13 +264,14 @@ pub struct OrderChange {
 pub trait WorkOrderStore: Send + Sync {
     /// Inserts a new order and its first history entry, numbering it `{number_prefix}NNNNNN`
     /// from the day's counter in the same transaction. With an idempotency key already used
-    /// by the same user, inserts nothing and returns the earlier order.
+    /// by the same user for the same request, inserts nothing and returns the earlier order;
+    /// for another request, `idempotency.key_reused`. Also stores `order.tracking_hash`.
     async fn insert_order(
         &self,
         order: &crate::work_order::WorkOrder,
         entry: &crate::work_order::HistoryEntry,
         number_prefix: &str,
-        idempotency: Option<(UserId, &str)>,
+        idempotency: Option<IdempotencyKey<'_>>,
         // The order's text sketch for duplicate detection, stored in the same transaction.
         sketch: Option<&crate::duplicates::OrderSketch>,
     ) -> Result<Inserted>;
@@ -253,6 +279,11 @@ pub trait WorkOrderStore: Send + Sync {
         &self,
         id: crate::ids::OrderId,
     ) -> Result<Option<crate::work_order::WorkOrder>>;
+    /// The fingerprints of the tracking codes of these orders (those that have one).
+    async fn tracking_hashes(
+        &self,
+        ids: &[crate::ids::OrderId],
+    ) -> Result<Vec<(crate::ids::OrderId, String)>>;
     async fn find_order_by_number(
         &self,
         number: &str,

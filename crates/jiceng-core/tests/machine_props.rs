@@ -125,7 +125,7 @@ fn satisfaction() -> impl Strategy<Value = Satisfaction> {
 fn command() -> impl Strategy<Value = Command> {
     let u = 10u128..13;
     prop_oneof![
-        4 => (u.clone(), proptest::option::of(u.clone()), proptest::option::of(text())).prop_map(|(l, c, note)| Command::Dispatch {
+        4 => (u.clone(), proptest::collection::vec(u.clone(), 0..3), proptest::option::of(text())).prop_map(|(l, c, note)| Command::Dispatch {
             lead: unit(l),
             co_units: c.into_iter().map(unit).collect(),
             note
@@ -229,6 +229,15 @@ proptest! {
                     prop_assert_eq!(out.entry.to_status, out.order.status);
                     prop_assert!(out.order.transfer_count >= o.transfer_count);
                     prop_assert!(out.order.reopen_count >= o.reopen_count);
+                    let co: Vec<_> = out.order.co_units.iter().map(|c| c.unit.unit_id).collect();
+                    prop_assert!(
+                        co.iter().enumerate().all(|(i, u)| !co[..i].contains(u)),
+                        "a co-unit listed twice: {co:?}"
+                    );
+                    prop_assert!(
+                        out.order.lead.as_ref().is_none_or(|l| !co.contains(&l.unit_id)),
+                        "the lead unit among its co-units"
+                    );
                     if out.order.status == Status::Replied {
                         prop_assert!(out.order.co_units.iter().all(|c| c.reply.is_some()), "replied with co-units pending");
                     }

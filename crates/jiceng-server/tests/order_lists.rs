@@ -251,9 +251,12 @@ async fn citizens_file_see_their_own_and_look_up_by_phone() {
     assert_eq!(error_code(st, &b, StatusCode::FORBIDDEN), "auth.forbidden");
 
     let number = mine["number"].as_str().unwrap();
+    let code = mine["tracking_code"].as_str().unwrap();
     let lookup = |n: String, phone: &str| {
         app.client
-            .get(app.url(&format!("/api/v1/public/work-orders/{n}?phone={phone}")))
+            .get(app.url(&format!(
+                "/api/v1/public/work-orders/{n}?phone={phone}&code={code}"
+            )))
             .send()
     };
     let (st, v) = split(lookup(number.to_owned(), "13600004444").await.unwrap()).await;

@@ -372,7 +372,13 @@ async fn extension_approved_and_refused(l: Loop) {
         code, "work_order.illegal_transition",
         "nothing to decide yet"
     );
-    let due = "2031-01-10T09:00:00Z";
+    // Within the longest extension ([sla] max_extension, 30 working days by default).
+    let day = |d: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(d))
+            .format("%Y-%m-%dT09:00:00Z")
+            .to_string()
+    };
+    let (due, later) = (day(30), day(40));
     let o = l
         .step(
             &l.handler,
@@ -405,13 +411,13 @@ async fn extension_approved_and_refused(l: Loop) {
         )
         .await;
     assert!(o["extension"].is_null());
-    assert_eq!(o["handling_due"], "2031-01-10T09:00:00Z");
+    assert_eq!(o["handling_due"], due.as_str());
     let o = l
         .step(
             &l.handler,
             &o,
             "extension-request",
-            json!({"reason": "再延", "new_due": "2031-02-10T09:00:00Z"}),
+            json!({"reason": "再延", "new_due": later}),
         )
         .await;
     let o = l
@@ -423,7 +429,8 @@ async fn extension_approved_and_refused(l: Loop) {
         )
         .await;
     assert_eq!(
-        o["handling_due"], "2031-01-10T09:00:00Z",
+        o["handling_due"],
+        due.as_str(),
         "a refusal keeps the deadline"
     );
     assert_eq!(o["status"], "handling");
@@ -556,14 +563,15 @@ async fn merged(l: Loop) {
         )
         .await;
     assert_eq!(code, "work_order.closed");
-    // Both callers can look the master up with their own phone.
+    // Both callers can look the master up with their own phone (and their own receipt's code).
     let number = master["number"].as_str().unwrap();
-    for phone in ["13912340000", "13700001111"] {
+    for (phone, receipt) in [("13912340000", &master), ("13700001111", &dup)] {
+        let code = receipt["tracking_code"].as_str().unwrap();
         let (st, v) = split(
             l.app
                 .client
                 .get(l.app.url(&format!(
-                    "/api/v1/public/work-orders/{number}?phone={phone}"
+                    "/api/v1/public/work-orders/{number}?phone={phone}&code={code}"
                 )))
                 .send()
                 .await

@@ -20,6 +20,7 @@ mod org;
 mod rows;
 #[macro_use]
 mod sla;
+mod throttle;
 mod user;
 mod work_order;
 

@@ -161,8 +161,27 @@ impl SqlStore {
     }
 }
 
-/// A database fault: logged in full, reported to the caller without internals.
+/// A database fault: logged in full, reported to the caller without internals. A violated
+/// constraint is a request that clashes with stored data (a value twice, a reference to
+/// nothing), not an outage: 409, with the constraint kept in the log.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    if let Some(d) = e.as_database_error() {
+        let clash = match d.kind() {
+            sqlx::error::ErrorKind::UniqueViolation => Some("已存在相同的记录"),
+            sqlx::error::ErrorKind::ForeignKeyViolation => Some("引用的记录不存在或仍被引用"),
+            sqlx::error::ErrorKind::CheckViolation | sqlx::error::ErrorKind::NotNullViolation => {
+                Some("数据不符合约束")
+            }
+            _ => None,
+        };
+        if let Some(what) = clash {
+            tracing::warn!(error = %e, constraint = ?d.constraint(), "constraint violated");
+            return Error::conflict(
+                "storage.conflict",
+                format!("{what}，未作任何更改；请刷新后检查输入再试"),
+            );
+        }
+    }
     tracing::error!(error = %e, "database error");
     Error::internal("数据库暂时不可用，请稍后重试")
 }

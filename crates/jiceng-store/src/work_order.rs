@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use jiceng_core::audit::records;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::ports::{Inserted, OrderChange, OrderQuery, WorkOrderStore};
+use jiceng_core::ports::{IdempotencyKey, Inserted, OrderChange, OrderQuery, WorkOrderStore};
 use jiceng_core::services::version_conflict;
 use jiceng_core::work_order::{HistoryEntry, Notice, OrderCursor, OrderSort, Status, WorkOrder};
 use sqlx::types::Json;
@@ -14,8 +14,23 @@ use uuid::Uuid;
 
 const INSERT_ORDER: &str = "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, \
      caller_phone, region_unit_id, region_path, lead_unit_id, lead_path, handling_due, pending_extension, \
-     created_by, created_at, updated_at, version, doc, due_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+     created_by, created_at, updated_at, version, doc, due_at, tracking_hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+
+const SELECT_KEY: &str =
+    "SELECT order_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2";
+
+/// The answer to a key used before: its order when the request is the same (or the key was
+/// stored before requests were fingerprinted), else a refusal.
+fn replay(found: (Uuid, Option<String>), k: IdempotencyKey<'_>) -> Result<Inserted> {
+    match found.1 {
+        Some(h) if h != k.request_hash => Err(Error::unprocessable(
+            "idempotency.key_reused",
+            "此 Idempotency-Key 已用于另一份不同的受理内容；新的诉求请换用新的 Key",
+        )),
+        _ => Ok(Inserted::Replayed(OrderId(found.0))),
+    }
+}
 
 const UPDATE_ORDER: &str = "UPDATE work_orders SET status = $1, category = $2, urgency = $3, lead_unit_id = $4, \
      lead_path = $5, handling_due = $6, pending_extension = $7, updated_at = $8, version = $9, doc = $10, \
@@ -238,23 +253,21 @@ impl WorkOrderStore for SqlStore {
         order: &WorkOrder,
         entry: &HistoryEntry,
         number_prefix: &str,
-        idempotency: Option<(UserId, &str)>,
+        idempotency: Option<IdempotencyKey<'_>>,
         sketch: Option<&jiceng_core::duplicates::OrderSketch>,
     ) -> Result<Inserted> {
         let mut o = order.clone();
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            if let Some((user, key)) = idempotency {
-                let existing: Option<Uuid> = sqlx::query_scalar(
-                    "SELECT order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-                )
-                .bind(user.0)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if let Some(id) = existing {
-                    return Ok(Inserted::Existing(OrderId(id)));
+            if let Some(k) = idempotency {
+                let existing: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
+                    .bind(k.user.0)
+                    .bind(k.key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if let Some(found) = existing {
+                    return replay(found, k);
                 }
             }
             let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
@@ -285,6 +298,7 @@ impl WorkOrderStore for SqlStore {
                 .bind(i64::from(o.version))
                 .bind(Json(&o))
                 .bind(o.open_deadline().map(micros))
+                .bind(&o.tracking_hash)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -293,27 +307,26 @@ impl WorkOrderStore for SqlStore {
             if let Some(s) = sketch {
                 write_sketch!(tx, s);
             }
-            if let Some((user, key)) = idempotency {
-                let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, order_id, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(user.0)
-                    .bind(key)
+            if let Some(k) = idempotency {
+                let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, order_id, created_at, request_hash) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(k.user.0)
+                    .bind(k.key)
                     .bind(o.id.0)
                     .bind(micros(o.created_at))
+                    .bind(k.request_hash)
                     .execute(&mut *tx)
                     .await;
                 if let Err(e) = r {
-                    // A concurrent retry with the same key won the race: answer with its order.
+                    // A concurrent request with the same key won the race: answer with its order.
                     if is_version_clash(&e) {
                         drop(tx);
-                        let id: Uuid = sqlx::query_scalar(
-                            "SELECT order_id FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-                        )
-                        .bind(user.0)
-                        .bind(key)
-                        .fetch_one(p)
-                        .await
-                        .map_err(db_err)?;
-                        return Ok(Inserted::Existing(OrderId(id)));
+                        let found: (Uuid, Option<String>) = sqlx::query_as(SELECT_KEY)
+                            .bind(k.user.0)
+                            .bind(k.key)
+                            .fetch_one(p)
+                            .await
+                            .map_err(db_err)?;
+                        return replay(found, k);
                     }
                     return Err(db_err(e));
                 }
@@ -333,6 +346,23 @@ impl WorkOrderStore for SqlStore {
         .await)
         .map_err(db_err)?;
         Ok(doc.map(|d| d.0))
+    }
+
+    async fn tracking_hashes(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, String)>> {
+        let mut out = Vec::new();
+        for id in ids {
+            let h: Option<Option<String>> = on_write!(self, |p| sqlx::query_scalar(
+                "SELECT tracking_hash FROM work_orders WHERE id = $1"
+            )
+            .bind(id.0)
+            .fetch_optional(p)
+            .await)
+            .map_err(db_err)?;
+            if let Some(Some(h)) = h {
+                out.push((*id, h));
+            }
+        }
+        Ok(out)
     }
 
     async fn find_order_by_number(&self, number: &str) -> Result<Option<WorkOrder>> {

@@ -1,9 +1,11 @@
 use super::Services;
+use super::throttle::Wait;
 use crate::access::Principal;
-use crate::auth::{ApiToken, SESSION_TTL_HOURS, SessionRecord, throttle_decision, throttle_since};
+use crate::auth::{ApiToken, SESSION_TTL_HOURS, SessionRecord};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ids::{TokenId, UserId};
 use crate::text;
+use crate::throttle::{LOGIN_IP, LOGIN_USER, scope};
 use crate::user::{User, Username, check_password_policy};
 use chrono::Duration;
 
@@ -38,17 +40,9 @@ impl Services {
         let key: String = Username::parse(username)
             .map(|u| u.as_str().to_owned())
             .unwrap_or_else(|_| username.trim().chars().take(64).collect());
-        let since = throttle_since(now, self.store.last_login_success(&key).await?);
-        let counts = self.store.login_failures_since(&key, ip, since).await?;
-        if let Err(secs) = throttle_decision(counts) {
-            let mut e = Error::new(
-                ErrorKind::Throttled,
-                "auth.throttled",
-                format!("登录失败次数过多，请 {} 分钟后再试", secs / 60),
-            );
-            e.retry_after = Some(secs);
-            return Err(e);
-        }
+        // The attempt is counted before the password is checked and given back when it was
+        // right: simultaneous logins cannot all pass a check that saw none of the others.
+        self.reserve_login(&key, ip).await?;
         let found = self.store.find_login(&key).await?;
         let (hash, user) = match found {
             Some((user, hash)) => (hash, Some(user)),
@@ -70,6 +64,8 @@ impl Services {
                 return Err(bad_credentials());
             }
         };
+        self.give_back_attempt(scope::LOGIN_USER, &key).await?;
+        self.give_back_attempt(scope::LOGIN_IP, ip).await?;
         self.store.record_login(&key, ip, true, now).await?;
         let session_secret = self.secrets.random_token();
         let csrf_token = self.secrets.random_token();
@@ -87,6 +83,22 @@ impl Services {
             csrf_token,
             user,
         })
+    }
+
+    /// One attempt for the username and one for the address, or 429 with the longer wait.
+    async fn reserve_login(&self, key: &str, ip: &str) -> Result<()> {
+        let refused = |secs| super::throttle::throttled("auth.throttled", "登录", secs);
+        if let Err(Wait(secs)) = self
+            .take_attempt(scope::LOGIN_USER, key, &LOGIN_USER)
+            .await?
+        {
+            return Err(refused(secs));
+        }
+        if let Err(Wait(secs)) = self.take_attempt(scope::LOGIN_IP, ip, &LOGIN_IP).await? {
+            self.give_back_attempt(scope::LOGIN_USER, key).await?;
+            return Err(refused(secs));
+        }
+        Ok(())
     }
 
     async fn active_user(&self, id: UserId) -> Result<User> {

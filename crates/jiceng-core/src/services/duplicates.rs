@@ -107,17 +107,17 @@ impl Services {
         new: crate::work_order::NewWorkOrder,
         region: Option<crate::ids::UnitId>,
         idempotency_key: Option<&str>,
-    ) -> Result<(WorkOrder, Option<Vec<DuplicateCandidate>>)> {
-        let (o, sketch) = self.register(who, new, region, idempotency_key).await?;
-        if self.duplicates.is_none() || !self.may_check_duplicates(who, &o) {
-            return Ok((o, None));
+    ) -> Result<(super::Registration, Option<Vec<DuplicateCandidate>>)> {
+        let (r, sketch) = self.register(who, new, region, idempotency_key).await?;
+        if self.duplicates.is_none() || !self.may_check_duplicates(who, &r.order) {
+            return Ok((r, None));
         }
         // A new order's sketch was stored with it: compared as it is, not read back.
-        match self.candidates_for(who, &o, sketch).await {
-            Ok(c) => Ok((o, Some(c))),
+        match self.candidates_for(who, &r.order, sketch).await {
+            Ok(c) => Ok((r, Some(c))),
             Err(e) => {
-                tracing::warn!(order = %o.number, error = %e, "duplicate check failed");
-                Ok((o, None))
+                tracing::warn!(order = %r.order.number, error = %e, "duplicate check failed");
+                Ok((r, None))
             }
         }
     }

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod duplicates;
 mod duties;
+mod lookup;
 mod models;
 mod operations;
 mod org;
@@ -12,6 +13,7 @@ pub mod routing;
 mod sla;
 mod sla_orders;
 mod sla_sweep;
+mod throttle;
 mod users;
 mod work_orders;
 
@@ -28,7 +30,8 @@ pub use sla_sweep::{
 };
 pub use users::UserView;
 pub use work_orders::{
-    ActRequest, Inbox, InboxPage, filed_by, number_for, order_not_found, version_conflict,
+    ActRequest, Inbox, InboxPage, Registration, filed_by, number_for, order_not_found,
+    version_conflict,
 };
 
 use crate::clock::Clock;

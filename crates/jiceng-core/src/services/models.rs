@@ -61,6 +61,19 @@ impl Services {
         self.model_admin_scope(who).map(|_| ())
     }
 
+    /// A category given at intake: a correction's categories, or one of the demand types the
+    /// time limits know (咨询, 求助, …).
+    pub(super) fn check_intake_category(&self, raw: &str) -> Result<String> {
+        let trimmed = raw.trim();
+        if crate::sla::policy::DEMAND_TYPES.contains(&trimmed) {
+            return Ok(trimmed.to_owned());
+        }
+        self.check_category(raw).map_err(|mut e| {
+            e.code = "work_order.unknown_category";
+            e
+        })
+    }
+
     /// The categories a correction may name: the classifier's labels and the taxonomy's codes.
     fn check_category(&self, raw: &str) -> Result<String> {
         let code = normalize_code(raw);

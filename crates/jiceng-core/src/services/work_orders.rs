@@ -6,7 +6,7 @@ use crate::access::{Permission, Principal};
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId};
 use crate::org::UnitPath;
-use crate::ports::{Inserted, OrderChange, OrderQuery};
+use crate::ports::{IdempotencyKey, Inserted, OrderChange, OrderQuery};
 use crate::routing::Decision;
 use crate::services::routing::{AdviceInput, dispatch_note};
 use crate::user::Role;
@@ -151,7 +151,11 @@ impl Services {
         region: Option<UnitId>,
         idempotency_key: Option<&str>,
     ) -> Result<WorkOrder> {
-        Ok(self.register(who, new, region, idempotency_key).await?.0)
+        Ok(self
+            .register(who, new, region, idempotency_key)
+            .await?
+            .0
+            .order)
     }
 
     /// [`Services::register_order`], with the text sketch stored with a new order (`None` for
@@ -162,7 +166,7 @@ impl Services {
         new: NewWorkOrder,
         region: Option<UnitId>,
         idempotency_key: Option<&str>,
-    ) -> Result<(WorkOrder, Option<crate::duplicates::OrderSketch>)> {
+    ) -> Result<(Registration, Option<crate::duplicates::OrderSketch>)> {
         let scope = who.require(Permission::RegisterOrders)?;
         if let Some(k) = idempotency_key
             && (k.is_empty() || k.len() > 128 || !k.is_ascii())
@@ -171,6 +175,12 @@ impl Services {
                 "request.invalid_idempotency_key",
                 "Idempotency-Key 须为 1–128 个 ASCII 字符",
             ));
+        }
+        // The request as the client sent it: a key reused with another one is refused.
+        let request_hash = request_fingerprint(&new, region);
+        let mut new = new;
+        if let Some(c) = new.category.take() {
+            new.category = Some(self.check_intake_category(&c)?);
         }
         let region = match region {
             Some(id) => self.assignee(id, &scope).await?,
@@ -187,7 +197,6 @@ impl Services {
                 self.assignee(id, &scope).await?
             }
         };
-        let mut new = new;
         if who.has_role(Role::Citizen) && !who.is_staff() {
             // Citizens file for themselves, through the web or the app.
             if !matches!(new.channel, crate::work_order::Channel::Mobile) {
@@ -230,8 +239,14 @@ impl Services {
         let (mut order, entry) =
             new.into_order(id, String::new(), region, who.user_id, &who.username, now);
         order.routing = advice;
+        let tracking_code = crate::work_order::tracking::code_from(&self.secrets.random_token());
+        order.tracking_hash = Some(self.secrets.fingerprint(&tracking_code));
         let prefix = format!("JC{}", day_key(now, local_tz()));
-        let idem = idempotency_key.map(|k| (who.user_id, k));
+        let idem = idempotency_key.map(|key| IdempotencyKey {
+            user: who.user_id,
+            key,
+            request_hash: &request_hash,
+        });
         let sketch = self.sketch_of(&order);
         match self
             .store
@@ -240,15 +255,27 @@ impl Services {
         {
             Inserted::Created(number) => {
                 order.number = number;
-                Ok((self.auto_dispatch(order).await?, sketch))
+                let order = self.auto_dispatch(order).await?;
+                let created = Registration {
+                    order,
+                    tracking_code: Some(tracking_code),
+                    replayed: false,
+                };
+                Ok((created, sketch))
             }
-            Inserted::Existing(existing) => Ok((
-                self.store
+            Inserted::Replayed(existing) => {
+                let order = self
+                    .store
                     .get_order(existing)
                     .await?
-                    .ok_or_else(order_not_found)?,
-                None,
-            )),
+                    .ok_or_else(order_not_found)?;
+                let replay = Registration {
+                    order,
+                    tracking_code: None,
+                    replayed: true,
+                };
+                Ok((replay, None))
+            }
         }
     }
 
@@ -510,6 +537,9 @@ impl Services {
             }),
             _ => None,
         };
+        if let Command::RequestExtension { new_due, .. } = &cmd {
+            self.check_extension_bound(&o, *new_due, now)?;
+        }
         let cmd_action = cmd.action();
         let mut out = decide(&o, cmd, &cap, now)?;
         if matches!(cmd_action, Action::Recategorize) {
@@ -548,6 +578,30 @@ impl Services {
             .await?;
         self.signal_due(&out.order);
         Ok(out.order)
+    }
+
+    /// An extension adds at most the policy's `max_extension` to the later of now and the
+    /// current deadline: a date in year 9999 is a typing error, not a request.
+    fn check_extension_bound(
+        &self,
+        o: &WorkOrder,
+        new_due: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let policy = self.sla.for_region(&o.region.unit_path);
+        let from = o.handling_due.map_or(now, |d| d.max(now));
+        let limit = policy.max_extension.deadline(&policy.calendar, from)?;
+        if new_due > limit {
+            let local = limit.with_timezone(&local_tz()).format("%Y-%m-%d %H:%M");
+            return Err(Error::validation(
+                "work_order.invalid_extension",
+                format!(
+                    "延期后的期限不能晚于 {local}（最多延长 {}）",
+                    policy.max_extension
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// What a dispatch or a return means for routing: a dispatch keeps the duty of the
@@ -650,35 +704,24 @@ impl Services {
             .await?;
         Ok(grown.order)
     }
+}
 
-    /// A citizen's lookup by order number and phone; a mismatch answers like a missing order.
-    pub async fn lookup_order(
-        &self,
-        number: &str,
-        phone: &str,
-    ) -> Result<(WorkOrder, Vec<crate::work_order::HistoryEntry>)> {
-        let phone = crate::user::parse_phone(Some(phone))
-            .ok()
-            .flatten()
-            .ok_or_else(order_not_found)?;
-        if number.len() > 32 {
-            return Err(order_not_found());
-        }
-        let o = self
-            .store
-            .find_order_by_number(number)
-            .await?
-            .ok_or_else(order_not_found)?;
-        let matches = o.caller_phone.as_deref() == Some(phone.as_str())
-            || o.extra_callers
-                .iter()
-                .any(|c| c.phone.as_deref() == Some(phone.as_str()));
-        if !matches {
-            return Err(order_not_found());
-        }
-        let h = self.store.order_history(o.id).await?;
-        Ok((o, h))
-    }
+/// A registration's outcome: the order, and whether it was created now or replayed for a
+/// request repeated with its idempotency key.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub order: WorkOrder,
+    /// The tracking code (查询码) for the receipt: shown once, when the order is created.
+    pub tracking_code: Option<String>,
+    pub replayed: bool,
+}
+
+/// SHA-256 of the request's fields as parsed (canonical: spacing and field order of the JSON
+/// do not matter), for idempotency keys.
+fn request_fingerprint(new: &NewWorkOrder, region: Option<UnitId>) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!("{new:?}|{region:?}");
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// A transition as the API asks for it: units by id, resolved and checked by the service.

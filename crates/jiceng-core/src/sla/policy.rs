@@ -71,7 +71,13 @@ pub struct SlaPolicy {
     /// For limits counted in working time, and for natural-hour (emergency) limits.
     pub ladder: Ladder,
     pub emergency_ladder: Ladder,
+    /// The longest an extension may add, counted from the later of now and the current
+    /// deadline (`[sla] max_extension`).
+    pub max_extension: TimeLimit,
 }
+
+/// The kinds of demand with their own default limits; an intake may name one as its category.
+pub const DEMAND_TYPES: [&str; 5] = ["咨询", "求助", "投诉", "举报", "建议"];
 
 impl SlaPolicy {
     /// Defaults of the 12345 rules: emergencies sign for within 1 hour and are handled
@@ -94,15 +100,14 @@ impl SlaPolicy {
                 callback: wd(1),
             },
             normal: ordinary(15),
-            by_category: vec![
-                ("咨询".into(), ordinary(3)),
-                ("求助".into(), ordinary(5)),
-                ("投诉".into(), ordinary(15)),
-                ("举报".into(), ordinary(15)),
-                ("建议".into(), ordinary(15)),
-            ],
+            by_category: DEMAND_TYPES
+                .iter()
+                .zip([3, 5, 15, 15, 15])
+                .map(|(t, days)| ((*t).to_owned(), ordinary(days)))
+                .collect(),
             ladder: Ladder::working_days(),
             emergency_ladder: Ladder::emergency(),
+            max_extension: wd(30),
         }
     }
 

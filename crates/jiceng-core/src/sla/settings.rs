@@ -26,6 +26,9 @@ pub struct SlaSettings {
     /// The ladder of emergencies (natural-hour limits).
     #[serde(skip_serializing_if = "LadderSettings::is_empty")]
     pub emergency_ladder: LadderSettings,
+    /// The longest an extension may add (`30个工作日`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_extension: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub jurisdiction: Vec<JurisdictionSettings>,
 }
@@ -52,6 +55,7 @@ struct Rules<'a> {
     yellow_percent: Option<u32>,
     ladder: &'a LadderSettings,
     emergency_ladder: &'a LadderSettings,
+    max_extension: &'a Option<String>,
 }
 
 /// The steps of a ladder, each a time limit as the duty list writes them (`2个工作日`,
@@ -137,6 +141,10 @@ impl Rules<'_> {
             }
             policy.yellow_permille = p * 10;
         }
+        if let Some(m) = self.max_extension {
+            policy.max_extension =
+                TimeLimit::parse(m).map_err(|e| invalid(&format!("{key}max_extension"), &e))?;
+        }
         policy.ladder = self.ladder.apply(policy.ladder, &format!("{key}ladder"))?;
         policy.emergency_ladder = self
             .emergency_ladder
@@ -152,6 +160,7 @@ impl SlaSettings {
             yellow_percent: self.yellow_percent,
             ladder: &self.ladder,
             emergency_ladder: &self.emergency_ladder,
+            max_extension: &self.max_extension,
         }
     }
 
@@ -213,6 +222,7 @@ impl JurisdictionSettings {
             yellow_percent: self.yellow_percent,
             ladder: &self.ladder,
             emergency_ladder: &self.emergency_ladder,
+            max_extension: &None,
         }
     }
 }

@@ -419,6 +419,20 @@ fn apply(
                     "协办单位最多 10 个",
                 ));
             }
+            if let Some((i, c)) = co_units
+                .iter()
+                .enumerate()
+                .find(|(i, c)| co_units[..*i].iter().any(|d| d.unit_id == c.unit_id))
+            {
+                return Err(Error::validation(
+                    "work_order.invalid_co_unit",
+                    format!(
+                        "协办单位“{}”重复出现（第 {} 项），每个单位只能列一次",
+                        c.unit_name,
+                        i + 1
+                    ),
+                ));
+            }
             let note = bounded_opt(note.as_deref(), "派单说明", 500)?;
             if o.status == Returned || o.lead.is_some() {
                 o.transfer_count += 1;
@@ -443,6 +457,15 @@ fn apply(
         }
         Command::Arbitrate { lead, ruling } => {
             let ruling = bounded(&ruling, "审定意见", 1000)?;
+            if o.co_units.iter().any(|c| c.unit.unit_id == lead.unit_id) {
+                return Err(Error::validation(
+                    "work_order.invalid_co_unit",
+                    format!(
+                        "“{}”是本工单的协办单位，不能同时审定为主办单位；请重新派单",
+                        lead.unit_name
+                    ),
+                ));
+            }
             o.transfer_count += 1;
             o.arbitrated = true;
             let payload = json!({"lead": {"unit_id": lead.unit_id, "unit_name": lead.unit_name}, "ruling": ruling});

@@ -9,6 +9,7 @@ pub mod listing;
 pub mod machine;
 pub mod model;
 pub mod register;
+pub mod tracking;
 
 pub use listing::{OrderCursor, OrderSort};
 pub use machine::{Capacity, Command, Outcome, decide};

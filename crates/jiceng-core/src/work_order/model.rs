@@ -275,6 +275,10 @@ pub struct WorkOrder {
     /// The dispatch engine's latest advice: category, place, suggestions and why.
     #[serde(default)]
     pub routing: Option<crate::routing::Advice>,
+    /// The fingerprint of the tracking code (查询码) given to the caller at intake. Stored in
+    /// its own column and never in the order's document, so no view or export can carry it.
+    #[serde(skip)]
+    pub tracking_hash: Option<String>,
 }
 
 /// One entry of an order's history, written in the same transaction as the change. The HTTP

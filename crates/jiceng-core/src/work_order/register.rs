@@ -180,6 +180,7 @@ impl NewWorkOrder {
             clocks: Default::default(),
             duty: None,
             routing: None,
+            tracking_hash: None,
         };
         (order, entry)
     }

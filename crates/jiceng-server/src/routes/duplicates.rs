@@ -49,6 +49,10 @@ pub struct RegisteredView {
     /// and supervisors; `null` when not checked (other roles, or the check failed). Merge the
     /// new order into one with `POST /api/v1/work-orders/{id}/merge` `{"master_id": …}`.
     pub duplicates: Option<Vec<DuplicateView>>,
+    /// The tracking code (查询码) for the caller's receipt: with the order number and phone it
+    /// opens the public lookup. Shown once, in the answer that creates the order (`null` on a
+    /// replay); it appears nowhere else.
+    pub tracking_code: Option<String>,
 }
 
 fn round(x: f64, places: i32) -> f64 {

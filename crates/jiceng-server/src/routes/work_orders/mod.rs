@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use jiceng_core::error::Error;
@@ -65,7 +65,8 @@ pub struct RegisterRequest {
     request_body = RegisterRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时不重复受理")),
     responses((status = 201, body = RegisteredView), (status = 200, body = RegisteredView, description = "同一 Idempotency-Key 的重试"),
-              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "Idempotency-Key 已用于不同的受理内容")))]
 pub async fn register(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,17 +99,17 @@ pub async fn register(
         address: req.address.as_deref(),
     })?;
     let p = &caller.principal;
-    let started = state.services.clock.now();
-    let (order, duplicates) = state
+    let (registered, duplicates) = state
         .services
         .register_with_duplicates(p, new, req.region_unit_id, key)
         .await?;
     // A retry returns the order created before this request, with 200 instead of 201.
-    let status = if order.created_at < started {
+    let status = if registered.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
+    let order = registered.order;
     // The registering clerk gets back what was just typed in: an echo, not a read.
     let echo = state.services.may_see_contact(p, &order);
     let duplicates = duplicates.map(|c| super::duplicates::views(&state.services, p, c));
@@ -117,6 +118,7 @@ pub async fn register(
         Json(RegisteredView {
             order: WorkOrderView::of(&state.services, p, order, echo),
             duplicates,
+            tracking_code: registered.tracking_code,
         }),
     ))
 }
@@ -317,18 +319,29 @@ pub async fn history(
 pub struct LookupQuery {
     /// The phone number given at intake.
     pub phone: String,
+    /// The tracking code (查询码) from the receipt, 8 characters.
+    pub code: Option<String>,
 }
 
-/// A citizen looks up their order by number and phone; no login needed.
+/// A citizen looks up their order by number, phone and tracking code; no login needed. Any
+/// mismatch answers like a missing order; repeated failures from one address or for one
+/// number wait (429 with Retry-After).
 #[utoipa::path(get, path = "/api/v1/public/work-orders/{number}", tag = "work-orders",
     params(("number" = String, Path), LookupQuery),
-    responses((status = 200, body = PublicOrderView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PublicOrderView), (status = 404, body = ErrorBody),
+              (status = 429, body = ErrorBody, description = "查询失败次数过多")))]
 pub async fn lookup(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     ApiPath(number): ApiPath<String>,
     ApiQuery(q): ApiQuery<LookupQuery>,
 ) -> ApiResult<Json<PublicOrderView>> {
-    let (o, h) = state.services.lookup_order(&number, &q.phone).await?;
+    // The socket peer, not X-Forwarded-For: a client could name any address there.
+    let client = peer.ip().to_string();
+    let (o, h) = state
+        .services
+        .lookup_order(&number, &q.phone, q.code.as_deref(), &client)
+        .await?;
     Ok(Json(PublicOrderView::of(o, h)))
 }
 

@@ -1,0 +1,68 @@
+//! Reserving and giving back attempts against the stored counts of [`crate::throttle`].
+
+use super::Services;
+use crate::error::{Error, ErrorKind, Result};
+use crate::throttle::{Rule, Tally, give_back};
+
+/// Rounds of compare-and-swap before a request under heavy contention is asked to retry.
+const SWAP_ROUNDS: usize = 16;
+
+/// A reservation refused: wait this many seconds.
+pub(super) struct Wait(pub u64);
+
+impl Services {
+    /// Takes one attempt of `scope`/`key` under `rule`, or says how long to wait.
+    pub(super) async fn take_attempt(
+        &self,
+        scope: &str,
+        key: &str,
+        rule: &Rule,
+    ) -> Result<std::result::Result<Tally, Wait>> {
+        for _ in 0..SWAP_ROUNDS {
+            let old = self.store.read_tally(scope, key).await?;
+            let new = match rule.admit(old, self.clock.now()) {
+                Ok(n) => n,
+                Err(secs) => return Ok(Err(Wait(secs))),
+            };
+            if self.store.swap_tally(scope, key, old, new).await? {
+                return Ok(Ok(new));
+            }
+        }
+        Ok(Err(Wait(1)))
+    }
+
+    /// Gives an attempt back: it was right, or it was not evaluated.
+    pub(super) async fn give_back_attempt(&self, scope: &str, key: &str) -> Result<()> {
+        for _ in 0..SWAP_ROUNDS {
+            let Some(old) = self.store.read_tally(scope, key).await? else {
+                return Ok(());
+            };
+            if old.attempts == 0
+                || self
+                    .store
+                    .swap_tally(scope, key, Some(old), give_back(old))
+                    .await?
+            {
+                return Ok(());
+            }
+        }
+        tracing::warn!(scope, "attempt not given back under contention");
+        Ok(())
+    }
+}
+
+/// A 429 with Retry-After and a message a citizen or clerk can act on.
+pub(super) fn throttled(code: &'static str, what: &str, secs: u64) -> Error {
+    let wait = if secs >= 120 {
+        format!("{} 分钟", secs.div_ceil(60))
+    } else {
+        format!("{secs} 秒")
+    };
+    let mut e = Error::new(
+        ErrorKind::Throttled,
+        code,
+        format!("{what}失败次数过多，请 {wait}后再试"),
+    );
+    e.retry_after = Some(secs);
+    e
+}
