@@ -28,49 +28,98 @@ impl Drop for TestDb {
     }
 }
 
-/// A fresh SQLite database in a temporary file.
+mod template;
+pub use template::{migrations_key, postgres_template_name, sqlite_template_path};
+
+/// A fresh SQLite database in a temporary file: a copy of the migrated template.
 pub async fn sqlite() -> TestDb {
-    let file =
-        std::env::temp_dir().join(format!("jiceng-test-{}.db", uuid::Uuid::now_v7().simple()));
-    let url = format!("sqlite://{}", file.display());
-    let store = SqlStore::connect(&url)
+    let file = sqlite_file();
+    template::sqlite_copy(&file)
         .await
-        .unwrap_or_else(|e| panic!("open {url}: {e}"));
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
-    TestDb {
-        store: Arc::new(store),
-        url,
-        file: Some(file),
-    }
+        .unwrap_or_else(|e| panic!("SQLite test database: {e}"));
+    sqlite_open(file, false).await
 }
 
-/// A fresh PostgreSQL database, or `None` (with a note on stderr) when no server is configured.
-/// A configured but unreachable server fails the test: it must not pass silently.
+/// A fresh SQLite database migrated step by step, as a new installation is: what the template
+/// saves, and what its copies are compared with.
+pub async fn sqlite_fresh_migration() -> TestDb {
+    sqlite_open(sqlite_file(), true).await
+}
+
+fn sqlite_file() -> PathBuf {
+    std::env::temp_dir().join(format!("jiceng-test-{}.db", uuid::Uuid::now_v7().simple()))
+}
+
+async fn sqlite_open(file: PathBuf, migrate: bool) -> TestDb {
+    let url = format!("sqlite://{}", file.display());
+    let db = TestDb {
+        store: Arc::new(
+            SqlStore::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("open {url}: {e}")),
+        ),
+        url,
+        file: Some(file),
+    };
+    if migrate {
+        db.store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e}"));
+    }
+    db
+}
+
+/// A fresh PostgreSQL database copied from the migrated template, or `None` (with a note on
+/// stderr) when no server is configured. A configured but unreachable server fails the test:
+/// it must not pass silently.
 pub async fn postgres() -> Option<TestDb> {
+    postgres_db(false).await
+}
+
+/// A fresh PostgreSQL database migrated step by step (see [`sqlite_fresh_migration`]).
+pub async fn postgres_fresh_migration() -> Option<TestDb> {
+    postgres_db(true).await
+}
+
+async fn postgres_db(fresh_migration: bool) -> Option<TestDb> {
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
         eprintln!("{POSTGRES_ENV} not set: PostgreSQL test skipped");
         return None;
+    };
+    let template = if fresh_migration {
+        None
+    } else {
+        Some(
+            template::postgres_template(&admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set: {e}")),
+        )
     };
     let name = format!("jiceng_t_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the server is unreachable: {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("create database: {e}"));
+    match template {
+        Some(t) => template::postgres_copy(&mut admin, &name, t).await,
+        None => sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string()),
+    }
+    .unwrap_or_else(|e| panic!("create database: {e}"));
     let _ = admin.close().await;
     let url = replace_database(&admin_url, &name);
     let store = SqlStore::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("open test db: {e}"));
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    if fresh_migration {
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e}"));
+    }
     Some(TestDb {
         store: Arc::new(store),
         url,

@@ -2,7 +2,7 @@
 //! orders and lookup, and bad intake input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, error_code, spawn, split};
 use reqwest::StatusCode;

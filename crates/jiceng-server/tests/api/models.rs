@@ -4,8 +4,7 @@
 //! activated by another process picked up by the running server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Session, TestApp, error_code, spawn};
 use jiceng_core::ids::OrderId;

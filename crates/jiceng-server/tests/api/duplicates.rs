@@ -3,8 +3,7 @@
 //! merging a proposed duplicate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::{Backend, Session, TestApp, error_code};

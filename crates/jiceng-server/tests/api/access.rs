@@ -2,8 +2,7 @@
 //! object answers exactly like a missing one; a role without the permission gets 403.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, error_code, spawn};
 use reqwest::{Method, StatusCode};

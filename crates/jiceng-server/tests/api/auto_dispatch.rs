@@ -2,7 +2,7 @@
 //! history; an unsure or failing one leaves the order in the dispatcher's queue.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use async_trait::async_trait;
 use common::{Backend, spawn};

@@ -2,7 +2,7 @@
 //! and who may see them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, spawn, test_audit_key};
 use jiceng_core::audit::bundle::Bundle;

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The demo county's list, as shipped.
-const DEMO_LIST: &str = include_str!("../../jiceng/demo/duty-list.csv");
+const DEMO_LIST: &str = include_str!("../../../jiceng/demo/duty-list.csv");
 
 const HEADER: &str =
     "事项名称,分类编码,关键词,主办单位,协办单位,法律依据,签收时限,办理时限,回访时限,村级协助";

@@ -3,7 +3,7 @@
 //! restart of the server; suspension and extension move everything after them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, TestApp};

@@ -2,7 +2,7 @@
 //! calibration, the shipped model, the file format and odd inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use jiceng_nlp::data::{parse_examples, read_examples};
 use jiceng_nlp::{Classifier, Example, Settings, Taxonomy, cross_validate, format, train};

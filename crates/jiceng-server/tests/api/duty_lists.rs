@@ -2,8 +2,7 @@
 //! draft with every issue named by row and column, publish, download, and who may do what.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::{Backend, Session, TestApp, error_code, spawn, split};

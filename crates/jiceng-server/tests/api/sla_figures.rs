@@ -2,7 +2,7 @@
 //! median handling time in working hours, per unit, over HTTP with role and jurisdiction checks.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, TestApp};

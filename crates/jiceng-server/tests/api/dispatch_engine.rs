@@ -5,7 +5,7 @@
 //! without the unit that returned it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{NaiveDate, Utc};
 use common::{Backend, TestApp, spawn};

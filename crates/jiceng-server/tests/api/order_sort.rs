@@ -2,7 +2,7 @@
 //! both backends; unknown sorts and foreign cursors are 400; jurisdiction still applies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, error_code};

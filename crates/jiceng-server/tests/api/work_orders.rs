@@ -2,8 +2,7 @@
 //! who may act next.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Session, TestApp, error_code, spawn, split};
 use reqwest::StatusCode;

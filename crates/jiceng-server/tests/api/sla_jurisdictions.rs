@@ -4,7 +4,7 @@
 //! escalated at other times; records carry each jurisdiction's time to answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, TestApp};

@@ -1,7 +1,7 @@
 //! Bad input: every malformed request gets a 4xx with `{code, message}` and writes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, error_code, spawn, split};
 use reqwest::{Method, StatusCode};

@@ -3,7 +3,7 @@
 //! the previous one ended), matches the order's version, and ends at a closed state if any.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, spawn};
 use jiceng_core::access::Principal;

@@ -1,7 +1,7 @@
 //! Login, sessions, CSRF, throttling, logout, password change, API tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, error_code, spawn, split};
 use reqwest::{Method, StatusCode};

@@ -7,7 +7,7 @@
     clippy::print_stdout
 )]
 
-mod common;
+use crate::common;
 
 use jiceng_nlp::dedup::DEFAULT_THRESHOLD;
 use jiceng_nlp::{Fingerprint, similarity};

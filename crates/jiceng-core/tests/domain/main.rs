@@ -1,0 +1,7 @@
+//! The domain crate's integration tests, one binary: calendars, duty lists, the work-order rule book, SLA clocks.
+
+mod calendar;
+mod calendar_props;
+mod duty;
+mod machine_props;
+mod sla_clocks;

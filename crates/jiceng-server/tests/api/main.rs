@@ -1,0 +1,23 @@
+//! The HTTP API's black-box tests, one binary: a real server on port 0 per test.
+
+#[macro_use]
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod audit_api;
+mod auth;
+mod auto_dispatch;
+mod dispatch_engine;
+mod duplicates;
+mod duty_lists;
+mod input;
+mod models;
+mod order_lists;
+mod order_props;
+mod order_sort;
+mod sla;
+mod sla_figures;
+mod sla_jurisdictions;
+mod sla_race;
+mod work_orders;

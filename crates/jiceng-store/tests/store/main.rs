@@ -1,0 +1,8 @@
+//! The storage adapters' tests, one binary: the conformance suite on both backends, and the test databases themselves.
+
+mod areas;
+mod conformance;
+mod duplicates;
+mod models;
+mod order_sort;
+mod template;
