@@ -3,8 +3,7 @@
 //! generated from must be what the server sends.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Session, TestApp, spawn, split};
 use reqwest::{Method, StatusCode};

@@ -3,8 +3,7 @@
 //! off the globe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Session, TestApp, error_code, spawn, split};
 use reqwest::StatusCode;

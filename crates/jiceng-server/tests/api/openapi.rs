@@ -3,7 +3,7 @@
 //! server enforces, and every work-order action has its own typed body.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, spawn, split};
 use reqwest::{Method, StatusCode};
@@ -57,7 +57,7 @@ async fn the_committed_document_is_the_served_one() {
         panic!(
             "openapi/jiceng.json differs from the document the server serves (first at line {}:\n  \
              committed: {:?}\n  served:    {:?}).\nIf the change of the contract is intended, \
-             regenerate it with\n  JICENG_UPDATE_OPENAPI=1 cargo test -p jiceng-server --test openapi\n\
+             regenerate it with\n  JICENG_UPDATE_OPENAPI=1 cargo test -p jiceng-server --test api openapi::\n\
              and commit the file (the web client is generated from it).",
             first + 1,
             committed.lines().nth(first).unwrap_or("<end of file>"),

@@ -3,7 +3,7 @@
 //! servers sharing one PostgreSQL database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, TestApp, spawn};
 use jiceng_server::{Application, ServerConfig, services_for};

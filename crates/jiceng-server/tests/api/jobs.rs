@@ -3,7 +3,7 @@
 //! job stays scheduled, and every job is named in the metrics.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use jiceng_core::lease::LeaseStore;
 use jiceng_server::jobs::{Job, JobContext, Running, Supervisor, Tick};

@@ -3,8 +3,7 @@
 //! tracking code of the receipt opens the order.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp, error_code, spawn, split};
 use reqwest::StatusCode;
