@@ -24,4 +24,4 @@ pub mod text;
 pub mod user;
 pub mod work_order;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Code, Error, ErrorKind, Result, codes};

@@ -1,4 +1,4 @@
-use jiceng_core::error::Error;
+use jiceng_core::error::{Code, Error};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -161,16 +161,16 @@ impl SqlStore {
     }
 }
 
-/// A database fault: logged in full, reported to the caller without internals.
+/// A database fault: the caller gets no internals; the cause travels with the error for the
+/// server's log line, which knows the route and the subject.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
-    tracing::error!(error = %e, "database error");
-    Error::internal("数据库暂时不可用，请稍后重试")
+    Error::internal("数据库暂时不可用，请稍后重试").with_source(e)
 }
 
 /// Maps a unique-constraint violation to a 409 with the given code and message.
-pub(crate) fn unique_or_db_err(e: sqlx::Error, code: &'static str, message: &str) -> Error {
+pub(crate) fn unique_or_db_err(e: sqlx::Error, code: Code, message: &str) -> Error {
     match e.as_database_error() {
-        Some(d) if d.is_unique_violation() => Error::conflict(code, message),
+        Some(d) if d.is_unique_violation() => Error::new(code, message).with_source(e),
         _ => db_err(e),
     }
 }

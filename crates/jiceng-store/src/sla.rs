@@ -152,6 +152,7 @@ const ESCALATION_COLUMNS: &str = "id, number, order_id, order_number, clock, gen
 
 #[async_trait]
 impl SlaStore for SqlStore {
+    #[tracing::instrument(name = "store.sla.due_clocks", skip_all)]
     async fn due_clocks(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<DueClock>> {
         let rows: Vec<(Uuid, String, i64)> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, clock, next_due FROM sla_clocks WHERE next_due <= $1 \
@@ -173,6 +174,7 @@ impl SlaStore for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(name = "store.sla.next_clock_due", skip_all)]
     async fn next_clock_due(&self) -> Result<Option<DateTime<Utc>>> {
         let v: Option<i64> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT MIN(next_due) FROM sla_clocks"
@@ -183,6 +185,7 @@ impl SlaStore for SqlStore {
         Ok(v.map(from_micros))
     }
 
+    #[tracing::instrument(name = "store.sla.list_escalations", skip_all)]
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<Escalation>> {
         let before = match q.before {
             Some(id) => on_read!(self, |p| sqlx::query_scalar::<_, i64>(
@@ -222,6 +225,7 @@ impl SlaStore for SqlStore {
         rows.into_iter().map(EscalationRow::into_record).collect()
     }
 
+    #[tracing::instrument(name = "store.sla.closed_clocks", skip_all)]
     async fn closed_clocks(&self, q: &FiguresQuery) -> Result<Vec<ClosedClock>> {
         let (lo, hi) = q.scope.subtree_range();
         let rows: Vec<(Uuid, String, Option<i64>, Option<bool>)> =
@@ -249,6 +253,7 @@ impl SlaStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.sla.open_clocks", skip_all)]
     async fn open_clocks(&self, q: &FiguresQuery, now: DateTime<Utc>) -> Result<Vec<OpenClocks>> {
         let (lo, hi) = q.scope.subtree_range();
         let rows: Vec<(Uuid, String, i64, i64)> = on_read!(self, |p| sqlx::query_as(

@@ -233,6 +233,7 @@ macro_rules! push_order_filters {
 
 #[async_trait]
 impl WorkOrderStore for SqlStore {
+    #[tracing::instrument(name = "store.work_order.insert_order", skip_all, fields(order_id = %order.id))]
     async fn insert_order(
         &self,
         order: &WorkOrder,
@@ -324,6 +325,7 @@ impl WorkOrderStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.work_order.get_order", skip_all, fields(id = %id))]
     async fn get_order(&self, id: OrderId) -> Result<Option<WorkOrder>> {
         let doc: Option<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT doc FROM work_orders WHERE id = $1"
@@ -335,6 +337,7 @@ impl WorkOrderStore for SqlStore {
         Ok(doc.map(|d| d.0))
     }
 
+    #[tracing::instrument(name = "store.work_order.find_order_by_number", skip_all)]
     async fn find_order_by_number(&self, number: &str) -> Result<Option<WorkOrder>> {
         let doc: Option<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT doc FROM work_orders WHERE number = $1"
@@ -346,6 +349,7 @@ impl WorkOrderStore for SqlStore {
         Ok(doc.map(|d| d.0))
     }
 
+    #[tracing::instrument(name = "store.work_order.apply_changes", skip_all)]
     async fn apply_changes(&self, changes: &[OrderChange]) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -412,6 +416,7 @@ impl WorkOrderStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.work_order.order_history", skip_all, fields(id = %id))]
     async fn order_history(&self, id: OrderId) -> Result<Vec<HistoryEntry>> {
         let rows: Vec<HistoryRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT seq, at, actor_id, actor_name, action, from_status, to_status, payload \
@@ -424,6 +429,7 @@ impl WorkOrderStore for SqlStore {
         rows.into_iter().map(HistoryRow::into_entry).collect()
     }
 
+    #[tracing::instrument(name = "store.work_order.list_orders", skip_all)]
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<WorkOrder>> {
         let mut docs: Vec<Json<WorkOrder>> = Vec::new();
         for part in list_parts(q) {
@@ -469,6 +475,7 @@ impl WorkOrderStore for SqlStore {
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 
+    #[tracing::instrument(name = "store.work_order.pending_notices", skip_all)]
     async fn pending_notices(&self, limit: u32) -> Result<Vec<Notice>> {
         let rows: Vec<(Uuid, String, String, String)> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, kind, phone, text FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1"
@@ -488,6 +495,7 @@ impl WorkOrderStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.work_order.count_orders", skip_all)]
     async fn count_orders(&self) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM work_orders"

@@ -1,7 +1,8 @@
 use super::Services;
 use crate::access::Principal;
 use crate::auth::{ApiToken, SESSION_TTL_HOURS, SessionRecord, throttle_decision, throttle_since};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::codes;
+use crate::error::{Error, Result};
 use crate::ids::{TokenId, UserId};
 use crate::text;
 use crate::user::{User, Username, check_password_policy};
@@ -32,6 +33,7 @@ fn bad_credentials() -> Error {
 
 impl Services {
     /// Password login, throttled per username and per client address.
+    #[tracing::instrument(name = "auth.login", skip_all)]
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
         let now = self.clock.now();
         // An unparsable name is still counted, under its raw (bounded) form.
@@ -42,8 +44,7 @@ impl Services {
         let counts = self.store.login_failures_since(&key, ip, since).await?;
         if let Err(secs) = throttle_decision(counts) {
             let mut e = Error::new(
-                ErrorKind::Throttled,
-                "auth.throttled",
+                codes::AUTH_THROTTLED,
                 format!("登录失败次数过多，请 {} 分钟后再试", secs / 60),
             );
             e.retry_after = Some(secs);
@@ -59,11 +60,7 @@ impl Services {
             Some(u) if ok && !u.disabled => u,
             Some(u) if ok && u.disabled => {
                 self.store.record_login(&key, ip, false, now).await?;
-                return Err(Error::new(
-                    ErrorKind::Forbidden,
-                    "auth.disabled",
-                    "账号已停用，请联系管理员",
-                ));
+                return Err(Error::new(codes::AUTH_DISABLED, "账号已停用，请联系管理员"));
             }
             _ => {
                 self.store.record_login(&key, ip, false, now).await?;
@@ -97,6 +94,7 @@ impl Services {
     }
 
     /// Resolves a session cookie's secret to the caller and the session's CSRF token.
+    #[tracing::instrument(name = "auth.authenticate_session", skip_all)]
     pub async fn authenticate_session(&self, secret: &str) -> Result<(Principal, SessionRecord)> {
         let hash = self.secrets.fingerprint(secret);
         let session = self
@@ -113,6 +111,7 @@ impl Services {
     }
 
     /// Resolves a bearer API token to the caller.
+    #[tracing::instrument(name = "auth.authenticate_token", skip_all)]
     pub async fn authenticate_token(&self, secret: &str) -> Result<Principal> {
         let invalid = || Error::unauthenticated("API 令牌无效或已过期");
         if !secret.starts_with(TOKEN_PREFIX) {
@@ -132,11 +131,13 @@ impl Services {
         Ok(Principal::from(user))
     }
 
+    #[tracing::instrument(name = "auth.logout", skip_all)]
     pub async fn logout(&self, session: &SessionRecord) -> Result<()> {
         self.store.delete_session(&session.token_hash).await
     }
 
     /// Changes the caller's own password; every other session of theirs ends.
+    #[tracing::instrument(name = "auth.change_password", skip_all)]
     pub async fn change_password(
         &self,
         who: &Principal,
@@ -150,15 +151,11 @@ impl Services {
             .await?
             .ok_or_else(|| Error::unauthenticated("账号不可用"))?;
         if !self.secrets.verify_password(current, &hash).await {
-            return Err(Error::new(
-                ErrorKind::Validation,
-                "auth.wrong_password",
-                "当前密码不正确",
-            ));
+            return Err(Error::new(codes::AUTH_WRONG_PASSWORD, "当前密码不正确"));
         }
         if current == new {
-            return Err(Error::validation(
-                "user.weak_password",
+            return Err(Error::new(
+                codes::USER_WEAK_PASSWORD,
                 "新密码不能与当前密码相同",
             ));
         }
@@ -179,22 +176,23 @@ impl Services {
             .await
     }
 
+    #[tracing::instrument(name = "auth.create_api_token", skip_all)]
     pub async fn create_api_token(
         &self,
         who: &Principal,
         name: &str,
         expires_in_days: Option<u32>,
     ) -> Result<NewApiToken> {
-        let name = text::clean(name, "令牌名称", 64, "api_token.invalid_name")?;
+        let name = text::clean(name, "令牌名称", 64, codes::API_TOKEN_INVALID_NAME)?;
         if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
-            return Err(Error::validation(
-                "api_token.invalid_expiry",
+            return Err(Error::new(
+                codes::API_TOKEN_INVALID_EXPIRY,
                 "有效期须为 1–3650 天",
             ));
         }
         if self.store.list_api_tokens(who.user_id).await?.len() >= 50 {
-            return Err(Error::unprocessable(
-                "api_token.too_many",
+            return Err(Error::new(
+                codes::API_TOKEN_TOO_MANY,
                 "每个用户最多 50 个 API 令牌",
             ));
         }
@@ -215,15 +213,17 @@ impl Services {
         Ok(NewApiToken { token, secret })
     }
 
+    #[tracing::instrument(name = "auth.list_api_tokens", skip_all)]
     pub async fn list_api_tokens(&self, who: &Principal) -> Result<Vec<ApiToken>> {
         self.store.list_api_tokens(who.user_id).await
     }
 
+    #[tracing::instrument(name = "auth.revoke_api_token", skip_all, fields(id = %id))]
     pub async fn revoke_api_token(&self, who: &Principal, id: TokenId) -> Result<()> {
         if self.store.delete_api_token(who.user_id, id).await? {
             Ok(())
         } else {
-            Err(Error::not_found("api_token.not_found", "令牌不存在"))
+            Err(Error::new(codes::API_TOKEN_NOT_FOUND, "令牌不存在"))
         }
     }
 }

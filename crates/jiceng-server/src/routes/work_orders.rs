@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use jiceng_core::error::Error;
+use jiceng_core::error::codes;
 use jiceng_core::ids::{OrderId, UnitId};
 use jiceng_core::ports::OrderQuery;
 use jiceng_core::services::{ActRequest, Inbox};
@@ -57,8 +58,8 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<RegisteredView>)> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
-            Error::validation(
-                "request.invalid_idempotency_key",
+            Error::new(
+                codes::REQUEST_INVALID_IDEMPOTENCY_KEY,
                 "Idempotency-Key 须为 ASCII 字符",
             )
         })?),
@@ -166,7 +167,7 @@ fn parse_statuses(s: Option<&str>) -> Result<Vec<Status>, ApiError> {
     s.split(',')
         .map(|x| {
             Status::parse(x.trim()).ok_or_else(|| {
-                Error::validation("request.invalid_query", format!("未知的工单状态：{x}")).into()
+                Error::new(codes::REQUEST_INVALID_QUERY, format!("未知的工单状态：{x}")).into()
             })
         })
         .collect()
@@ -447,8 +448,7 @@ pub enum ActionBody {
 fn body<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
     serde_json::from_value(v).map_err(|e| {
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "request.invalid_body",
+            codes::REQUEST_INVALID_BODY,
             format!("请求内容的字段不符合要求：{e}"),
         )
     })
