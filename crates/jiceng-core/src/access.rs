@@ -182,7 +182,7 @@ mod tests {
         let town_a = county.child(unit(2));
         let town_b = county.child(unit(3));
         let leader_a = principal(vec![(Role::UnitLeader, town_a.clone())]);
-        let nf = Error::not_found("x.not_found", "不存在");
+        let nf = Error::new(crate::error::codes::ORG_UNIT_NOT_FOUND, "不存在");
         assert!(
             leader_a
                 .require_at(Permission::ReadUsers, &town_a, nf.clone())

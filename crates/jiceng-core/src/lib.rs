@@ -27,4 +27,4 @@ pub mod throttle;
 pub mod user;
 pub mod work_order;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Code, Error, ErrorKind, Result, codes};

@@ -1,6 +1,7 @@
 //! The organisation tree: county → town/street → community/village → grid,
 //! with functional departments hanging under the county or a town.
 
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::UnitId;
 use crate::text;
@@ -168,15 +169,20 @@ impl NewOrgUnit {
         code: Option<&str>,
         geometry: Option<serde_json::Value>,
     ) -> Result<Self> {
-        let name = text::clean(name, "单位名称", MAX_UNIT_NAME, "org_unit.invalid_name")?;
-        let code = text::clean_opt(code, "单位代码", 18, "org_unit.invalid_code")?;
+        let name = text::clean(
+            name,
+            "单位名称",
+            MAX_UNIT_NAME,
+            codes::ORG_UNIT_INVALID_NAME,
+        )?;
+        let code = text::clean_opt(code, "单位代码", 18, codes::ORG_UNIT_INVALID_CODE)?;
         if let Some(c) = &code
             && !c
                 .chars()
                 .all(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
         {
-            return Err(Error::validation(
-                "org_unit.invalid_code",
+            return Err(Error::new(
+                codes::ORG_UNIT_INVALID_CODE,
                 "单位代码只能包含数字和大写字母（如 12 位区划代码或统一社会信用代码）",
             ));
         }
@@ -195,12 +201,12 @@ impl NewOrgUnit {
     /// Checks the placement rules of the tree against the parent (None for a root).
     pub fn check_parent(&self, parent: Option<&OrgUnit>) -> Result<()> {
         match parent {
-            None if self.kind != OrgKind::County => Err(Error::unprocessable(
-                "org_unit.invalid_parent",
+            None if self.kind != OrgKind::County => Err(Error::new(
+                codes::ORG_UNIT_INVALID_PARENT,
                 format!("{}必须有上级单位", self.kind.label_zh()),
             )),
-            Some(p) if !p.kind.allows_child(self.kind) => Err(Error::unprocessable(
-                "org_unit.invalid_parent",
+            Some(p) if !p.kind.allows_child(self.kind) => Err(Error::new(
+                codes::ORG_UNIT_INVALID_PARENT,
                 format!(
                     "{}（{}）下不能设立{}",
                     p.name,
@@ -221,8 +227,8 @@ fn check_geometry(g: &serde_json::Value) -> Result<()> {
     match ty {
         Some("Polygon" | "MultiPolygon") if coords_ok => {}
         _ => {
-            return Err(Error::validation(
-                "org_unit.invalid_geometry",
+            return Err(Error::new(
+                codes::ORG_UNIT_INVALID_GEOMETRY,
                 "边界必须是 GeoJSON 的 Polygon 或 MultiPolygon",
             ));
         }
@@ -255,8 +261,8 @@ fn check_positions(v: &serde_json::Value) -> Result<()> {
 
 fn bad_position(v: &serde_json::Value) -> Error {
     let shown: String = v.to_string().chars().take(60).collect();
-    Error::validation(
-        "org_unit.invalid_geometry",
+    Error::new(
+        codes::ORG_UNIT_INVALID_GEOMETRY,
         format!(
             "边界坐标 {shown} 无效：须为 [经度, 纬度]（WGS-84），经度在 -180 到 180 之间，纬度在 -90 到 90 之间"
         ),

@@ -1,33 +1,28 @@
 //! Validated text: checked once at the edge, trusted everywhere after.
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Trims `raw` and checks it is non-empty, at most `max` characters, and free of control characters.
-pub fn clean(raw: &str, field: &str, max: usize, code: &'static str) -> Result<String> {
+pub fn clean(raw: &str, field: &str, max: usize, code: Code) -> Result<String> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(Error::validation(code, format!("{field}不能为空")));
+        return Err(Error::new(code, format!("{field}不能为空")));
     }
     let n = s.chars().count();
     if n > max {
-        return Err(Error::validation(
+        return Err(Error::new(
             code,
             format!("{field}过长：最多 {max} 个字符，实际 {n} 个"),
         ));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(Error::validation(code, format!("{field}含有控制字符")));
+        return Err(Error::new(code, format!("{field}含有控制字符")));
     }
     Ok(s.to_owned())
 }
 
 /// Like [`clean`], but an empty or absent value is `None`.
-pub fn clean_opt(
-    raw: Option<&str>,
-    field: &str,
-    max: usize,
-    code: &'static str,
-) -> Result<Option<String>> {
+pub fn clean_opt(raw: Option<&str>, field: &str, max: usize, code: Code) -> Result<Option<String>> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(s) => clean(s, field, max, code).map(Some),
@@ -60,10 +55,43 @@ mod tests {
 
     #[test]
     fn clean_trims_and_bounds() {
-        assert_eq!(clean("  浓洄街道 ", "名称", 10, "x").unwrap(), "浓洄街道");
-        assert!(clean("   ", "名称", 10, "x").is_err());
-        assert!(clean(&"长".repeat(11), "名称", 10, "x").is_err());
-        assert!(clean("a\u{0}b", "名称", 10, "x").is_err());
+        assert_eq!(
+            clean(
+                "  浓洄街道 ",
+                "名称",
+                10,
+                crate::error::codes::ORG_UNIT_INVALID_NAME
+            )
+            .unwrap(),
+            "浓洄街道"
+        );
+        assert!(
+            clean(
+                "   ",
+                "名称",
+                10,
+                crate::error::codes::ORG_UNIT_INVALID_NAME
+            )
+            .is_err()
+        );
+        assert!(
+            clean(
+                &"长".repeat(11),
+                "名称",
+                10,
+                crate::error::codes::ORG_UNIT_INVALID_NAME
+            )
+            .is_err()
+        );
+        assert!(
+            clean(
+                "a\u{0}b",
+                "名称",
+                10,
+                crate::error::codes::ORG_UNIT_INVALID_NAME
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Users, their roles, and the unit each role is held in.
 
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{UnitId, UserId};
 use crate::org::UnitPath;
@@ -126,8 +127,8 @@ impl Username {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !ok_len || !ok_chars {
-            return Err(Error::validation(
-                "user.invalid_username",
+            return Err(Error::new(
+                codes::USER_INVALID_USERNAME,
                 "用户名须为 3–32 位字母、数字或 . _ -",
             ));
         }
@@ -146,8 +147,8 @@ pub fn parse_phone(raw: Option<&str>) -> Result<Option<String>> {
     let digits: String = s.chars().filter(|c| *c != '-' && *c != ' ').collect();
     let body = digits.strip_prefix('+').unwrap_or(&digits);
     if !(5..=20).contains(&body.len()) || !body.chars().all(|c| c.is_ascii_digit()) {
-        return Err(Error::validation(
-            "user.invalid_phone",
+        return Err(Error::new(
+            codes::USER_INVALID_PHONE,
             "电话号码格式不正确（5–20 位数字）",
         ));
     }
@@ -161,24 +162,21 @@ pub const MAX_PASSWORD: usize = 128;
 pub fn check_password_policy(pw: &str, username: &str) -> Result<()> {
     let n = pw.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
-        return Err(Error::validation(
-            "user.weak_password",
+        return Err(Error::new(
+            codes::USER_WEAK_PASSWORD,
             format!("密码长度须为 {MIN_PASSWORD}–{MAX_PASSWORD} 个字符"),
         ));
     }
     let has_alpha = pw.chars().any(|c| c.is_alphabetic());
     let has_other = pw.chars().any(|c| !c.is_alphabetic());
     if !(has_alpha && has_other) {
-        return Err(Error::validation(
-            "user.weak_password",
+        return Err(Error::new(
+            codes::USER_WEAK_PASSWORD,
             "密码须同时包含字母和数字或符号",
         ));
     }
     if pw.to_lowercase().contains(&username.to_lowercase()) {
-        return Err(Error::validation(
-            "user.weak_password",
-            "密码不能包含用户名",
-        ));
+        return Err(Error::new(codes::USER_WEAK_PASSWORD, "密码不能包含用户名"));
     }
     Ok(())
 }
@@ -200,14 +198,14 @@ impl NewUser {
         grants: Vec<(Role, UnitId)>,
     ) -> Result<Self> {
         if grants.len() > 20 {
-            return Err(Error::validation(
-                "user.too_many_roles",
+            return Err(Error::new(
+                codes::USER_TOO_MANY_ROLES,
                 "一个用户最多 20 个角色",
             ));
         }
         Ok(Self {
             username: Username::parse(username)?,
-            display_name: text::clean(display_name, "姓名", 32, "user.invalid_display_name")?,
+            display_name: text::clean(display_name, "姓名", 32, codes::USER_INVALID_DISPLAY_NAME)?,
             phone: parse_phone(phone)?,
             grants,
         })

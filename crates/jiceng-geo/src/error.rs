@@ -1,6 +1,8 @@
 //! Errors of reading boundary files: each names the feature (index and name/code) so a clerk
 //! can find it in the source file.
 
+use jiceng_core::error::Code;
+use jiceng_core::error::codes;
 use std::fmt;
 
 /// What is wrong with one feature, or with the file as a whole (`feature: None`).
@@ -11,7 +13,7 @@ pub struct FeatureError {
     /// The feature's name and/or code, when it has them.
     pub label: Option<String>,
     /// Stable machine code, e.g. `geo.self_intersection`.
-    pub code: &'static str,
+    pub code: Code,
     /// Chinese message a clerk can act on.
     pub message: String,
 }
@@ -38,7 +40,7 @@ pub struct GeoError {
 impl GeoError {
     pub const MAX_LISTED: usize = 20;
 
-    pub fn file(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn file(code: Code, message: impl Into<String>) -> Self {
         Self {
             problems: vec![FeatureError {
                 feature: None,
@@ -51,8 +53,8 @@ impl GeoError {
     }
 
     /// The code of the first problem, for callers that map errors to one code.
-    pub fn code(&self) -> &'static str {
-        self.problems.first().map_or("geo.invalid", |p| p.code)
+    pub fn code(&self) -> Code {
+        self.problems.first().map_or(codes::GEO_INVALID, |p| p.code)
     }
 
     pub(crate) fn push(&mut self, p: FeatureError) {

@@ -8,6 +8,7 @@ use crate::error::{FeatureError, GeoError};
 use crate::ring::{dedup, repair_slivers};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
+use jiceng_core::error::{Code, codes};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -59,7 +60,7 @@ pub fn property_text(props: &Map<String, Value>, key: &str) -> Option<String> {
 pub fn read_features(text: &str, opts: &ReadOptions) -> Result<Vec<Feature>, GeoError> {
     if text.len() > MAX_BYTES {
         return Err(GeoError::file(
-            "geo.file_too_large",
+            codes::GEO_FILE_TOO_LARGE,
             format!(
                 "文件过大（{:.1} MB），上限 {} MB：请按街道或社区拆分后分批导入",
                 text.len() as f64 / 1_048_576.0,
@@ -81,20 +82,20 @@ pub fn read_features(text: &str, opts: &ReadOptions) -> Result<Vec<Feature>, Geo
         (Some("FeatureCollection"), Some(Value::Array(f))) => f,
         (Some(other), _) if other != "FeatureCollection" => {
             return Err(GeoError::file(
-                "geo.not_feature_collection",
+                codes::GEO_NOT_FEATURE_COLLECTION,
                 format!("文件的 type 是 {other}，应为 FeatureCollection（要素集合）"),
             ));
         }
         _ => {
             return Err(GeoError::file(
-                "geo.not_feature_collection",
+                codes::GEO_NOT_FEATURE_COLLECTION,
                 "文件不是 GeoJSON FeatureCollection：缺少 type 或 features 数组",
             ));
         }
     };
     if features.is_empty() {
         return Err(GeoError::file(
-            "geo.empty",
+            codes::GEO_EMPTY,
             "文件中没有任何要素（features 为空）",
         ));
     }
@@ -126,7 +127,7 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
         .iter()
         .filter_map(|k| property_text(&properties, k))
         .collect::<Vec<_>>();
-    let fail = |code: &'static str, message: String| FeatureError {
+    let fail = |code: Code, message: String| FeatureError {
         feature: Some(index),
         label: (!label.is_empty()).then(|| label.join(" / ")),
         code,
@@ -134,14 +135,14 @@ fn read_one(index: usize, f: &Value, opts: &ReadOptions) -> Result<Feature, Feat
     };
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(fail(
-            "geo.not_feature",
+            codes::GEO_NOT_FEATURE,
             "不是 GeoJSON Feature（缺少 \"type\": \"Feature\"）".into(),
         ));
     }
     let geometry = match f.get("geometry") {
         None | Some(Value::Null) => {
             return Err(fail(
-                "geo.missing_geometry",
+                codes::GEO_MISSING_GEOMETRY,
                 "没有几何形状（geometry 为空）".into(),
             ));
         }
@@ -164,18 +165,22 @@ pub fn read_geometry(
 ) -> Result<(MultiPolygon<f64>, Vec<String>), Problem> {
     if geometry.get("coordinates").is_some_and(has_null) {
         return Err((
-            "geo.non_finite",
+            codes::GEO_NON_FINITE,
             "坐标中有 NaN、Infinity 或空值：请修正或删除这些点".into(),
         ));
     }
-    let geometry = geojson::Geometry::deserialize(geometry)
-        .map_err(|e| ("geo.invalid_geometry", format!("几何形状无法解析：{e}")))?;
+    let geometry = geojson::Geometry::deserialize(geometry).map_err(|e| {
+        (
+            codes::GEO_INVALID_GEOMETRY,
+            format!("几何形状无法解析：{e}"),
+        )
+    })?;
     let polygons = match geometry.value {
         GeometryValue::Polygon { coordinates } => vec![coordinates],
         GeometryValue::MultiPolygon { coordinates } => coordinates,
         other => {
             return Err((
-                "geo.wrong_geometry_type",
+                codes::GEO_WRONG_GEOMETRY_TYPE,
                 format!(
                     "几何类型为 {}，只接受 Polygon 或 MultiPolygon",
                     other.type_name()
@@ -204,7 +209,7 @@ pub fn read_geometry(
         }
     }
     if shape.is_empty() {
-        return Err(("geo.empty_geometry", "几何形状没有任何多边形".into()));
+        return Err((codes::GEO_EMPTY_GEOMETRY, "几何形状没有任何多边形".into()));
     }
     Ok((MultiPolygon(shape), repairs))
 }
@@ -245,7 +250,7 @@ fn ring_name(polygons: usize, pi: usize, ri: usize) -> String {
 }
 
 /// A problem's stable code and Chinese message.
-pub type Problem = (&'static str, String);
+pub type Problem = (Code, String);
 
 /// The ring and the number of sliver loops cut off it.
 fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), Problem> {
@@ -253,19 +258,19 @@ fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), Pr
     for (i, p) in ring.iter().enumerate() {
         let &[lon, lat, ..] = p.as_slice() else {
             return Err((
-                "geo.invalid_position",
+                codes::GEO_INVALID_POSITION,
                 format!("第 {} 个坐标少于两个数值", i + 1),
             ));
         };
         if !lon.is_finite() || !lat.is_finite() {
             return Err((
-                "geo.non_finite",
+                codes::GEO_NON_FINITE,
                 format!("第 {} 个坐标不是有限数值（NaN 或无穷大）", i + 1),
             ));
         }
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
             return Err((
-                "geo.out_of_range",
+                codes::GEO_OUT_OF_RANGE,
                 format!(
                     "第 {} 个坐标 ({lon}, {lat}) 超出经纬度范围：文件可能使用投影坐标（如州平面坐标），请先转换为 WGS-84 经纬度",
                     i + 1
@@ -276,19 +281,19 @@ fn read_ring(ring: &[Position], crs: Crs) -> Result<(LineString<f64>, usize), Pr
         pts.push(Coord { x, y });
     }
     if pts.first() != pts.last() {
-        return Err(("geo.unclosed_ring", "未闭合：首尾坐标必须相同".into()));
+        return Err((codes::GEO_UNCLOSED_RING, "未闭合：首尾坐标必须相同".into()));
     }
     let pts = dedup(&pts);
     if pts.len() < 4 {
         return Err((
-            "geo.ring_too_short",
+            codes::GEO_RING_TOO_SHORT,
             "点数过少：闭合的环至少需要 3 个不同的点".into(),
         ));
     }
     match repair_slivers(pts) {
         Ok((pts, cut)) => Ok((LineString(pts), cut)),
         Err(at) => Err((
-            "geo.self_intersection",
+            codes::GEO_SELF_INTERSECTION,
             format!("自相交：边界在 ({:.6}, {:.6}) 附近交叉", at.x, at.y),
         )),
     }
@@ -360,9 +365,9 @@ fn json_error(text: &str, e: &serde_json::Error) -> GeoError {
             feature,
             label: None,
             code: if nan {
-                "geo.non_finite"
+                codes::GEO_NON_FINITE
             } else {
-                "geo.invalid_json"
+                codes::GEO_INVALID_JSON
             },
             message,
         }],

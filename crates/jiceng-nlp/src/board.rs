@@ -2,6 +2,7 @@
 //! and `messages-with-votes.csv` in `gov-messages/`) as samples for near-duplicate detection.
 
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -22,7 +23,7 @@ pub struct Message {
 pub const BOARD_FILES: [&str; 2] = ["messages-with-replies.csv", "messages-with-votes.csv"];
 
 fn bad(what: String) -> Error {
-    Error::validation("model.bad_csv", what)
+    Error::new(codes::MODEL_BAD_CSV, what)
 }
 
 /// Every message of the board's files in `dir`.

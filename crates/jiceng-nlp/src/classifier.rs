@@ -4,6 +4,7 @@
 use crate::format;
 use crate::model::{Model, Prediction};
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use std::path::Path;
 
 /// The default model, trained on the real messages of `gov-messages/train.csv` with the
@@ -32,8 +33,8 @@ impl Classifier {
 
     pub fn from_file(path: &Path) -> Result<Self, Error> {
         let bytes = std::fs::read(path).map_err(|e| {
-            Error::validation(
-                "model.unreadable",
+            Error::new(
+                codes::MODEL_UNREADABLE,
                 format!("无法读取模型文件 {}：{e}", path.display()),
             )
         })?;

@@ -4,6 +4,7 @@ use crate::metrics::Evaluation;
 use crate::model::{Document, Example, Settings, train};
 use crate::rng::Rng;
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 
 /// Fold of each example: each class is shuffled with the seed and dealt round-robin, so every
 /// fold holds each class in proportion.
@@ -45,8 +46,8 @@ pub fn cross_validate(
     k: usize,
 ) -> Result<Evaluation, Error> {
     if k < 2 || k > examples.len() {
-        return Err(Error::validation(
-            "model.bad_folds",
+        return Err(Error::new(
+            codes::MODEL_BAD_FOLDS,
             format!("折数应在 2 到样例数（{}）之间，实际为 {k}", examples.len()),
         ));
     }

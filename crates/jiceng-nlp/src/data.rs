@@ -3,16 +3,20 @@
 
 use crate::model::{Document, Example};
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use std::path::Path;
 
 fn bad(line: u64, column: &str, what: &str) -> Error {
-    Error::validation("model.bad_csv", format!("第 {line} 行 {column} 列：{what}"))
+    Error::new(
+        codes::MODEL_BAD_CSV,
+        format!("第 {line} 行 {column} 列：{what}"),
+    )
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| {
-        Error::validation(
-            "model.unreadable_csv",
+        Error::new(
+            codes::MODEL_UNREADABLE_CSV,
             format!("无法读取文件 {}：{e}", path.display()),
         )
     })

@@ -18,6 +18,7 @@ use crate::dedup::MinHash;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jiceng_core::Error;
 use jiceng_core::duplicates::{DuplicateSettings, OrderSketch, TextSketcher, compare};
+use jiceng_core::error::codes;
 use jiceng_core::ids::{OrderId, UnitId};
 use jiceng_core::org::UnitPath;
 use std::collections::{HashMap, HashSet};
@@ -49,7 +50,7 @@ impl Judgments {
 
 /// A CSV with a header `a,b,same,note`: two message numbers, `1` (same matter) or `0`.
 pub fn read_judgments(path: &Path) -> Result<Judgments, Error> {
-    let bad = |m: String| Error::validation("model.bad_csv", m);
+    let bad = |m: String| Error::new(codes::MODEL_BAD_CSV, m);
     let mut rd = csv::Reader::from_path(path)
         .map_err(|e| bad(format!("无法读取 {}：{e}", path.display())))?;
     let mut out = HashMap::new();

@@ -15,6 +15,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 
@@ -32,7 +33,10 @@ struct Header {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
-    Error::validation("model.corrupt", format!("模型文件无效或已损坏：{what}"))
+    Error::new(
+        codes::MODEL_CORRUPT,
+        format!("模型文件无效或已损坏：{what}"),
+    )
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -139,8 +143,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Model, Error> {
     let mut c = Cursor(&body[MAGIC.len()..]);
     let version = c.u32("版本号")?;
     if version != VERSION {
-        return Err(Error::validation(
-            "model.unsupported_version",
+        return Err(Error::new(
+            codes::MODEL_UNSUPPORTED_VERSION,
             format!("模型文件版本 {version} 不受支持（本程序读取版本 {VERSION}）"),
         ));
     }

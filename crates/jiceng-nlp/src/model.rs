@@ -6,6 +6,7 @@ use crate::features::{FeatureSettings, SparseVec, counts, fit_idf, hashes, weigh
 use crate::svm::{SvmSettings, train_ovr};
 use crate::table::WeightTable;
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -93,8 +94,8 @@ impl Settings {
             ),
         ];
         match problems.iter().find(|p| p.0) {
-            Some((_, what)) => Err(Error::validation(
-                "model.bad_settings",
+            Some((_, what)) => Err(Error::new(
+                codes::MODEL_BAD_SETTINGS,
                 format!("训练参数无效：{what}"),
             )),
             None => Ok(()),
@@ -175,8 +176,8 @@ pub fn train(
         .into_iter()
         .collect();
     if labels.len() < 2 {
-        return Err(Error::validation(
-            "model.too_few_labels",
+        return Err(Error::new(
+            codes::MODEL_TOO_FEW_LABELS,
             format!(
                 "训练数据至少需要两个类别，实际只有 {} 个（共 {} 条样例）",
                 labels.len(),

@@ -3,6 +3,7 @@
 //! such paths, so a model may classify into any one level of the tree.
 
 use jiceng_core::Error;
+use jiceng_core::error::codes;
 use std::collections::BTreeSet;
 
 pub const SEPARATOR: char = '/';
@@ -23,7 +24,10 @@ impl Taxonomy {
         for rec in rd.records() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
-                Error::validation("taxonomy.bad_csv", format!("第 {line} 行无法解析：{e}"))
+                Error::new(
+                    codes::TAXONOMY_BAD_CSV,
+                    format!("第 {line} 行无法解析：{e}"),
+                )
             })?;
             let mut path = String::new();
             for (col, cell) in rec.iter().map(str::trim).enumerate() {
@@ -32,8 +36,8 @@ impl Taxonomy {
                 }
                 if cell.contains(SEPARATOR) {
                     let line = rec.position().map_or(0, |p| p.line());
-                    return Err(Error::validation(
-                        "taxonomy.bad_name",
+                    return Err(Error::new(
+                        codes::TAXONOMY_BAD_NAME,
                         format!("第 {line} 行第 {} 列：类别名不能含有“/”", col + 1),
                     ));
                 }

@@ -7,6 +7,7 @@
 //! UTF-8 with a BOM so that Excel opens it without garbling.
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use jiceng_core::error::codes;
 use jiceng_core::error::{Error, Result};
 use std::io::Cursor;
 
@@ -54,7 +55,7 @@ const MAX_CELLS: usize = 200_000;
 const SHEET_NAME: &str = "权责清单";
 
 fn unreadable(msg: impl Into<String>) -> Error {
-    Error::validation("duty_file.unreadable", msg)
+    Error::new(codes::DUTY_FILE_UNREADABLE, msg)
 }
 
 /// Reads the first sheet of a workbook, or a CSV file, into cell texts.
@@ -110,8 +111,8 @@ pub fn decode_text(bytes: &[u8]) -> Result<String> {
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(body);
     if had_errors {
-        return Err(Error::validation(
-            "duty_file.encoding",
+        return Err(Error::new(
+            codes::DUTY_FILE_ENCODING,
             "CSV 文件的编码无法识别：请保存为 UTF-8 或 GBK 编码",
         ));
     }

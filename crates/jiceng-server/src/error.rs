@@ -1,10 +1,14 @@
 //! One error shape for the whole API: `{ "code": "...", "message": "..." }`.
+//!
+//! The cause of an error never reaches the client. It is logged, with the code and inside the
+//! request's span (route and subject), for server faults and for conflicts a database
+//! constraint raised: those are the failures someone has to look into.
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiceng_core::error::{Error, ErrorKind};
+use jiceng_core::error::{Code, Error, ErrorKind, codes};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -19,42 +23,31 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: Code,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// The underlying failure, for the log line only.
+    pub source: Option<jiceng_core::error::Cause>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-            retry_after: None,
-        }
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Error::new(code, message).into()
     }
 }
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::Validation => StatusCode::BAD_REQUEST,
-        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Conflict => StatusCode::CONFLICT,
-        ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         Self {
             status: status_of(e.kind),
-            code: e.code.to_owned(),
+            code: e.code,
             message: e.message,
             retry_after: e.retry_after,
+            source: e.source,
         }
     }
 }
@@ -63,59 +56,66 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
             JsonRejection::JsonDataError(e) => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "request.invalid_body",
+                codes::REQUEST_INVALID_BODY,
                 format!("请求内容的字段不符合要求：{}", e.body_text()),
             ),
-            JsonRejection::JsonSyntaxError(_) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "request.malformed_json",
-                "请求内容不是合法的 JSON",
-            ),
-            JsonRejection::MissingJsonContentType(_) => Self::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "request.content_type",
-                "请求须带 Content-Type: application/json",
-            ),
-            JsonRejection::BytesRejection(_) => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request.too_large",
-                "请求内容过大",
-            ),
-            _ => Self::new(StatusCode::BAD_REQUEST, "request.invalid", "请求无法解析"),
+            JsonRejection::JsonSyntaxError(_) => Self::of(codes::REQUEST_MALFORMED_JSON),
+            JsonRejection::MissingJsonContentType(_) => Self::of(codes::REQUEST_CONTENT_TYPE),
+            JsonRejection::BytesRejection(_) => Self::of(codes::REQUEST_TOO_LARGE),
+            _ => Self::of(codes::REQUEST_INVALID),
         }
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(_: PathRejection) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "request.invalid_id",
-            "路径中的编号格式不正确",
-        )
+        Self::of(codes::REQUEST_INVALID_ID)
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
-            "request.invalid_query",
+            codes::REQUEST_INVALID_QUERY,
             format!("查询参数不正确：{}", r.body_text()),
         )
     }
 }
 
+impl ApiError {
+    /// The error with the code's default message.
+    pub fn of(code: Code) -> Self {
+        Error::of(code).into()
+    }
+
+    fn log(&self) {
+        let cause = self.source.as_deref().map(|c| {
+            let mut chain = c.to_string();
+            let mut next = c.source();
+            while let Some(e) = next {
+                chain.push_str(": ");
+                chain.push_str(&e.to_string());
+                next = e.source();
+            }
+            chain
+        });
+        if self.status.is_server_error() {
+            tracing::error!(code = %self.code, status = self.status.as_u16(),
+                cause = cause.as_deref().unwrap_or("-"), "request failed");
+        } else if let Some(cause) = cause {
+            tracing::warn!(code = %self.code, status = self.status.as_u16(), cause,
+                "request refused");
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::error!(code = %self.code, message = %self.message, "request failed");
-        }
+        self.log();
         let mut resp = (
             self.status,
             Json(ErrorBody {
-                code: self.code,
+                code: self.code.as_str().to_owned(),
                 message: self.message,
             }),
         )

@@ -4,9 +4,10 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
 use jiceng_core::access::Principal;
 use jiceng_core::auth::SessionRecord;
+use jiceng_core::error::codes;
 use subtle::ConstantTimeEq;
 
 /// `axum::Json` whose rejections render as `{code, message}`.
@@ -71,11 +72,7 @@ impl FromRequestParts<AppState> for Caller {
             });
         }
         let Some(secret) = cookie(parts, SESSION_COOKIE) else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "auth.unauthenticated",
-                "请先登录",
-            ));
+            return Err(ApiError::new(codes::AUTH_UNAUTHENTICATED, "请先登录"));
         };
         let (principal, session) = state.services.authenticate_session(secret).await?;
         if changes_state(&parts.method) {
@@ -87,8 +84,7 @@ impl FromRequestParts<AppState> for Caller {
             let ok: bool = sent.as_bytes().ct_eq(session.csrf_token.as_bytes()).into();
             if !ok {
                 return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "auth.csrf",
+                    codes::AUTH_CSRF,
                     "缺少或错误的 CSRF 令牌，请刷新页面后重试",
                 ));
             }

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod routes;
 pub mod secrets;
 pub mod sweeper;
+pub mod trace;
 
 use anyhow::Context;
 use axum::Router;
@@ -94,7 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(nosniff)
         .layer(frame)
         .layer(referrer)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(trace::request_span))
         .layer(CatchPanicLayer::custom(routes::system::panic_response))
 }
 

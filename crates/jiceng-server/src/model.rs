@@ -9,6 +9,7 @@
 //! time.
 
 use jiceng_core::access::Principal;
+use jiceng_core::error::codes;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::learning::{LabelledText, ModelRef, ModelTrainer, TrainedModel};
 use jiceng_core::ports::Store;
@@ -272,8 +273,8 @@ impl ModelManager {
         let (services, who) = (services.clone(), who.clone());
         tokio::spawn(async move {
             let Ok(_guard) = this.retraining.try_lock() else {
-                return Err(Error::conflict(
-                    "model.retrain_running",
+                return Err(Error::new(
+                    codes::MODEL_RETRAIN_RUNNING,
                     "已有一次模型训练正在进行，请等它结束后再试",
                 ));
             };

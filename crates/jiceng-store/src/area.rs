@@ -22,6 +22,7 @@ struct Row {
 
 #[async_trait]
 impl AreaStore for SqlStore {
+    #[tracing::instrument(name = "store.area.put_areas", skip_all)]
     async fn put_areas(&self, areas: &[UnitArea]) -> Result<()> {
         // An upsert both backends understand.
         const SQL: &str = "INSERT INTO unit_areas \
@@ -51,6 +52,7 @@ impl AreaStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.area.list_areas", skip_all)]
     async fn list_areas(&self) -> Result<Vec<UnitArea>> {
         const SQL: &str = "SELECT unit_id, geometry, min_lon, min_lat, max_lon, max_lat, source, \
                            updated_at FROM unit_areas ORDER BY unit_id";
@@ -68,6 +70,7 @@ impl AreaStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.area.set_unit_aliases", skip_all)]
     async fn set_unit_aliases(&self, unit: UnitId, aliases: &[String]) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -90,6 +93,7 @@ impl AreaStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.area.list_unit_aliases", skip_all)]
     async fn list_unit_aliases(&self) -> Result<Vec<(UnitId, String)>> {
         let rows: Vec<(Uuid, String)> = on_read!(self, |p| sqlx::query_as(
             "SELECT unit_id, alias FROM unit_aliases ORDER BY unit_id, alias"

@@ -1,6 +1,7 @@
 use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
+use jiceng_core::error::codes;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{AttachmentId, OrderId, UserId};
 use jiceng_core::ports::AttachmentStore;
@@ -36,6 +37,7 @@ impl Row {
 
 #[async_trait]
 impl AttachmentStore for SqlStore {
+    #[tracing::instrument(name = "store.attachment.insert_attachment", skip_all)]
     async fn insert_attachment(&self, m: &Attachment, data: &[u8], max: usize) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -45,8 +47,8 @@ impl AttachmentStore for SqlStore {
                 .await
                 .map_err(db_err)?;
             if n >= max as i64 {
-                return Err(Error::unprocessable(
-                    "attachment.too_many",
+                return Err(Error::new(
+                    codes::ATTACHMENT_TOO_MANY,
                     format!("每个工单最多 {max} 个附件"),
                 ));
             }
@@ -70,6 +72,7 @@ impl AttachmentStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.attachment.list_attachments", skip_all)]
     async fn list_attachments(&self, order: OrderId) -> Result<Vec<Attachment>> {
         let rows: Vec<Row> = on_read!(self, |p| {
             sqlx::query_as(
@@ -84,6 +87,7 @@ impl AttachmentStore for SqlStore {
         Ok(rows.into_iter().map(Row::into_meta).collect())
     }
 
+    #[tracing::instrument(name = "store.attachment.get_attachment", skip_all, fields(id = %id))]
     async fn get_attachment(
         &self,
         order: OrderId,

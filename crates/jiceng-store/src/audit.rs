@@ -273,6 +273,7 @@ macro_rules! checkpoints_by {
 
 #[async_trait]
 impl AuditStore for SqlStore {
+    #[tracing::instrument(name = "store.audit.append_audit", skip_all)]
     async fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -281,6 +282,7 @@ impl AuditStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.audit.audit_size", skip_all)]
     async fn audit_size(&self) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar(
             "SELECT seq FROM audit_head WHERE id = 1"
@@ -291,6 +293,7 @@ impl AuditStore for SqlStore {
         u64::try_from(n).map_err(|_| corrupt())
     }
 
+    #[tracing::instrument(name = "store.audit.audit_page", skip_all)]
     async fn audit_page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>> {
         let sql = entries_where!("WHERE seq > $1 ORDER BY seq LIMIT $2");
         let rows: Vec<EntryRow> = on_read!(self, |p| sqlx::query_as(sql)
@@ -302,6 +305,7 @@ impl AuditStore for SqlStore {
         Ok(rows.into_iter().map(entry).collect())
     }
 
+    #[tracing::instrument(name = "store.audit.audit_scan", skip_all)]
     async fn audit_scan(
         &self,
         after: u64,
@@ -339,6 +343,7 @@ impl AuditStore for SqlStore {
         }
     }
 
+    #[tracing::instrument(name = "store.audit.audit_for_object", skip_all)]
     async fn audit_for_object(&self, object: &str) -> Result<Vec<AuditEntry>> {
         let sql = entries_where!("WHERE object = $1 ORDER BY seq");
         let rows: Vec<EntryRow> = on_read!(self, |p| sqlx::query_as(sql)
@@ -349,6 +354,7 @@ impl AuditStore for SqlStore {
         Ok(rows.into_iter().map(entry).collect())
     }
 
+    #[tracing::instrument(name = "store.audit.audit_leaves", skip_all)]
     async fn audit_leaves(&self, size: u64) -> Result<Vec<Hash>> {
         let rows: Vec<Vec<u8>> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT hash FROM audit_log WHERE seq <= $1 ORDER BY seq"
@@ -360,6 +366,7 @@ impl AuditStore for SqlStore {
         Ok(rows.into_iter().map(hash32).collect())
     }
 
+    #[tracing::instrument(name = "store.audit.insert_checkpoint", skip_all)]
     async fn insert_checkpoint(&self, cp: &StoredCheckpoint) -> Result<bool> {
         let c = &cp.checkpoint;
         let root = c.root_hash().ok_or_else(corrupt)?;
@@ -382,6 +389,7 @@ impl AuditStore for SqlStore {
         Ok(r == 1)
     }
 
+    #[tracing::instrument(name = "store.audit.checkpoints", skip_all)]
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
         let sql = checkpoints_by!("ORDER BY size");
         let rows: Vec<CheckpointRow> =
@@ -389,6 +397,7 @@ impl AuditStore for SqlStore {
         rows.into_iter().map(checkpoint).collect()
     }
 
+    #[tracing::instrument(name = "store.audit.latest_checkpoint", skip_all)]
     async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
         let sql = checkpoints_by!("ORDER BY size DESC LIMIT 1");
         let row: Option<CheckpointRow> =

@@ -44,6 +44,7 @@ impl TokenRow {
 
 #[async_trait]
 impl AuthStore for SqlStore {
+    #[tracing::instrument(name = "store.auth.insert_session", skip_all)]
     async fn insert_session(&self, s: &SessionRecord) -> Result<()> {
         on_write!(self, |p| sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)"
@@ -59,6 +60,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.get_session", skip_all)]
     async fn get_session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
         let row: Option<SessionRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions WHERE token_hash = $1"
@@ -76,6 +78,7 @@ impl AuthStore for SqlStore {
         }))
     }
 
+    #[tracing::instrument(name = "store.auth.delete_session", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         on_write!(self, |p| sqlx::query(
             "DELETE FROM sessions WHERE token_hash = $1"
@@ -87,6 +90,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.delete_user_sessions", skip_all)]
     async fn delete_user_sessions(&self, user: UserId, except: Option<&str>) -> Result<()> {
         on_write!(self, |p| sqlx::query(
             "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2"
@@ -99,6 +103,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.insert_api_token", skip_all)]
     async fn insert_api_token(&self, t: &ApiToken, token_hash: &str) -> Result<()> {
         on_write!(self, |p| sqlx::query(
             "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at, expires_at, last_used_at) \
@@ -118,6 +123,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.get_api_token", skip_all)]
     async fn get_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> = on_read!(self, |p| sqlx::query_as(TOKEN_BY_HASH)
             .bind(token_hash)
@@ -127,6 +133,7 @@ impl AuthStore for SqlStore {
         Ok(row.map(TokenRow::into_token))
     }
 
+    #[tracing::instrument(name = "store.auth.touch_api_token", skip_all, fields(id = %id))]
     async fn touch_api_token(&self, id: TokenId, at: DateTime<Utc>) -> Result<()> {
         on_write!(self, |p| sqlx::query(
             "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
@@ -139,6 +146,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.list_api_tokens", skip_all)]
     async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
         let rows: Vec<TokenRow> = on_read!(self, |p| sqlx::query_as(TOKENS_OF_USER)
             .bind(user.0)
@@ -148,6 +156,7 @@ impl AuthStore for SqlStore {
         Ok(rows.into_iter().map(TokenRow::into_token).collect())
     }
 
+    #[tracing::instrument(name = "store.auth.delete_api_token", skip_all, fields(id = %id))]
     async fn delete_api_token(&self, user: UserId, id: TokenId) -> Result<bool> {
         on_write!(self, |p| sqlx::query(
             "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2"
@@ -160,6 +169,7 @@ impl AuthStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.auth.record_login", skip_all)]
     async fn record_login(
         &self,
         username: &str,
@@ -187,6 +197,7 @@ impl AuthStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.auth.last_login_success", skip_all)]
     async fn last_login_success(&self, username: &str) -> Result<Option<DateTime<Utc>>> {
         let v: Option<i64> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT MAX(at) FROM login_attempts WHERE username = $1 AND success = TRUE"
@@ -198,6 +209,7 @@ impl AuthStore for SqlStore {
         Ok(v.map(from_micros))
     }
 
+    #[tracing::instrument(name = "store.auth.login_failures_since", skip_all)]
     async fn login_failures_since(
         &self,
         username: &str,

@@ -109,6 +109,7 @@ fn decode(bytes: &[u8]) -> Vec<u64> {
 
 #[async_trait]
 impl DuplicateStore for SqlStore {
+    #[tracing::instrument(name = "store.duplicates.put_sketches", skip_all)]
     async fn put_sketches(&self, sketches: &[OrderSketch]) -> Result<()> {
         if sketches.is_empty() {
             return Ok(());
@@ -122,6 +123,7 @@ impl DuplicateStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.duplicates.get_sketch", skip_all)]
     async fn get_sketch(&self, order: OrderId) -> Result<Option<OrderSketch>> {
         const SQL: &str = "SELECT s.order_id, s.region_path, s.created_at, s.latitude, \
              s.longitude, s.address_key, s.method, s.sketch FROM order_sketches s WHERE s.order_id = $1";
@@ -133,6 +135,7 @@ impl DuplicateStore for SqlStore {
         Ok(row.map(Row::into_sketch))
     }
 
+    #[tracing::instrument(name = "store.duplicates.open_sketches", skip_all)]
     async fn open_sketches(&self, queries: &[SketchQuery]) -> Result<Vec<OrderSketch>> {
         let queries: Vec<&SketchQuery> = queries
             .iter()
@@ -159,6 +162,7 @@ impl DuplicateStore for SqlStore {
         Ok(rows.into_iter().map(Row::into_sketch).collect())
     }
 
+    #[tracing::instrument(name = "store.duplicates.orders_without_sketch", skip_all)]
     async fn orders_without_sketch(
         &self,
         method: &str,

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_core::calendar::TimeLimit;
 use jiceng_core::duty::{Duty, DutyList, DutyListInfo, DutyListStatus, UnitRef};
+use jiceng_core::error::codes;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{DutyId, DutyListId, UnitId, UserId};
 use jiceng_core::ports::DutyStore;
@@ -92,6 +93,7 @@ impl DutyRow {
 
 #[async_trait]
 impl DutyStore for SqlStore {
+    #[tracing::instrument(name = "store.duty.insert_duty_list", skip_all, fields(list_id = %list.info.id))]
     async fn insert_duty_list(&self, list: &DutyList) -> Result<()> {
         let i = &list.info;
         on_write!(self, |p| {
@@ -113,7 +115,7 @@ impl DutyStore for SqlStore {
             .map_err(|e| {
                 unique_or_db_err(
                     e,
-                    "duty_list.version_taken",
+                    codes::DUTY_LIST_VERSION_TAKEN,
                     "同一时间有另一份清单导入，版本号已被占用，请重新导入",
                 )
             })?;
@@ -144,6 +146,7 @@ impl DutyStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.duty.get_duty_list", skip_all, fields(id = %id))]
     async fn get_duty_list(&self, id: DutyListId) -> Result<Option<DutyList>> {
         let sql = format!("SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.id = $1");
         let row: Option<InfoRow> =
@@ -170,6 +173,7 @@ impl DutyStore for SqlStore {
         }))
     }
 
+    #[tracing::instrument(name = "store.duty.list_duty_lists", skip_all)]
     async fn list_duty_lists(&self, unit: UnitId) -> Result<Vec<DutyListInfo>> {
         let sql = format!(
             "SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.unit_id = $1 ORDER BY l.version DESC"
@@ -183,6 +187,7 @@ impl DutyStore for SqlStore {
         rows.into_iter().map(InfoRow::into_info).collect()
     }
 
+    #[tracing::instrument(name = "store.duty.publish_duty_list", skip_all, fields(id = %id))]
     async fn publish_duty_list(
         &self,
         id: DutyListId,
@@ -205,8 +210,8 @@ impl DutyStore for SqlStore {
             .await
             .map_err(db_err)?;
             if done.rows_affected() != 1 {
-                return Err(Error::conflict(
-                    "duty_list.not_draft",
+                return Err(Error::new(
+                    codes::DUTY_LIST_NOT_DRAFT,
                     "该版本已发布或已不存在，请刷新后查看",
                 ));
             }

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::error::Result;
+use jiceng_core::error::codes;
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::learning::{
     BUILTIN_MODEL, CategoryCorrection, ModelId, ModelStore, StoredModel, TrainingRow,
@@ -63,6 +64,7 @@ struct TrainingDbRow {
 
 #[async_trait]
 impl ModelStore for SqlStore {
+    #[tracing::instrument(name = "store.model.put_correction", skip_all)]
     async fn put_correction(&self, c: &CategoryCorrection, audit: &AuditRecord) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -86,6 +88,7 @@ impl ModelStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.model.get_correction", skip_all)]
     async fn get_correction(&self, order: OrderId) -> Result<Option<CategoryCorrection>> {
         let row: Option<CorrectionRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, predicted, model, corrected, corrected_by, corrected_at \
@@ -107,6 +110,7 @@ impl ModelStore for SqlStore {
         ))
     }
 
+    #[tracing::instrument(name = "store.model.training_rows", skip_all)]
     async fn training_rows(&self, scope: &[UnitPath]) -> Result<Vec<TrainingRow>> {
         let rows: Vec<TrainingDbRow> = on_read!(self, |p| {
             let mut qb = QueryBuilder::new(
@@ -135,6 +139,7 @@ impl ModelStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.model.insert_model", skip_all)]
     async fn insert_model(&self, m: &StoredModel, bytes: &[u8], audit: &AuditRecord) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -158,6 +163,7 @@ impl ModelStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.model.list_models", skip_all)]
     async fn list_models(&self) -> Result<Vec<StoredModel>> {
         let sql = format!("SELECT {MODEL_COLUMNS} FROM models ORDER BY id DESC");
         let rows: Vec<ModelRow> =
@@ -168,6 +174,7 @@ impl ModelStore for SqlStore {
         Ok(rows.into_iter().map(ModelRow::into_model).collect())
     }
 
+    #[tracing::instrument(name = "store.model.get_model", skip_all, fields(id = %id))]
     async fn get_model(&self, id: ModelId) -> Result<Option<StoredModel>> {
         let sql = format!("SELECT {MODEL_COLUMNS} FROM models WHERE id = $1");
         let row: Option<ModelRow> =
@@ -179,6 +186,7 @@ impl ModelStore for SqlStore {
         Ok(row.map(ModelRow::into_model))
     }
 
+    #[tracing::instrument(name = "store.model.model_bytes", skip_all, fields(id = %id))]
     async fn model_bytes(&self, id: ModelId) -> Result<Option<Vec<u8>>> {
         on_read!(self, |p| sqlx::query_scalar(
             "SELECT data FROM models WHERE id = $1"
@@ -189,6 +197,7 @@ impl ModelStore for SqlStore {
         .map_err(db_err)
     }
 
+    #[tracing::instrument(name = "store.model.active_model", skip_all)]
     async fn active_model(&self) -> Result<Option<ModelId>> {
         let id: Option<Uuid> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT id FROM models WHERE active"
@@ -199,6 +208,7 @@ impl ModelStore for SqlStore {
         Ok(id.map(ModelId))
     }
 
+    #[tracing::instrument(name = "store.model.activate_model", skip_all)]
     async fn activate_model(
         &self,
         model: Option<ModelId>,
@@ -228,7 +238,7 @@ impl ModelStore for SqlStore {
                 .map_err(|e| {
                     unique_or_db_err(
                         e,
-                        "model.busy",
+                        codes::MODEL_BUSY,
                         "另一项模型启用操作正在进行，请刷新后重试",
                     )
                 })?;
@@ -238,7 +248,11 @@ impl ModelStore for SqlStore {
             }
             append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(|e| {
-                unique_or_db_err(e, "model.busy", "另一项模型启用操作正在进行，请刷新后重试")
+                unique_or_db_err(
+                    e,
+                    codes::MODEL_BUSY,
+                    "另一项模型启用操作正在进行，请刷新后重试",
+                )
             })
         })
     }

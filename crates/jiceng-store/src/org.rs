@@ -4,13 +4,14 @@ use async_trait::async_trait;
 use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::audit::records;
 use jiceng_core::error::Result;
+use jiceng_core::error::{Code, codes};
 use jiceng_core::ids::UnitId;
 use jiceng_core::org::{OrgUnit, UnitPath};
 use jiceng_core::ports::{OrgStore, UnitQuery};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Database, QueryBuilder};
 
-const DUP_CODE: &str = "org_unit.duplicate_code";
+const DUP_CODE: Code = codes::ORG_UNIT_DUPLICATE_CODE;
 const DUP_CODE_MSG: &str = "单位代码已被使用";
 
 /// Appends ` AND (<column> in one of the subtrees)`; nothing when the scope is unrestricted.
@@ -65,11 +66,13 @@ impl SqlStore {
 
 #[async_trait]
 impl OrgStore for SqlStore {
+    #[tracing::instrument(name = "store.org.insert_unit", skip_all, fields(unit_id = %unit.id))]
     async fn insert_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()> {
         self.write_units(std::slice::from_ref(unit), std::slice::from_ref(audit))
             .await
     }
 
+    #[tracing::instrument(name = "store.org.insert_units", skip_all)]
     async fn insert_units(&self, units: &[OrgUnit]) -> Result<()> {
         let audit: Vec<AuditRecord> = units
             .iter()
@@ -78,6 +81,7 @@ impl OrgStore for SqlStore {
         self.write_units(units, &audit).await
     }
 
+    #[tracing::instrument(name = "store.org.get_unit", skip_all, fields(id = %id))]
     async fn get_unit(&self, id: UnitId) -> Result<Option<OrgUnit>> {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE id = $1");
         let row: Option<UnitRow> = on_read!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
@@ -88,6 +92,7 @@ impl OrgStore for SqlStore {
         row.map(UnitRow::into_unit).transpose()
     }
 
+    #[tracing::instrument(name = "store.org.find_unit_by_code", skip_all)]
     async fn find_unit_by_code(&self, code: &str) -> Result<Option<OrgUnit>> {
         let sql = format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE code = $1");
         let row: Option<UnitRow> = on_read!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
@@ -98,6 +103,7 @@ impl OrgStore for SqlStore {
         row.map(UnitRow::into_unit).transpose()
     }
 
+    #[tracing::instrument(name = "store.org.list_units", skip_all)]
     async fn list_units(&self, q: &UnitQuery) -> Result<Vec<OrgUnit>> {
         let rows: Vec<UnitRow> = on_read!(self, |p| {
             let mut qb =
@@ -125,6 +131,7 @@ impl OrgStore for SqlStore {
         rows.into_iter().map(UnitRow::into_unit).collect()
     }
 
+    #[tracing::instrument(name = "store.org.update_unit", skip_all, fields(unit_id = %unit.id))]
     async fn update_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()> {
         const SQL: &str = "UPDATE org_units SET name = $1, code = $2, geometry = $3 WHERE id = $4";
         on_write!(self, |p| {
@@ -142,6 +149,7 @@ impl OrgStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.org.count_units", skip_all)]
     async fn count_units(&self) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM org_units"

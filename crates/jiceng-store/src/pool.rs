@@ -1,4 +1,5 @@
-use jiceng_core::error::Error;
+use jiceng_core::error::codes;
+use jiceng_core::error::{Code, Error};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -178,8 +179,8 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
         };
         if let Some(what) = clash {
             tracing::warn!(error = %e, constraint = ?d.constraint(), "constraint violated");
-            return Error::conflict(
-                "storage.conflict",
+            return Error::new(
+                codes::STORAGE_CONFLICT,
                 format!("{what}，未作任何更改；请刷新后检查输入再试"),
             );
         }
@@ -189,9 +190,9 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
 }
 
 /// Maps a unique-constraint violation to a 409 with the given code and message.
-pub(crate) fn unique_or_db_err(e: sqlx::Error, code: &'static str, message: &str) -> Error {
+pub(crate) fn unique_or_db_err(e: sqlx::Error, code: Code, message: &str) -> Error {
     match e.as_database_error() {
-        Some(d) if d.is_unique_violation() => Error::conflict(code, message),
+        Some(d) if d.is_unique_violation() => Error::new(code, message).with_source(e),
         _ => db_err(e),
     }
 }

@@ -246,6 +246,7 @@ impl SlaStore for SqlStore {
         Ok(v.map(from_micros))
     }
 
+    #[tracing::instrument(name = "store.sla.list_escalations", skip_all)]
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<Escalation>> {
         let before = match q.before {
             Some(id) => on_read!(self, |p| sqlx::query_scalar::<_, i64>(
@@ -287,6 +288,7 @@ impl SlaStore for SqlStore {
         rows.into_iter().map(EscalationRow::into_record).collect()
     }
 
+    #[tracing::instrument(name = "store.sla.closed_clocks", skip_all)]
     async fn closed_clocks(&self, q: &FiguresQuery) -> Result<Vec<ClosedClock>> {
         let (lo, hi) = q.scope.subtree_range();
         let rows: Vec<(Uuid, String, Option<i64>, Option<bool>)> =
@@ -314,6 +316,7 @@ impl SlaStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.sla.open_clocks", skip_all)]
     async fn open_clocks(&self, q: &FiguresQuery, now: DateTime<Utc>) -> Result<Vec<OpenClocks>> {
         let (lo, hi) = q.scope.subtree_range();
         let rows: Vec<(Uuid, String, i64, i64)> = on_read!(self, |p| sqlx::query_as(

@@ -4,6 +4,7 @@ use crate::rows::{GRANT_SELECT, GrantRow, USER_COLUMNS, UserRow, contains_patter
 use async_trait::async_trait;
 use jiceng_core::audit::chain::AuditRecord;
 use jiceng_core::error::Result;
+use jiceng_core::error::codes;
 use jiceng_core::ids::{UnitId, UserId};
 use jiceng_core::ports::{UserQuery, UserStore};
 use jiceng_core::user::{Role, RoleGrant, User};
@@ -50,6 +51,7 @@ impl SqlStore {
 
 #[async_trait]
 impl UserStore for SqlStore {
+    #[tracing::instrument(name = "store.user.insert_user", skip_all, fields(user_id = %user.id))]
     async fn insert_user(
         &self,
         user: &User,
@@ -72,7 +74,9 @@ impl UserStore for SqlStore {
                 .bind(micros(user.created_at))
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| unique_or_db_err(e, "user.duplicate_username", "用户名已被使用"))?;
+                .map_err(|e| {
+                    unique_or_db_err(e, codes::USER_DUPLICATE_USERNAME, "用户名已被使用")
+                })?;
             for g in &user.grants {
                 sqlx::query(ROLE_SQL)
                     .bind(user.id.0)
@@ -80,13 +84,14 @@ impl UserStore for SqlStore {
                     .bind(g.unit_id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| unique_or_db_err(e, "user.duplicate_role", "角色重复"))?;
+                    .map_err(|e| unique_or_db_err(e, codes::USER_DUPLICATE_ROLE, "角色重复"))?;
             }
             append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
 
+    #[tracing::instrument(name = "store.user.get_user", skip_all, fields(id = %id))]
     async fn get_user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = on_read!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
@@ -97,6 +102,7 @@ impl UserStore for SqlStore {
         Ok(self.with_grants(row.into_iter().collect()).await?.pop())
     }
 
+    #[tracing::instrument(name = "store.user.find_login", skip_all)]
     async fn find_login(&self, username: &str) -> Result<Option<(User, String)>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
         let row: Option<UserRow> = on_read!(self, |p| sqlx::query_as(AssertSqlSafe(sql))
@@ -115,6 +121,7 @@ impl UserStore for SqlStore {
         Ok(self.with_grants(vec![row]).await?.pop().map(|u| (u, hash)))
     }
 
+    #[tracing::instrument(name = "store.user.list_users", skip_all)]
     async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>> {
         let cols: String = USER_COLUMNS
             .split(", ")
@@ -154,6 +161,7 @@ impl UserStore for SqlStore {
         self.with_grants(rows).await
     }
 
+    #[tracing::instrument(name = "store.user.set_password_hash", skip_all, fields(id = %id))]
     async fn set_password_hash(&self, id: UserId, hash: &str, audit: &AuditRecord) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -168,6 +176,7 @@ impl UserStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.user.set_disabled", skip_all, fields(id = %id))]
     async fn set_disabled(&self, id: UserId, disabled: bool, audit: &AuditRecord) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -182,6 +191,7 @@ impl UserStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.user.add_grant", skip_all, fields(id = %id))]
     async fn add_grant(
         &self,
         id: UserId,
@@ -198,13 +208,14 @@ impl UserStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
-                    unique_or_db_err(e, "user.duplicate_role", "该用户已在此单位拥有此角色")
+                    unique_or_db_err(e, codes::USER_DUPLICATE_ROLE, "该用户已在此单位拥有此角色")
                 })?;
             append_audit!(self, tx, std::slice::from_ref(audit));
             tx.commit().await.map_err(db_err)
         })
     }
 
+    #[tracing::instrument(name = "store.user.remove_grant", skip_all, fields(id = %id))]
     async fn remove_grant(
         &self,
         id: UserId,
@@ -232,6 +243,7 @@ impl UserStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.user.count_users", skip_all)]
     async fn count_users(&self) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(p)

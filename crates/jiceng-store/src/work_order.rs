@@ -3,6 +3,7 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::{contains_pattern, from_micros, micros};
 use async_trait::async_trait;
 use jiceng_core::audit::records;
+use jiceng_core::error::codes;
 use jiceng_core::error::{Error, Result};
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::ports::{IdempotencyKey, Inserted, OrderChange, OrderQuery, WorkOrderStore};
@@ -24,8 +25,8 @@ const SELECT_KEY: &str =
 /// stored before requests were fingerprinted), else a refusal.
 fn replay(found: (Uuid, Option<String>), k: IdempotencyKey<'_>) -> Result<Inserted> {
     match found.1 {
-        Some(h) if h != k.request_hash => Err(Error::unprocessable(
-            "idempotency.key_reused",
+        Some(h) if h != k.request_hash => Err(Error::new(
+            codes::IDEMPOTENCY_KEY_REUSED,
             "此 Idempotency-Key 已用于另一份不同的受理内容；新的诉求请换用新的 Key",
         )),
         _ => Ok(Inserted::Replayed(OrderId(found.0))),
@@ -248,6 +249,7 @@ macro_rules! push_order_filters {
 
 #[async_trait]
 impl WorkOrderStore for SqlStore {
+    #[tracing::instrument(name = "store.work_order.insert_order", skip_all, fields(order_id = %order.id))]
     async fn insert_order(
         &self,
         order: &WorkOrder,
@@ -337,6 +339,7 @@ impl WorkOrderStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.work_order.get_order", skip_all, fields(id = %id))]
     async fn get_order(&self, id: OrderId) -> Result<Option<WorkOrder>> {
         let doc: Option<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
             "SELECT doc FROM work_orders WHERE id = $1"
@@ -376,6 +379,7 @@ impl WorkOrderStore for SqlStore {
         Ok(doc.map(|d| d.0))
     }
 
+    #[tracing::instrument(name = "store.work_order.apply_changes", skip_all)]
     async fn apply_changes(&self, changes: &[OrderChange]) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
@@ -442,6 +446,7 @@ impl WorkOrderStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(name = "store.work_order.order_history", skip_all, fields(id = %id))]
     async fn order_history(&self, id: OrderId) -> Result<Vec<HistoryEntry>> {
         let rows: Vec<HistoryRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT seq, at, actor_id, actor_name, action, from_status, to_status, payload \
@@ -454,6 +459,7 @@ impl WorkOrderStore for SqlStore {
         rows.into_iter().map(HistoryRow::into_entry).collect()
     }
 
+    #[tracing::instrument(name = "store.work_order.list_orders", skip_all)]
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<WorkOrder>> {
         let mut docs: Vec<Json<WorkOrder>> = Vec::new();
         for part in list_parts(q) {
@@ -499,6 +505,7 @@ impl WorkOrderStore for SqlStore {
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 
+    #[tracing::instrument(name = "store.work_order.pending_notices", skip_all)]
     async fn pending_notices(&self, limit: u32) -> Result<Vec<Notice>> {
         let rows: Vec<(Uuid, String, String, String)> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, kind, phone, text FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1"
@@ -518,6 +525,7 @@ impl WorkOrderStore for SqlStore {
             .collect())
     }
 
+    #[tracing::instrument(name = "store.work_order.count_orders", skip_all)]
     async fn count_orders(&self) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM work_orders"

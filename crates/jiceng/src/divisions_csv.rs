@@ -6,6 +6,7 @@ use crate::divisions::{CountyTree, Division, TownTree, village_unit};
 use anyhow::{Context, Result, anyhow, bail};
 use csv::StringRecord;
 use flate2::read::MultiGzDecoder;
+use jiceng_core::error::codes;
 use jiceng_core::org::MAX_UNIT_NAME;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -130,7 +131,7 @@ impl Row<'_> {
     }
     fn name(&self, field: &str) -> Result<String> {
         let v = self.get(field);
-        jiceng_core::text::clean(v, "名称", MAX_UNIT_NAME, "import.invalid_name")
+        jiceng_core::text::clean(v, "名称", MAX_UNIT_NAME, codes::IMPORT_INVALID_NAME)
             .map_err(|e| self.bad(field, e.message))
     }
 }
@@ -223,8 +224,13 @@ fn check_division(file: &str, r: &DivisionRow) -> Result<Division> {
             format!("expected a 12-digit code, got {:?}", r.ext_id),
         ));
     }
-    let name = jiceng_core::text::clean(&r.ext_name, "名称", MAX_UNIT_NAME, "import.invalid_name")
-        .map_err(|e| bad("ext_name", e.message))?;
+    let name = jiceng_core::text::clean(
+        &r.ext_name,
+        "名称",
+        MAX_UNIT_NAME,
+        codes::IMPORT_INVALID_NAME,
+    )
+    .map_err(|e| bad("ext_name", e.message))?;
     Ok(Division {
         code: r.ext_id.clone(),
         name,
@@ -259,8 +265,13 @@ pub fn read_villages(path: &Path, tree: &mut CountyTree) -> Result<VillageStats>
         }
         let raw = r.name("name")?;
         let (_, unit_name) = village_unit(&raw);
-        jiceng_core::text::clean(&unit_name, "名称", MAX_UNIT_NAME, "import.invalid_name")
-            .map_err(|e| r.bad("name", e.message))?;
+        jiceng_core::text::clean(
+            &unit_name,
+            "名称",
+            MAX_UNIT_NAME,
+            codes::IMPORT_INVALID_NAME,
+        )
+        .map_err(|e| r.bad("name", e.message))?;
         if !seen.insert(code.clone()) {
             return Err(r.bad("code", format!("code {code} appears twice")));
         }

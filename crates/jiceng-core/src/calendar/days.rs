@@ -1,6 +1,7 @@
 //! Time limits counted in working days.
 
 use super::{WorkCalendar, next_day, out_of_range};
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -23,8 +24,8 @@ impl WorkCalendar {
     /// after it.
     pub fn deadline_working_days(&self, t: DateTime<Utc>, n: u32) -> Result<DateTime<Utc>> {
         if n == 0 {
-            return Err(Error::validation(
-                "calendar.zero_days",
+            return Err(Error::new(
+                codes::CALENDAR_ZERO_DAYS,
                 "期限至少为 1 个工作日",
             ));
         }

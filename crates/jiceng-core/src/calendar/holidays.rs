@@ -1,6 +1,7 @@
 //! The State Council's yearly holiday schedules (节假日安排), in the JSON of holiday-cn:
 //! `{year, papers, days: [{name, date, isOffDay}]}`.
 
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -69,21 +70,21 @@ impl YearSchedule {
     /// Parses and checks one year's JSON. Errors name the entry at fault.
     pub fn parse(json: &str) -> Result<Self> {
         let raw: RawYear = serde_json::from_str(json).map_err(|e| {
-            Error::validation(
-                "calendar.invalid_json",
+            Error::new(
+                codes::CALENDAR_INVALID_JSON,
                 format!("节假日文件不是有效的 {{year, papers, days}} JSON：{e}"),
             )
         })?;
         if !YEARS.contains(&raw.year) {
-            return Err(Error::validation(
-                "calendar.invalid_year",
+            return Err(Error::new(
+                codes::CALENDAR_INVALID_YEAR,
                 format!("年份 {} 超出范围 1900–9999", raw.year),
             ));
         }
         let year = i32::try_from(raw.year).unwrap_or_default();
         if raw.days.is_empty() {
-            return Err(Error::validation(
-                "calendar.empty_year",
+            return Err(Error::new(
+                codes::CALENDAR_EMPTY_YEAR,
                 format!("{year} 年的安排没有任何日期（国务院的通知可能尚未发布）"),
             ));
         }
@@ -91,20 +92,20 @@ impl YearSchedule {
         let mut days = Vec::with_capacity(raw.days.len());
         for (k, d) in raw.days.into_iter().enumerate() {
             let date = parse_date(&d.date).ok_or_else(|| {
-                Error::validation(
-                    "calendar.invalid_date",
+                Error::new(
+                    codes::CALENDAR_INVALID_DATE,
                     format!("days[{k}]：日期 {:?} 应为 YYYY-MM-DD", d.date),
                 )
             })?;
             if !(year - 1..=year + 1).contains(&chrono::Datelike::year(&date)) {
-                return Err(Error::validation(
-                    "calendar.invalid_date",
+                return Err(Error::new(
+                    codes::CALENDAR_INVALID_DATE,
                     format!("days[{k}]：日期 {date} 不在 {year} 年及其前后一年内"),
                 ));
             }
             if !seen.insert(date) {
-                return Err(Error::validation(
-                    "calendar.duplicate_date",
+                return Err(Error::new(
+                    codes::CALENDAR_DUPLICATE_DATE,
                     format!("days[{k}]：日期 {date} 重复出现"),
                 ));
             }

@@ -1,5 +1,6 @@
 //! Working hours of one day: sorted, non-overlapping intervals of local time.
 
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::Duration;
 
@@ -152,5 +153,5 @@ fn clock(secs: u32) -> String {
 }
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::validation("calendar.invalid_hours", message)
+    Error::new(codes::CALENDAR_INVALID_HOURS, message)
 }

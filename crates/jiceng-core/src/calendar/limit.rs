@@ -2,6 +2,7 @@
 //! "3 个工作日" for a consultation, "8 工作小时" for a sign-for.
 
 use super::WorkCalendar;
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,8 +30,8 @@ impl TimeLimit {
         let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
         let (num, unit) = t.split_at(split);
         let bad = || {
-            Error::validation(
-                "time_limit.invalid",
+            Error::new(
+                codes::TIME_LIMIT_INVALID,
                 format!(
                     "无法识别的时限“{s}”：应写作“2小时”“8工作小时”或“3个工作日”（也可写 2h、8wh、3wd）"
                 ),
@@ -38,8 +39,8 @@ impl TimeLimit {
         };
         let n: u32 = num.parse().map_err(|_| bad())?;
         if n == 0 || n > MAX_AMOUNT {
-            return Err(Error::validation(
-                "time_limit.out_of_range",
+            return Err(Error::new(
+                codes::TIME_LIMIT_OUT_OF_RANGE,
                 format!("时限“{s}”超出范围：数量应在 1 到 {MAX_AMOUNT} 之间"),
             ));
         }

@@ -24,6 +24,7 @@ pub use holidays::{DayKind, ScheduledDay, YearSchedule};
 pub use hours::{Interval, WorkingHours};
 pub use limit::{TimeLimit, TimeLimits};
 
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc, Weekday,
@@ -167,8 +168,8 @@ fn next_day(date: NaiveDate) -> Result<NaiveDate> {
 }
 
 fn out_of_range() -> Error {
-    Error::validation(
-        "calendar.out_of_range",
+    Error::new(
+        codes::CALENDAR_OUT_OF_RANGE,
         "时间超出工作日历支持的范围（至 9999 年底）",
     )
 }

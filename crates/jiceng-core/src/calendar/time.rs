@@ -1,6 +1,7 @@
 //! Working time: instants inside working hours, and durations counted in them only.
 
 use super::{WorkCalendar, next_day};
+use crate::error::codes;
 use crate::{Error, Result};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 
@@ -42,8 +43,8 @@ impl WorkCalendar {
     /// (17:30, not the next morning). `d` = 0 gives `t` unchanged.
     pub fn add_working_hours(&self, t: DateTime<Utc>, d: Duration) -> Result<DateTime<Utc>> {
         if d < Duration::zero() {
-            return Err(Error::validation(
-                "calendar.negative_duration",
+            return Err(Error::new(
+                codes::CALENDAR_NEGATIVE_DURATION,
                 "工作时长不能为负数",
             ));
         }

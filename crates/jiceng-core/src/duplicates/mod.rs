@@ -11,6 +11,7 @@
 
 pub mod rule;
 
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::OrderId;
 use crate::org::UnitPath;
@@ -60,12 +61,7 @@ impl Default for DuplicateSettings {
 impl DuplicateSettings {
     /// Checks the ranges; a configuration outside them is refused at start.
     pub fn check(&self) -> Result<()> {
-        let bad = |m: &str| {
-            Err(Error::validation(
-                "duplicates.invalid_settings",
-                m.to_owned(),
-            ))
-        };
+        let bad = |m: &str| Err(Error::new(codes::DUPLICATES_INVALID_SETTINGS, m.to_owned()));
         if !self.radius_m.is_finite() || !(1.0..=100_000.0).contains(&self.radius_m) {
             return bad("duplicates.radius_m 须在 1–100000（米）之间");
         }

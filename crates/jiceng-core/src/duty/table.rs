@@ -15,6 +15,7 @@ use super::taxonomy::{Taxonomy, normalize_code};
 use super::units::{LocalUnit, UnitRef};
 use super::{Duty, DutyList};
 use crate::calendar::TimeLimit;
+use crate::error::{Code, codes};
 use crate::ids::DutyId;
 use std::collections::HashMap;
 
@@ -120,7 +121,7 @@ fn parse_flag(cell: &str) -> Option<bool> {
 }
 
 impl TableCheck {
-    fn issue(&mut self, row: u32, field: &str, sev: Severity, code: &str, msg: String) {
+    fn issue(&mut self, row: u32, field: &str, sev: Severity, code: Code, msg: String) {
         let (column, message) = match self.columns.get(field) {
             Some((i, header)) => (
                 header.clone(),
@@ -132,12 +133,12 @@ impl TableCheck {
             row,
             column,
             severity: sev,
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             message,
         });
     }
 
-    fn error(&mut self, row: u32, field: &str, code: &str, msg: String) {
+    fn error(&mut self, row: u32, field: &str, code: Code, msg: String) {
         self.issue(row, field, Severity::Error, code, msg);
     }
 
@@ -152,7 +153,7 @@ impl TableCheck {
             t.error(
                 1,
                 MATTER,
-                "duty_list.empty",
+                codes::DUTY_LIST_EMPTY,
                 "文件是空的：第一行应为表头".into(),
             );
             return t;
@@ -167,14 +168,14 @@ impl TableCheck {
                 Some(_) => t.error(
                     header_row,
                     name,
-                    "duty_list.duplicate_column",
+                    codes::DUTY_LIST_DUPLICATE_COLUMN,
                     format!("表头重复（{} 列），请删除多余的一列", letter(i)),
                 ),
                 None if !name.is_empty() => t.issue(
                     header_row,
                     name,
                     Severity::Warning,
-                    "duty_list.unknown_column",
+                    codes::DUTY_LIST_UNKNOWN_COLUMN,
                     format!(
                         "无法识别的列（{} 列），已忽略；可用的列为：{}",
                         letter(i),
@@ -193,7 +194,7 @@ impl TableCheck {
             t.error(
                 header_row,
                 f,
-                "duty_list.missing_column",
+                codes::DUTY_LIST_MISSING_COLUMN,
                 "表头缺少此列".into(),
             );
         }
@@ -211,7 +212,7 @@ impl TableCheck {
             t.error(
                 header_row,
                 MATTER,
-                "duty_list.no_duties",
+                codes::DUTY_LIST_NO_DUTIES,
                 "表头下没有任何事项".into(),
             );
         }
@@ -219,7 +220,7 @@ impl TableCheck {
             t.error(
                 data[MAX_DUTIES].0,
                 MATTER,
-                "duty_list.too_many",
+                codes::DUTY_LIST_TOO_MANY,
                 format!("一个清单最多 {MAX_DUTIES} 项，实际 {} 项", data.len()),
             );
             return t;
@@ -250,7 +251,7 @@ impl TableCheck {
             self.error(
                 row,
                 field,
-                "duty_list.too_long",
+                codes::DUTY_LIST_TOO_LONG,
                 format!("内容过长：最多 {max} 个字符"),
             );
             return None;
@@ -261,7 +262,7 @@ impl TableCheck {
             self.error(
                 row,
                 field,
-                "duty_list.control_character",
+                codes::DUTY_LIST_CONTROL_CHARACTER,
                 "含有控制字符".into(),
             );
             return None;
@@ -283,7 +284,7 @@ impl TableCheck {
             self.error(
                 row,
                 field,
-                "duty_list.invalid_time_limit",
+                codes::DUTY_LIST_INVALID_TIME_LIMIT,
                 "无法识别的时限：应写作“2小时”“8工作小时”或“3个工作日”".into(),
             );
             return None;
@@ -291,7 +292,7 @@ impl TableCheck {
         match TimeLimit::parse(&v) {
             Ok(l) => Some(Some(l)),
             Err(e) => {
-                self.error(row, field, "duty_list.invalid_time_limit", e.message);
+                self.error(row, field, codes::DUTY_LIST_INVALID_TIME_LIMIT, e.message);
                 None
             }
         }
@@ -303,7 +304,12 @@ impl TableCheck {
             .text(row, cells, MATTER, MAX_MATTER)
             .unwrap_or_default();
         if matter.is_empty() {
-            self.error(row, MATTER, "duty_list.required", "事项名称不能为空".into());
+            self.error(
+                row,
+                MATTER,
+                codes::DUTY_LIST_REQUIRED,
+                "事项名称不能为空".into(),
+            );
         }
         let raw_cat = self.cell(cells, CATEGORY).to_owned();
         let category = taxonomy.normalize(&raw_cat).unwrap_or_default();
@@ -311,20 +317,20 @@ impl TableCheck {
             self.error(
                 row,
                 CATEGORY,
-                "duty_list.too_long",
+                codes::DUTY_LIST_TOO_LONG,
                 format!("分类编码过长：最多 {MAX_CATEGORY} 个字符"),
             );
         } else if raw_cat.is_empty() {
             self.error(
                 row,
                 CATEGORY,
-                "duty_list.required",
+                codes::DUTY_LIST_REQUIRED,
                 "分类编码不能为空".into(),
             );
         } else if category.is_empty() {
             let code = normalize_code(&raw_cat);
             let hint = taxonomy_hint(taxonomy, &code);
-            self.error(row, CATEGORY, "duty_list.unknown_category",
+            self.error(row, CATEGORY, codes::DUTY_LIST_UNKNOWN_CATEGORY,
                 format!("分类“{raw_cat}”不在分类体系中{hint}；分类编码写作“一级/二级/三级”，如“城乡建设/城乡规划/违章建筑”"));
         }
         let keywords = split_list(self.cell(cells, KEYWORDS), true);
@@ -333,18 +339,23 @@ impl TableCheck {
             self.error(
                 row,
                 KEYWORDS,
-                "duty_list.invalid_keywords",
+                codes::DUTY_LIST_INVALID_KEYWORDS,
                 format!("关键词最多 {MAX_KEYWORDS} 个，每个不超过 {MAX_KEYWORD} 个字符"),
             );
         }
         let lead = self.cell(cells, LEAD).to_owned();
         if lead.is_empty() {
-            self.error(row, LEAD, "duty_list.required", "主办单位不能为空".into());
+            self.error(
+                row,
+                LEAD,
+                codes::DUTY_LIST_REQUIRED,
+                "主办单位不能为空".into(),
+            );
         } else if lead.chars().count() > MAX_UNIT_TEXT {
             self.error(
                 row,
                 LEAD,
-                "duty_list.too_long",
+                codes::DUTY_LIST_TOO_LONG,
                 format!("单位名称过长：最多 {MAX_UNIT_TEXT} 个字符"),
             );
         }
@@ -355,7 +366,7 @@ impl TableCheck {
             self.error(
                 row,
                 ASSISTING,
-                "duty_list.too_long",
+                codes::DUTY_LIST_TOO_LONG,
                 format!("协办单位最多 {MAX_UNITS} 个，每个名称不超过 {MAX_UNIT_TEXT} 个字符"),
             );
         }
@@ -370,7 +381,7 @@ impl TableCheck {
                 self.error(
                     row,
                     field,
-                    "duty_list.required",
+                    codes::DUTY_LIST_REQUIRED,
                     "时限不能为空，写作“2小时”“8工作小时”或“3个工作日”".into(),
                 );
             }
@@ -380,7 +391,7 @@ impl TableCheck {
             self.error(
                 row,
                 VILLAGE_ASSIST,
-                "duty_list.invalid_flag",
+                codes::DUTY_LIST_INVALID_FLAG,
                 format!("“{}”无法识别：请填“是”或“否”", shown(&flag)),
             );
             false
@@ -429,7 +440,7 @@ impl TableCheck {
                 warn.push((
                     d.row,
                     MATTER,
-                    "duty_list.duplicate_matter",
+                    codes::DUTY_LIST_DUPLICATE_MATTER,
                     format!("与第 {first} 行的事项名称和分类相同，请确认是否重复"),
                 ));
             }
@@ -442,7 +453,7 @@ impl TableCheck {
                 .map(|d| d.row)
                 .collect();
             if let Some(row) = village.get(max) {
-                warn.push((*row, VILLAGE_ASSIST, "duty_list.village_assist_over_limit",
+                warn.push((*row, VILLAGE_ASSIST, codes::DUTY_LIST_VILLAGE_ASSIST_OVER_LIMIT,
                     format!("村级协助事项共 {} 项，超过 {max} 项的上限（自此行起超出）；请核减村（社区）协助事项", village.len())));
             }
         }

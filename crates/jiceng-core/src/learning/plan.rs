@@ -12,6 +12,7 @@
 //!   model's on the same holdout is stored but not activated, unless forced.
 
 use super::{LabelledText, TrainingRow};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -67,7 +68,7 @@ fn mix(id: uuid::Uuid) -> u64 {
 }
 
 fn too_little(message: String) -> Error {
-    Error::unprocessable("model.too_little_data", message)
+    Error::new(codes::MODEL_TOO_LITTLE_DATA, message)
 }
 
 /// Splits the own rows into training and holdout and adds the shipped data when the own

@@ -10,6 +10,7 @@ use crate::audit::chain::{AuditEntry, ChainVerifier, Fault};
 use crate::audit::checkpoint::{Checkpoint, StoredCheckpoint};
 use crate::audit::merkle::{consistency_proof, inclusion_proof, verify_inclusion};
 use crate::audit::records;
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::OrderId;
 use crate::user::Role;
@@ -83,7 +84,7 @@ fn no_key() -> Error {
 }
 
 fn audit_not_found() -> Error {
-    Error::not_found("audit.not_found", "该审计记录或检查点不存在")
+    Error::new(codes::AUDIT_NOT_FOUND, "该审计记录或检查点不存在")
 }
 
 /// May read the log's proofs and download evidence: those who oversee or administer.
@@ -115,6 +116,7 @@ impl Services {
 
     /// Whether to show the callers' contact data of `o` in full; a read by anyone but the
     /// citizen who filed it is recorded first, and not shown if it cannot be recorded.
+    #[tracing::instrument(name = "audit.reveal_contact", skip_all, fields(o_id = %o.id))]
     pub async fn reveal_contact(&self, who: &Principal, o: &WorkOrder) -> Result<bool> {
         if !self.may_see_contact(who, o) {
             return Ok(false);
@@ -145,6 +147,7 @@ impl Services {
     }
 
     /// An order's trail for staff who may read the order.
+    #[tracing::instrument(name = "audit.order_trail", skip_all, fields(id = %id))]
     pub async fn order_trail(&self, who: &Principal, id: OrderId) -> Result<Trail> {
         let o = self.get_order(who, id).await?;
         let entries = self
@@ -209,6 +212,7 @@ impl Services {
 
     /// All entries about an order with their inclusion proofs in a checkpoint signed now if
     /// the latest one does not cover them.
+    #[tracing::instrument(name = "audit.evidence_bundle", skip_all, fields(id = %id))]
     pub async fn evidence_bundle(&self, who: &Principal, id: OrderId) -> Result<Bundle> {
         require_audit(who)?;
         let o = self.get_order(who, id).await?;
@@ -241,6 +245,7 @@ impl Services {
     }
 
     /// The audit path of entry `seq` in the checkpoint of `size` (default: the latest).
+    #[tracing::instrument(name = "audit.inclusion_proof", skip_all)]
     pub async fn inclusion_proof(
         &self,
         who: &Principal,
@@ -265,6 +270,7 @@ impl Services {
     }
 
     /// The proof that the checkpoint of `to` extends the one of `from` (nothing rewritten).
+    #[tracing::instrument(name = "audit.consistency_proof", skip_all)]
     pub async fn consistency_proof(
         &self,
         who: &Principal,
@@ -273,8 +279,8 @@ impl Services {
     ) -> Result<ConsistencyProof> {
         require_audit(who)?;
         if from == 0 || from > to {
-            return Err(Error::validation(
-                "audit.invalid_range",
+            return Err(Error::new(
+                codes::AUDIT_INVALID_RANGE,
                 "from 须大于 0 且不大于 to",
             ));
         }
@@ -302,6 +308,7 @@ impl Services {
 
     /// Signs a checkpoint over the log as it is now, after checking the entries added since
     /// the last one. `None` when nothing was added. Refuses to sign a log that fails.
+    #[tracing::instrument(name = "audit.make_checkpoint", skip_all)]
     pub async fn make_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
         let size = self.store.audit_size().await?;
         let latest = self.store.latest_checkpoint().await?;
@@ -310,6 +317,7 @@ impl Services {
 
     /// [`Services::make_checkpoint`] over the first `size` entries, continuing from `latest`,
     /// the latest checkpoint on record (both read by the caller just before).
+    #[tracing::instrument(name = "audit.make_checkpoint_at", skip_all)]
     pub async fn make_checkpoint_at(
         &self,
         size: u64,

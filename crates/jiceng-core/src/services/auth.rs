@@ -2,7 +2,8 @@ use super::Services;
 use super::throttle::Wait;
 use crate::access::Principal;
 use crate::auth::{ApiToken, SESSION_TTL_HOURS, SessionRecord};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::codes;
+use crate::error::{Error, Result};
 use crate::ids::{TokenId, UserId};
 use crate::text;
 use crate::throttle::{LOGIN_IP, LOGIN_USER, scope};
@@ -34,6 +35,7 @@ fn bad_credentials() -> Error {
 
 impl Services {
     /// Password login, throttled per username and per client address.
+    #[tracing::instrument(name = "auth.login", skip_all)]
     pub async fn login(&self, username: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
         let now = self.clock.now();
         // An unparsable name is still counted, under its raw (bounded) form.
@@ -53,11 +55,7 @@ impl Services {
             Some(u) if ok && !u.disabled => u,
             Some(u) if ok && u.disabled => {
                 self.store.record_login(&key, ip, false, now).await?;
-                return Err(Error::new(
-                    ErrorKind::Forbidden,
-                    "auth.disabled",
-                    "账号已停用，请联系管理员",
-                ));
+                return Err(Error::new(codes::AUTH_DISABLED, "账号已停用，请联系管理员"));
             }
             _ => {
                 self.store.record_login(&key, ip, false, now).await?;
@@ -87,7 +85,7 @@ impl Services {
 
     /// One attempt for the username and one for the address, or 429 with the longer wait.
     async fn reserve_login(&self, key: &str, ip: &str) -> Result<()> {
-        let refused = |secs| super::throttle::throttled("auth.throttled", "登录", secs);
+        let refused = |secs| super::throttle::throttled(codes::AUTH_THROTTLED, "登录", secs);
         if let Err(Wait(secs)) = self
             .take_attempt(scope::LOGIN_USER, key, &LOGIN_USER)
             .await?
@@ -109,6 +107,7 @@ impl Services {
     }
 
     /// Resolves a session cookie's secret to the caller and the session's CSRF token.
+    #[tracing::instrument(name = "auth.authenticate_session", skip_all)]
     pub async fn authenticate_session(&self, secret: &str) -> Result<(Principal, SessionRecord)> {
         let hash = self.secrets.fingerprint(secret);
         let session = self
@@ -125,6 +124,7 @@ impl Services {
     }
 
     /// Resolves a bearer API token to the caller.
+    #[tracing::instrument(name = "auth.authenticate_token", skip_all)]
     pub async fn authenticate_token(&self, secret: &str) -> Result<Principal> {
         let invalid = || Error::unauthenticated("API 令牌无效或已过期");
         if !secret.starts_with(TOKEN_PREFIX) {
@@ -144,11 +144,13 @@ impl Services {
         Ok(Principal::from(user))
     }
 
+    #[tracing::instrument(name = "auth.logout", skip_all)]
     pub async fn logout(&self, session: &SessionRecord) -> Result<()> {
         self.store.delete_session(&session.token_hash).await
     }
 
     /// Changes the caller's own password; every other session of theirs ends.
+    #[tracing::instrument(name = "auth.change_password", skip_all)]
     pub async fn change_password(
         &self,
         who: &Principal,
@@ -162,15 +164,11 @@ impl Services {
             .await?
             .ok_or_else(|| Error::unauthenticated("账号不可用"))?;
         if !self.secrets.verify_password(current, &hash).await {
-            return Err(Error::new(
-                ErrorKind::Validation,
-                "auth.wrong_password",
-                "当前密码不正确",
-            ));
+            return Err(Error::new(codes::AUTH_WRONG_PASSWORD, "当前密码不正确"));
         }
         if current == new {
-            return Err(Error::validation(
-                "user.weak_password",
+            return Err(Error::new(
+                codes::USER_WEAK_PASSWORD,
                 "新密码不能与当前密码相同",
             ));
         }
@@ -191,22 +189,23 @@ impl Services {
             .await
     }
 
+    #[tracing::instrument(name = "auth.create_api_token", skip_all)]
     pub async fn create_api_token(
         &self,
         who: &Principal,
         name: &str,
         expires_in_days: Option<u32>,
     ) -> Result<NewApiToken> {
-        let name = text::clean(name, "令牌名称", 64, "api_token.invalid_name")?;
+        let name = text::clean(name, "令牌名称", 64, codes::API_TOKEN_INVALID_NAME)?;
         if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
-            return Err(Error::validation(
-                "api_token.invalid_expiry",
+            return Err(Error::new(
+                codes::API_TOKEN_INVALID_EXPIRY,
                 "有效期须为 1–3650 天",
             ));
         }
         if self.store.list_api_tokens(who.user_id).await?.len() >= 50 {
-            return Err(Error::unprocessable(
-                "api_token.too_many",
+            return Err(Error::new(
+                codes::API_TOKEN_TOO_MANY,
                 "每个用户最多 50 个 API 令牌",
             ));
         }
@@ -227,15 +226,17 @@ impl Services {
         Ok(NewApiToken { token, secret })
     }
 
+    #[tracing::instrument(name = "auth.list_api_tokens", skip_all)]
     pub async fn list_api_tokens(&self, who: &Principal) -> Result<Vec<ApiToken>> {
         self.store.list_api_tokens(who.user_id).await
     }
 
+    #[tracing::instrument(name = "auth.revoke_api_token", skip_all, fields(id = %id))]
     pub async fn revoke_api_token(&self, who: &Principal, id: TokenId) -> Result<()> {
         if self.store.delete_api_token(who.user_id, id).await? {
             Ok(())
         } else {
-            Err(Error::not_found("api_token.not_found", "令牌不存在"))
+            Err(Error::new(codes::API_TOKEN_NOT_FOUND, "令牌不存在"))
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::Services;
 use crate::access::Principal;
 use crate::duplicates::{self, DuplicateSettings, Nearness, OrderSketch, TextSketcher, rule};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::OrderId;
 use crate::work_order::WorkOrder;
@@ -44,7 +45,7 @@ pub struct DuplicateCandidate {
 }
 
 fn disabled() -> Error {
-    Error::unprocessable("duplicates.disabled", "本系统未启用重复件识别")
+    Error::new(codes::DUPLICATES_DISABLED, "本系统未启用重复件识别")
 }
 
 impl Services {
@@ -84,6 +85,7 @@ impl Services {
 
     /// Candidates for an order the caller may see: 404 outside their jurisdiction, 403 for
     /// roles that do not register or dispatch.
+    #[tracing::instrument(name = "duplicates.duplicate_candidates", skip_all, fields(id = %id))]
     pub async fn duplicate_candidates(
         &self,
         who: &Principal,
@@ -101,6 +103,7 @@ impl Services {
     /// Registers a demand ([`Services::register_order`]) and answers with the candidates for
     /// it: `None` when the caller's role does not see them or the check failed (logged; the
     /// order is registered either way).
+    #[tracing::instrument(name = "duplicates.register_with_duplicates", skip_all)]
     pub async fn register_with_duplicates(
         &self,
         who: &Principal,
@@ -190,6 +193,7 @@ impl Services {
 
     /// Computes the sketches missing for open orders registered within the window before now
     /// (orders older than the feature, or whose sketch was not stored). Returns how many.
+    #[tracing::instrument(name = "duplicates.backfill_sketches", skip_all)]
     pub async fn backfill_sketches(&self) -> Result<u64> {
         let Some(d) = &self.duplicates else {
             return Ok(0);

@@ -8,6 +8,7 @@ use crate::duty::{
     Duty, DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, LocalUnit, Severity,
     TableCheck, Taxonomy, UnitDirectory, UnitRef, effective_at, restatus,
 };
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{DutyId, DutyListId, UnitId, UserId};
 use crate::org::{OrgKind, OrgUnit, UnitPath};
@@ -17,7 +18,10 @@ use std::collections::HashMap;
 
 /// The answer for a list that is absent or outside the caller's jurisdiction: the same.
 pub fn duty_list_not_found() -> Error {
-    Error::not_found("duty_list.not_found", "权责清单不存在或不在您的管辖范围内")
+    Error::new(
+        codes::DUTY_LIST_NOT_FOUND,
+        "权责清单不存在或不在您的管辖范围内",
+    )
 }
 
 /// The units a duty names at one place.
@@ -48,8 +52,8 @@ fn may_hold_list(unit: &OrgUnit) -> Result<()> {
     if matches!(unit.kind, OrgKind::County | OrgKind::Town | OrgKind::Street) {
         Ok(())
     } else {
-        Err(Error::unprocessable(
-            "duty_list.invalid_unit",
+        Err(Error::new(
+            codes::DUTY_LIST_INVALID_UNIT,
             format!(
                 "{}（{}）不能制定权责清单：清单属于区县、乡镇或街道",
                 unit.name,
@@ -86,6 +90,7 @@ impl Services {
     }
 
     /// The versions of a jurisdiction's list, newest first.
+    #[tracing::instrument(name = "duties.duty_lists", skip_all)]
     pub async fn duty_lists(&self, who: &Principal, unit: UnitId) -> Result<Vec<DutyListInfo>> {
         self.duty_unit(Some(who), unit, Permission::ReadDutyLists)
             .await?;
@@ -93,6 +98,7 @@ impl Services {
     }
 
     /// One version with its duties.
+    #[tracing::instrument(name = "duties.duty_list", skip_all, fields(id = %id))]
     pub async fn duty_list(&self, who: &Principal, id: DutyListId) -> Result<DutyList> {
         who.require(Permission::ReadDutyLists)?;
         let list = self
@@ -111,6 +117,7 @@ impl Services {
 
     /// Checks a list read from a file (`rows[i]` is row `i + 1`) and, when it has no errors,
     /// stores it as the jurisdiction's next version, a draft.
+    #[tracing::instrument(name = "duties.import_duty_list", skip_all)]
     pub async fn import_duty_list(
         &self,
         who: &Principal,
@@ -126,6 +133,7 @@ impl Services {
     }
 
     /// [`Services::import_duty_list`] without a caller: for the command line and the demo.
+    #[tracing::instrument(name = "duties.system_import_duty_list", skip_all)]
     pub async fn system_import_duty_list(
         &self,
         unit: UnitId,
@@ -227,6 +235,7 @@ impl Services {
     }
 
     /// Publishes a draft: from `effective` on, it governs new dispatches of its jurisdiction.
+    #[tracing::instrument(name = "duties.publish_duty_list", skip_all, fields(id = %id))]
     pub async fn publish_duty_list(
         &self,
         who: &Principal,
@@ -248,6 +257,7 @@ impl Services {
     }
 
     /// [`Services::publish_duty_list`] without a caller: for the command line and the demo.
+    #[tracing::instrument(name = "duties.system_publish_duty_list", skip_all, fields(id = %id))]
     pub async fn system_publish_duty_list(
         &self,
         id: DutyListId,
@@ -271,8 +281,8 @@ impl Services {
         effective: NaiveDate,
     ) -> Result<DutyList> {
         if list.info.status != DutyListStatus::Draft {
-            return Err(Error::conflict(
-                "duty_list.not_draft",
+            return Err(Error::new(
+                codes::DUTY_LIST_NOT_DRAFT,
                 format!(
                     "第 {} 版已于 {} 发布，不能再次发布；请导入新版本",
                     list.info.version,
@@ -303,6 +313,7 @@ impl Services {
     }
 
     /// The version of `unit`'s own list in force on `date`, with its duties.
+    #[tracing::instrument(name = "duties.effective_duty_list", skip_all)]
     pub async fn effective_duty_list(
         &self,
         unit: UnitId,
@@ -317,6 +328,7 @@ impl Services {
 
     /// The list that governs a place on `date`: that of the nearest unit above it (or the
     /// place itself) with a version in force. For the dispatch engine.
+    #[tracing::instrument(name = "duties.duty_list_for", skip_all)]
     pub async fn duty_list_for(
         &self,
         place: &UnitPath,
@@ -332,6 +344,7 @@ impl Services {
 
     /// The units `duty` names for an order at `place` (its community, village or grid): fixed
     /// units as they are, the local forms (属地…) found from the place and its town's offices.
+    #[tracing::instrument(name = "duties.duty_units_at", skip_all)]
     pub async fn duty_units_at(&self, duty: &Duty, place: UnitId) -> Result<DutyUnits> {
         let here = self
             .store
@@ -385,6 +398,7 @@ impl Services {
 
     /// Puts the current names of fixed units into a list read from storage, so that an
     /// export after a unit was renamed still imports.
+    #[tracing::instrument(name = "duties.refresh_unit_names", skip_all, fields(list_id = %list.info.id))]
     pub async fn refresh_unit_names(&self, list: &mut DutyList) -> Result<()> {
         let mut names: HashMap<UnitId, Option<String>> = HashMap::new();
         for duty in &mut list.duties {

@@ -6,7 +6,7 @@ use super::Services;
 use super::throttle::{Wait, throttled};
 use super::work_orders::order_not_found;
 use crate::audit::chain::AuditRecord;
-use crate::error::Result;
+use crate::error::{Result, codes};
 use crate::ids::OrderId;
 use crate::throttle::{LOOKUP, scope};
 use crate::work_order::{HistoryEntry, WorkOrder, tracking};
@@ -22,7 +22,7 @@ impl Services {
         client: &str,
     ) -> Result<(WorkOrder, Vec<HistoryEntry>)> {
         let number_key: String = number.chars().take(32).collect();
-        let refused = |secs| throttled("lookup.throttled", "查询", secs);
+        let refused = |secs| throttled(codes::LOOKUP_THROTTLED, "查询", secs);
         if let Err(Wait(secs)) = self.take_attempt(scope::LOOKUP_IP, client, &LOOKUP).await? {
             return Err(refused(secs));
         }

@@ -5,6 +5,7 @@ use super::Services;
 use super::work_orders::order_not_found;
 use crate::access::Principal;
 use crate::duty::taxonomy::{Taxonomy, normalize_code};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UserId};
 use crate::learning::plan::{label_depth, plan, refusal};
@@ -35,7 +36,7 @@ pub struct ModelList {
 }
 
 pub fn model_not_found() -> Error {
-    Error::not_found("model.not_found", "模型不存在")
+    Error::new(codes::MODEL_NOT_FOUND, "模型不存在")
 }
 
 impl Services {
@@ -68,10 +69,8 @@ impl Services {
         if crate::sla::policy::DEMAND_TYPES.contains(&trimmed) {
             return Ok(trimmed.to_owned());
         }
-        self.check_category(raw).map_err(|mut e| {
-            e.code = "work_order.unknown_category";
-            e
-        })
+        self.check_category(raw)
+            .map_err(|e| Error::new(codes::WORK_ORDER_UNKNOWN_CATEGORY, e.message))
     }
 
     /// The categories a correction may name: the classifier's labels and the taxonomy's codes.
@@ -97,8 +96,8 @@ impl Services {
         }
         choices.sort();
         let shown: String = raw.chars().take(MAX_CATEGORY_CHARS).collect();
-        Err(Error::validation(
-            "model.unknown_category",
+        Err(Error::new(
+            codes::MODEL_UNKNOWN_CATEGORY,
             format!(
                 "分类“{shown}”不在分类体系中；可选的一级分类：{}（也可填写下级分类，如 城乡建设/城乡规划/违章建筑）",
                 choices.join("、")
@@ -111,6 +110,7 @@ impl Services {
     /// category (a history entry; an order waiting for dispatch gets fresh suggestions).
     /// For dispatchers and administrators over the order; a closed order keeps its category
     /// and only the example is kept.
+    #[tracing::instrument(name = "models.record_correction", skip_all)]
     pub async fn record_correction(
         &self,
         who: &Principal,
@@ -157,6 +157,7 @@ impl Services {
     }
 
     /// The stored models and the one in use.
+    #[tracing::instrument(name = "models.list_models", skip_all)]
     pub async fn list_models(&self, who: &Principal) -> Result<ModelList> {
         self.model_admin_scope(who)?;
         let models = self.store.list_models().await?;
@@ -167,6 +168,7 @@ impl Services {
         Ok(ModelList { active, models })
     }
 
+    #[tracing::instrument(name = "models.get_model", skip_all, fields(id = %id))]
     pub async fn get_model(&self, who: &Principal, id: ModelId) -> Result<StoredModel> {
         self.model_admin_scope(who)?;
         self.store.get_model(id).await?.ok_or_else(model_not_found)
@@ -175,6 +177,7 @@ impl Services {
     /// Retrains from the caller's organisation's orders and corrections (see
     /// [`crate::learning::plan`]); activates the model unless it scores clearly worse than
     /// the active one, or always with `force`.
+    #[tracing::instrument(name = "models.retrain", skip_all)]
     pub async fn retrain(
         &self,
         who: &Principal,
@@ -187,6 +190,7 @@ impl Services {
     }
 
     /// Retrains from every order (the command line).
+    #[tracing::instrument(name = "models.system_retrain", skip_all)]
     pub async fn system_retrain(
         &self,
         trainer: &dyn ModelTrainer,
@@ -273,12 +277,14 @@ impl Services {
 
     /// Makes a stored model, or the built-in one, the active model (rollback: activate the
     /// model a model names as its `previous`). Returns the model now active.
+    #[tracing::instrument(name = "models.activate_model", skip_all)]
     pub async fn activate_model(&self, who: &Principal, model: ModelRef) -> Result<ModelRef> {
         self.model_admin_scope(who)?;
         self.activate_in(model, Some(who.user_id)).await
     }
 
     /// Activation from the command line.
+    #[tracing::instrument(name = "models.system_activate_model", skip_all)]
     pub async fn system_activate_model(&self, model: ModelRef) -> Result<ModelRef> {
         self.activate_in(model, None).await
     }

@@ -1,5 +1,6 @@
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::UnitId;
 use crate::org::{NewOrgUnit, OrgKind, OrgUnit, UnitPath};
@@ -16,11 +17,12 @@ pub struct UnitPatch {
 
 /// The answer for a unit that is absent or outside the caller's jurisdiction: the same.
 pub(super) fn unit_not_found() -> Error {
-    Error::not_found("org_unit.not_found", "单位不存在或不在您的管辖范围内")
+    Error::new(codes::ORG_UNIT_NOT_FOUND, "单位不存在或不在您的管辖范围内")
 }
 
 impl Services {
     /// Units in the caller's jurisdiction, in tree order.
+    #[tracing::instrument(name = "org.list_units", skip_all)]
     pub async fn list_units(
         &self,
         who: &Principal,
@@ -35,7 +37,7 @@ impl Services {
             name_contains.as_deref(),
             "名称",
             64,
-            "org_unit.invalid_query",
+            codes::ORG_UNIT_INVALID_QUERY,
         )?;
         self.store
             .list_units(&UnitQuery {
@@ -49,6 +51,7 @@ impl Services {
             .await
     }
 
+    #[tracing::instrument(name = "org.get_unit", skip_all, fields(id = %id))]
     pub async fn get_unit(&self, who: &Principal, id: UnitId) -> Result<OrgUnit> {
         who.require(Permission::ReadOrg)?;
         let unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
@@ -57,6 +60,7 @@ impl Services {
     }
 
     /// Creates a unit under a parent the caller administers.
+    #[tracing::instrument(name = "org.create_unit", skip_all)]
     pub async fn create_unit(&self, who: &Principal, new: NewOrgUnit) -> Result<OrgUnit> {
         who.require(Permission::ManageOrg)?;
         let Some(parent_id) = new.parent_id else {
@@ -72,6 +76,7 @@ impl Services {
     }
 
     /// Creates a unit without a caller: for the CLI, imports and the demo.
+    #[tracing::instrument(name = "org.system_create_unit", skip_all)]
     pub async fn system_create_unit(&self, new: NewOrgUnit) -> Result<OrgUnit> {
         let parent = match new.parent_id {
             Some(id) => Some(self.store.get_unit(id).await?.ok_or_else(unit_not_found)?),
@@ -114,6 +119,7 @@ impl Services {
         Ok(unit)
     }
 
+    #[tracing::instrument(name = "org.update_unit", skip_all, fields(id = %id))]
     pub async fn update_unit(
         &self,
         who: &Principal,

@@ -64,6 +64,7 @@ impl Services {
     }
 
     /// The engine's advice for a demand, not stored. Units in `excluded` are not suggested.
+    #[tracing::instrument(name = "routing.advise", skip_all)]
     pub async fn advise(&self, input: AdviceInput<'_>, excluded: Vec<Excluded>) -> Result<Advice> {
         let now = self.clock.now();
         let category = self.find_category(&input);

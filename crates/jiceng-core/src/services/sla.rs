@@ -3,6 +3,7 @@
 
 use super::Services;
 use crate::access::Principal;
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::UnitId;
 use crate::org::UnitPath;
@@ -44,13 +45,14 @@ impl Services {
     /// The time-limit policies of the administrator's `settings` on top of the policy in use
     /// (its calendar and limits), each `[[sla.jurisdiction]]` at the unit its `unit` names
     /// by code, id or exact name. Errors name the setting.
+    #[tracing::instrument(name = "sla.sla_policies", skip_all)]
     pub async fn sla_policies(&self, settings: &SlaSettings) -> Result<SlaPolicies> {
         settings.check()?;
         let mut paths = Vec::with_capacity(settings.jurisdiction.len());
         for (n, j) in settings.jurisdiction.iter().enumerate() {
             let path = self.unit_named(j.unit.trim()).await.map_err(|e| {
-                Error::validation(
-                    "sla.invalid_settings",
+                Error::new(
+                    codes::SLA_INVALID_SETTINGS,
                     format!(
                         "{}：{}",
                         SlaSettings::jurisdiction_key(n, &j.unit),
@@ -86,12 +88,12 @@ impl Services {
             .collect();
         match found.as_slice() {
             [u] => Ok(u.path.clone()),
-            [] => Err(Error::validation(
-                "sla.unknown_unit",
+            [] => Err(Error::new(
+                codes::SLA_UNKNOWN_UNIT,
                 "组织机构中没有代码、编号或名称为此的单位",
             )),
-            many => Err(Error::validation(
-                "sla.ambiguous_unit",
+            many => Err(Error::new(
+                codes::SLA_AMBIGUOUS_UNIT,
                 format!(
                     "有 {} 个单位同名，请改写单位代码或编号（{}）",
                     many.len(),
@@ -140,6 +142,7 @@ impl Services {
 
     /// The supervisor's board (督办台账): escalation records addressed to or about units in
     /// the caller's subtrees, newest first.
+    #[tracing::instrument(name = "sla.escalation_board", skip_all)]
     pub async fn escalation_board(
         &self,
         who: &Principal,
@@ -152,6 +155,7 @@ impl Services {
 
     /// On-time rate, overdue counts, average and median working hours of one kind of clock,
     /// per unit under `unit`, for clocks stopped in `[from, to)`.
+    #[tracing::instrument(name = "sla.sla_figures", skip_all)]
     pub async fn sla_figures(
         &self,
         who: &Principal,
@@ -168,8 +172,8 @@ impl Services {
             .filter(|u| scope.iter().any(|s| s.contains(&u.path)))
             .ok_or_else(super::org::unit_not_found)?;
         if to <= from {
-            return Err(Error::validation(
-                "sla.invalid_period",
+            return Err(Error::new(
+                codes::SLA_INVALID_PERIOD,
                 "统计区间的结束时间须晚于开始时间",
             ));
         }

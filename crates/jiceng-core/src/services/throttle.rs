@@ -1,7 +1,8 @@
 //! Reserving and giving back attempts against the stored counts of [`crate::throttle`].
 
 use super::Services;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Code;
+use crate::error::{Error, Result};
 use crate::throttle::{Rule, Tally, give_back};
 
 /// Rounds of compare-and-swap before a request under heavy contention is asked to retry.
@@ -52,17 +53,13 @@ impl Services {
 }
 
 /// A 429 with Retry-After and a message a citizen or clerk can act on.
-pub(super) fn throttled(code: &'static str, what: &str, secs: u64) -> Error {
+pub(super) fn throttled(code: Code, what: &str, secs: u64) -> Error {
     let wait = if secs >= 120 {
         format!("{} 分钟", secs.div_ceil(60))
     } else {
         format!("{secs} 秒")
     };
-    let mut e = Error::new(
-        ErrorKind::Throttled,
-        code,
-        format!("{what}失败次数过多，请 {wait}后再试"),
-    );
+    let mut e = Error::new(code, format!("{what}失败次数过多，请 {wait}后再试"));
     e.retry_after = Some(secs);
     e
 }

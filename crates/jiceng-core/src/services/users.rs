@@ -2,6 +2,7 @@ use super::org::unit_not_found;
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
 use crate::audit::records;
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{UnitId, UserId};
 use crate::org::OrgUnit;
@@ -69,7 +70,7 @@ impl GrantView {
 }
 
 fn user_not_found() -> Error {
-    Error::not_found("user.not_found", "用户不存在或不在您的管辖范围内")
+    Error::new(codes::USER_NOT_FOUND, "用户不存在或不在您的管辖范围内")
 }
 
 impl Services {
@@ -84,6 +85,7 @@ impl Services {
         UserView::of(user, reveal)
     }
 
+    #[tracing::instrument(name = "users.list_users", skip_all)]
     pub async fn list_users(
         &self,
         who: &Principal,
@@ -94,8 +96,12 @@ impl Services {
         limit: Option<u32>,
     ) -> Result<Vec<UserView>> {
         let scope = who.require(Permission::ReadUsers)?;
-        let name_contains =
-            text::clean_opt(name_contains.as_deref(), "姓名", 32, "user.invalid_query")?;
+        let name_contains = text::clean_opt(
+            name_contains.as_deref(),
+            "姓名",
+            32,
+            codes::USER_INVALID_QUERY,
+        )?;
         let users = self
             .store
             .list_users(&UserQuery {
@@ -111,6 +117,7 @@ impl Services {
     }
 
     /// One user; everybody may read themselves.
+    #[tracing::instrument(name = "users.get_user", skip_all, fields(id = %id))]
     pub async fn get_user(&self, who: &Principal, id: UserId) -> Result<UserView> {
         if id != who.user_id {
             who.require(Permission::ReadUsers)?;
@@ -148,6 +155,7 @@ impl Services {
         Ok(out)
     }
 
+    #[tracing::instrument(name = "users.create_user", skip_all)]
     pub async fn create_user(
         &self,
         who: &Principal,
@@ -160,6 +168,7 @@ impl Services {
     }
 
     /// Creates a user without a caller: for the CLI and the demo.
+    #[tracing::instrument(name = "users.system_create_user", skip_all)]
     pub async fn system_create_user(&self, new: NewUser, password: &str) -> Result<User> {
         self.insert_user(None, new, password).await
     }
@@ -171,7 +180,7 @@ impl Services {
         password: &str,
     ) -> Result<User> {
         if new.grants.is_empty() {
-            return Err(Error::validation("user.no_role", "用户至少需要一个角色"));
+            return Err(Error::new(codes::USER_NO_ROLE, "用户至少需要一个角色"));
         }
         let grants = self.grant_units(who, &new.grants).await?;
         check_password_policy(password, new.username.as_str())?;
@@ -203,6 +212,7 @@ impl Services {
         Ok(user)
     }
 
+    #[tracing::instrument(name = "users.grant_role", skip_all, fields(id = %id))]
     pub async fn grant_role(
         &self,
         who: &Principal,
@@ -217,8 +227,8 @@ impl Services {
             .iter()
             .any(|g| g.role == role && g.unit_id == unit)
         {
-            return Err(Error::conflict(
-                "user.duplicate_role",
+            return Err(Error::new(
+                codes::USER_DUPLICATE_ROLE,
                 "该用户已在此单位拥有此角色",
             ));
         }
@@ -233,6 +243,7 @@ impl Services {
         self.get_user(who, id).await
     }
 
+    #[tracing::instrument(name = "users.revoke_role", skip_all, fields(id = %id))]
     pub async fn revoke_role(
         &self,
         who: &Principal,
@@ -243,8 +254,8 @@ impl Services {
         let user = self.managed_user(who, id).await?;
         self.grant_units(Some(who), &[(role, unit)]).await?;
         if user.grants.len() == 1 && user.grants[0].role == role && user.grants[0].unit_id == unit {
-            return Err(Error::unprocessable(
-                "user.last_role",
+            return Err(Error::new(
+                codes::USER_LAST_ROLE,
                 "不能移除用户的最后一个角色，请改为停用账号",
             ));
         }
@@ -256,14 +267,15 @@ impl Services {
             json!({"role": role.as_str(), "unit": unit.0}),
         );
         if !self.store.remove_grant(id, role, unit, &audit).await? {
-            return Err(Error::not_found(
-                "user.role_not_found",
+            return Err(Error::new(
+                codes::USER_ROLE_NOT_FOUND,
                 "该用户在此单位没有此角色",
             ));
         }
         self.get_user(who, id).await
     }
 
+    #[tracing::instrument(name = "users.set_user_disabled", skip_all, fields(id = %id))]
     pub async fn set_user_disabled(
         &self,
         who: &Principal,
@@ -271,10 +283,7 @@ impl Services {
         disabled: bool,
     ) -> Result<UserView> {
         if id == who.user_id && disabled {
-            return Err(Error::unprocessable(
-                "user.self_disable",
-                "不能停用自己的账号",
-            ));
+            return Err(Error::new(codes::USER_SELF_DISABLE, "不能停用自己的账号"));
         }
         self.managed_user(who, id).await?;
         let action = if disabled {
@@ -297,6 +306,7 @@ impl Services {
     }
 
     /// An administrator sets a new password; all of the user's sessions end.
+    #[tracing::instrument(name = "users.reset_password", skip_all, fields(id = %id))]
     pub async fn reset_password(&self, who: &Principal, id: UserId, password: &str) -> Result<()> {
         let user = self.managed_user(who, id).await?;
         self.set_password(&who.user_id.0.to_string(), &user, password)
@@ -304,6 +314,7 @@ impl Services {
     }
 
     /// Sets a password from the CLI.
+    #[tracing::instrument(name = "users.system_set_password", skip_all, fields(user_id = %user.id))]
     pub async fn system_set_password(&self, user: &User, password: &str) -> Result<()> {
         self.set_password("system", user, password).await
     }

@@ -3,6 +3,7 @@
 use super::org::unit_not_found;
 use super::{Services, page_size};
 use crate::access::{Permission, Principal};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId};
 use crate::org::UnitPath;
@@ -23,7 +24,10 @@ fn local_tz() -> FixedOffset {
 }
 
 pub fn order_not_found() -> Error {
-    Error::not_found("work_order.not_found", "工单不存在或不在您的管辖范围内")
+    Error::new(
+        codes::WORK_ORDER_NOT_FOUND,
+        "工单不存在或不在您的管辖范围内",
+    )
 }
 
 /// A page of an inbox, with the cursor of the next page when there may be one.
@@ -144,6 +148,7 @@ impl Services {
     }
 
     /// Registers a demand (受理). With an idempotency key, a retry returns the first order.
+    #[tracing::instrument(name = "work_orders.register_order", skip_all)]
     pub async fn register_order(
         &self,
         who: &Principal,
@@ -171,8 +176,8 @@ impl Services {
         if let Some(k) = idempotency_key
             && (k.is_empty() || k.len() > 128 || !k.is_ascii())
         {
-            return Err(Error::validation(
-                "request.invalid_idempotency_key",
+            return Err(Error::new(
+                codes::REQUEST_INVALID_IDEMPOTENCY_KEY,
                 "Idempotency-Key 须为 1–128 个 ASCII 字符",
             ));
         }
@@ -363,6 +368,7 @@ impl Services {
         Ok(out.order)
     }
 
+    #[tracing::instrument(name = "work_orders.get_order", skip_all, fields(id = %id))]
     pub async fn get_order(&self, who: &Principal, id: OrderId) -> Result<WorkOrder> {
         let o = self
             .store
@@ -375,6 +381,7 @@ impl Services {
         Ok(o)
     }
 
+    #[tracing::instrument(name = "work_orders.order_history", skip_all, fields(id = %id))]
     pub async fn order_history(
         &self,
         who: &Principal,
@@ -385,6 +392,7 @@ impl Services {
     }
 
     /// Orders the caller may see, filtered. Citizens see only their own.
+    #[tracing::instrument(name = "work_orders.list_orders", skip_all)]
     pub async fn list_orders(&self, who: &Principal, mut q: OrderQuery) -> Result<Vec<WorkOrder>> {
         if who.is_staff() {
             q.scope = who.require(Permission::ReadOrders)?.roots;
@@ -394,13 +402,15 @@ impl Services {
             q.created_by = Some(who.user_id);
         }
         if let Some(t) = &q.text {
-            q.text = crate::text::clean_opt(Some(t), "搜索词", 100, "work_order.invalid_query")?;
+            q.text =
+                crate::text::clean_opt(Some(t), "搜索词", 100, codes::WORK_ORDER_INVALID_QUERY)?;
         }
         q.limit = page_size(Some(q.limit).filter(|l| *l > 0));
         self.store.list_orders(&q).await
     }
 
     /// One of the role inboxes.
+    #[tracing::instrument(name = "work_orders.inbox", skip_all)]
     pub async fn inbox(
         &self,
         who: &Principal,
@@ -484,6 +494,7 @@ impl Services {
     }
 
     /// Applies a transition. `expected_version`, when given, must be the order's version.
+    #[tracing::instrument(name = "work_orders.act", skip_all, fields(id = %id))]
     pub async fn act(
         &self,
         who: &Principal,
@@ -593,8 +604,8 @@ impl Services {
         let limit = policy.max_extension.deadline(&policy.calendar, from)?;
         if new_due > limit {
             let local = limit.with_timezone(&local_tz()).format("%Y-%m-%d %H:%M");
-            return Err(Error::validation(
-                "work_order.invalid_extension",
+            return Err(Error::new(
+                codes::WORK_ORDER_INVALID_EXTENSION,
                 format!(
                     "延期后的期限不能晚于 {local}（最多延长 {}）",
                     policy.max_extension
@@ -638,6 +649,7 @@ impl Services {
     }
 
     /// Joins `duplicate` into `master` (并案): the duplicate closes, its callers move over.
+    #[tracing::instrument(name = "work_orders.merge_orders", skip_all)]
     pub async fn merge_orders(
         &self,
         who: &Principal,
@@ -645,8 +657,8 @@ impl Services {
         master: OrderId,
     ) -> Result<WorkOrder> {
         if duplicate == master {
-            return Err(Error::validation(
-                "work_order.invalid_merge",
+            return Err(Error::new(
+                codes::WORK_ORDER_INVALID_MERGE,
                 "不能与自身并案",
             ));
         }
@@ -756,8 +768,8 @@ fn notices_to(o: &WorkOrder, kind: &str, text: &str) -> Vec<crate::work_order::N
 }
 
 pub fn version_conflict() -> Error {
-    Error::conflict(
-        "work_order.version_conflict",
+    Error::new(
+        codes::WORK_ORDER_VERSION_CONFLICT,
         "工单已被他人处理，请刷新后重试",
     )
 }
@@ -769,6 +781,7 @@ pub fn number_for(now: chrono::DateTime<chrono::Utc>, seq: u64) -> String {
 
 impl Services {
     /// Attaches a photo or document to an open order: for whoever registered it or works on it.
+    #[tracing::instrument(name = "work_orders.add_attachment", skip_all)]
     pub async fn add_attachment(
         &self,
         who: &Principal,
@@ -780,8 +793,8 @@ impl Services {
         use crate::work_order::attachment::{MAX_ATTACHMENTS_PER_ORDER, check_upload};
         let o = self.get_order(who, order).await?;
         if o.status.is_final() {
-            return Err(Error::conflict(
-                "work_order.closed",
+            return Err(Error::new(
+                codes::WORK_ORDER_CLOSED,
                 format!("工单已{}，不能再添加附件", o.status.label_zh()),
             ));
         }
@@ -810,6 +823,7 @@ impl Services {
         Ok(meta)
     }
 
+    #[tracing::instrument(name = "work_orders.list_attachments", skip_all)]
     pub async fn list_attachments(
         &self,
         who: &Principal,
@@ -819,6 +833,7 @@ impl Services {
         self.store.list_attachments(order).await
     }
 
+    #[tracing::instrument(name = "work_orders.get_attachment", skip_all, fields(id = %id))]
     pub async fn get_attachment(
         &self,
         who: &Principal,
@@ -829,7 +844,7 @@ impl Services {
         self.store
             .get_attachment(order, id)
             .await?
-            .ok_or_else(|| Error::not_found("attachment.not_found", "附件不存在"))
+            .ok_or_else(|| Error::new(codes::ATTACHMENT_NOT_FOUND, "附件不存在"))
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::policy::{Ladder, SlaPolicies, SlaPolicy};
 use crate::calendar::{TimeLimit, WorkCalendar, WorkingHours};
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::org::UnitPath;
 use serde::{Deserialize, Serialize};
@@ -79,7 +80,7 @@ pub struct LadderSettings {
 }
 
 fn invalid(key: &str, e: &Error) -> Error {
-    Error::validation("sla.invalid_settings", format!("{key}：{}", e.message))
+    Error::new(codes::SLA_INVALID_SETTINGS, format!("{key}：{}", e.message))
 }
 
 impl LadderSettings {
@@ -134,8 +135,8 @@ impl Rules<'_> {
         }
         if let Some(p) = self.yellow_percent {
             if !(1..=99).contains(&p) {
-                return Err(Error::validation(
-                    "sla.invalid_settings",
+                return Err(Error::new(
+                    codes::SLA_INVALID_SETTINGS,
                     format!("{key}yellow_percent = {p}：黄色预警应在时限的 1% 到 99% 之间"),
                 ));
             }
@@ -181,8 +182,8 @@ impl SlaSettings {
         for (n, j) in self.jurisdiction.iter().enumerate() {
             let key = Self::jurisdiction_key(n, &j.unit);
             if j.unit.trim().is_empty() {
-                return Err(Error::validation(
-                    "sla.invalid_settings",
+                return Err(Error::new(
+                    codes::SLA_INVALID_SETTINGS,
                     format!("{key}：unit 须写单位的代码、编号或全称"),
                 ));
             }
@@ -203,8 +204,8 @@ impl SlaSettings {
         for (n, (j, path)) in self.jurisdiction.iter().zip(units).enumerate() {
             let key = Self::jurisdiction_key(n, &j.unit);
             if policies.by_unit.iter().any(|(p, _)| p == path) {
-                return Err(Error::validation(
-                    "sla.invalid_settings",
+                return Err(Error::new(
+                    codes::SLA_INVALID_SETTINGS,
                     format!("{key}：该单位已在前面的 [[sla.jurisdiction]] 中设置过"),
                 ));
             }

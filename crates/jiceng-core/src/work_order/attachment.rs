@@ -1,5 +1,6 @@
 //! Photos and documents attached to an order, checked by their content, not their name.
 
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, OrderId, UserId};
 use crate::text;
@@ -52,11 +53,11 @@ pub fn check_upload(
     now: DateTime<Utc>,
 ) -> Result<Attachment> {
     if bytes.is_empty() {
-        return Err(Error::validation("attachment.empty", "上传的文件为空"));
+        return Err(Error::new(codes::ATTACHMENT_EMPTY, "上传的文件为空"));
     }
     if bytes.len() > MAX_ATTACHMENT_BYTES {
-        return Err(Error::validation(
-            "attachment.too_large",
+        return Err(Error::new(
+            codes::ATTACHMENT_TOO_LARGE,
             "单个附件不能超过 5 MB",
         ));
     }
@@ -67,21 +68,21 @@ pub fn check_upload(
         .trim()
         .to_ascii_lowercase();
     let real = sniff(bytes).ok_or_else(|| {
-        Error::validation(
-            "attachment.unsupported_type",
+        Error::new(
+            codes::ATTACHMENT_UNSUPPORTED_TYPE,
             "只接受 JPEG、PNG、WebP 图片或 PDF 文件",
         )
     })?;
     if declared != real {
-        return Err(Error::validation(
-            "attachment.type_mismatch",
+        return Err(Error::new(
+            codes::ATTACHMENT_TYPE_MISMATCH,
             format!("文件内容是 {real}，与声明的类型 {declared} 不符"),
         ));
     }
-    let filename = text::clean(filename, "文件名", 120, "attachment.invalid_name")?;
+    let filename = text::clean(filename, "文件名", 120, codes::ATTACHMENT_INVALID_NAME)?;
     if filename.contains(['/', '\\']) {
-        return Err(Error::validation(
-            "attachment.invalid_name",
+        return Err(Error::new(
+            codes::ATTACHMENT_INVALID_NAME,
             "文件名不能包含路径",
         ));
     }

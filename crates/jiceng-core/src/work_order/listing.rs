@@ -2,6 +2,7 @@
 //! that runs now (most urgent first, or last), with a keyset cursor that carries the sort key.
 
 use super::WorkOrder;
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::OrderId;
 use chrono::{DateTime, Utc};
@@ -25,8 +26,8 @@ impl OrderSort {
             "" | "newest" | "-created" => Ok(Self::Newest),
             "deadline" => Ok(Self::Deadline),
             "-deadline" => Ok(Self::DeadlineDesc),
-            other => Err(Error::validation(
-                "request.invalid_sort",
+            other => Err(Error::new(
+                codes::REQUEST_INVALID_SORT,
                 format!(
                     "未知的排序方式：{other}（可选 newest 最新受理在前、deadline 期限最近在前、-deadline 期限最远在前）"
                 ),
@@ -87,8 +88,8 @@ impl OrderCursor {
     /// list sorted by deadline.
     pub fn parse(s: &str, sort: OrderSort) -> Result<Self> {
         let bad = || {
-            Error::validation(
-                "request.invalid_cursor",
+            Error::new(
+                codes::REQUEST_INVALID_CURSOR,
                 "翻页游标无效：请使用上一页返回的 next，并保持相同的排序方式",
             )
         };

@@ -1,7 +1,8 @@
 //! The rule book of the work-order loop.
 
 use super::model::*;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::codes;
+use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId, UserId};
 use crate::text;
 use chrono::{DateTime, Utc};
@@ -334,8 +335,8 @@ fn illegal(order: &WorkOrder, action: Action, cap: &Capacity) -> Error {
     } else {
         format!("现在可以：{}", now.join("、"))
     };
-    Error::conflict(
-        "work_order.illegal_transition",
+    Error::new(
+        codes::WORK_ORDER_ILLEGAL_TRANSITION,
         format!(
             "工单当前状态为「{}」，不能{}。{hint}",
             order.status.label_zh(),
@@ -345,11 +346,11 @@ fn illegal(order: &WorkOrder, action: Action, cap: &Capacity) -> Error {
 }
 
 fn bounded(s: &str, field: &str, max: usize) -> Result<String> {
-    text::clean(s, field, max, "work_order.invalid_field")
+    text::clean(s, field, max, codes::WORK_ORDER_INVALID_FIELD)
 }
 
 fn bounded_opt(s: Option<&str>, field: &str, max: usize) -> Result<Option<String>> {
-    text::clean_opt(s, field, max, "work_order.invalid_field")
+    text::clean_opt(s, field, max, codes::WORK_ORDER_INVALID_FIELD)
 }
 
 /// Applies `cmd` to `order` on behalf of `cap` at `now`.
@@ -361,15 +362,14 @@ pub fn decide(
 ) -> Result<Outcome> {
     let action = cmd.action();
     if order.status.is_final() {
-        return Err(Error::conflict(
-            "work_order.closed",
+        return Err(Error::new(
+            codes::WORK_ORDER_CLOSED,
             format!("工单已{}，不能再更改", order.status.label_zh()),
         ));
     }
     if !actor_may(action, cap) {
         return Err(Error::new(
-            ErrorKind::Forbidden,
-            "auth.forbidden",
+            codes::AUTH_FORBIDDEN,
             format!("您无权对此工单执行「{}」", action.label_zh()),
         ));
     }
@@ -408,14 +408,14 @@ fn apply(
             note,
         } => {
             if co_units.iter().any(|c| c.unit_id == lead.unit_id) {
-                return Err(Error::validation(
-                    "work_order.invalid_co_unit",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_CO_UNIT,
                     "协办单位不能与主办单位相同",
                 ));
             }
             if co_units.len() > 10 {
-                return Err(Error::validation(
-                    "work_order.invalid_co_unit",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_CO_UNIT,
                     "协办单位最多 10 个",
                 ));
             }
@@ -424,8 +424,8 @@ fn apply(
                 .enumerate()
                 .find(|(i, c)| co_units[..*i].iter().any(|d| d.unit_id == c.unit_id))
             {
-                return Err(Error::validation(
-                    "work_order.invalid_co_unit",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_CO_UNIT,
                     format!(
                         "协办单位“{}”重复出现（第 {} 项），每个单位只能列一次",
                         c.unit_name,
@@ -458,8 +458,8 @@ fn apply(
         Command::Arbitrate { lead, ruling } => {
             let ruling = bounded(&ruling, "审定意见", 1000)?;
             if o.co_units.iter().any(|c| c.unit.unit_id == lead.unit_id) {
-                return Err(Error::validation(
-                    "work_order.invalid_co_unit",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_CO_UNIT,
                     format!(
                         "“{}”是本工单的协办单位，不能同时审定为主办单位；请重新派单",
                         lead.unit_name
@@ -490,8 +490,8 @@ fn apply(
             let explanation = bounded(&explanation, "退单说明", 1000)?;
             let legal_basis = bounded_opt(legal_basis.as_deref(), "法律依据", 500)?;
             if reason == ReturnReason::NotOurDuty && legal_basis.is_none() {
-                return Err(Error::validation(
-                    "work_order.legal_basis_required",
+                return Err(Error::new(
+                    codes::WORK_ORDER_LEGAL_BASIS_REQUIRED,
                     "以“非本单位职责”退单须写明依据（权责清单事项或法律法规条款）",
                 ));
             }
@@ -507,8 +507,8 @@ fn apply(
         Command::Recategorize { category } => {
             let category = bounded(&category, "分类", 200)?;
             if o.category.as_deref() == Some(category.as_str()) {
-                return Err(Error::validation(
-                    "work_order.same_category",
+                return Err(Error::new(
+                    codes::WORK_ORDER_SAME_CATEGORY,
                     format!("工单已是“{category}”分类"),
                 ));
             }
@@ -519,8 +519,8 @@ fn apply(
         Command::RequestExtension { reason, new_due } => {
             let reason = bounded(&reason, "延期理由", 1000)?;
             if new_due <= now || o.handling_due.is_some_and(|d| new_due <= d) {
-                return Err(Error::validation(
-                    "work_order.invalid_extension",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_EXTENSION,
                     "延期后的期限必须晚于当前期限",
                 ));
             }
@@ -557,8 +557,8 @@ fn apply(
                 .map(|c| c.unit.unit_name.as_str())
                 .collect();
             if !pending.is_empty() {
-                return Err(Error::conflict(
-                    "work_order.co_units_pending",
+                return Err(Error::new(
+                    codes::WORK_ORDER_CO_UNITS_PENDING,
                     format!("协办单位尚未答复：{}", pending.join("、")),
                 ));
             }
@@ -579,8 +579,8 @@ fn apply(
                 o.status = Replied;
             } else {
                 if comment.is_none() {
-                    return Err(Error::validation(
-                        "work_order.comment_required",
+                    return Err(Error::new(
+                        codes::WORK_ORDER_COMMENT_REQUIRED,
                         "退回重新答复须写明意见",
                     ));
                 }
@@ -616,8 +616,8 @@ fn apply(
             master_number,
         } => {
             if master == o.id {
-                return Err(Error::validation(
-                    "work_order.invalid_merge",
+                return Err(Error::new(
+                    codes::WORK_ORDER_INVALID_MERGE,
                     "不能与自身并案",
                 ));
             }
@@ -650,8 +650,8 @@ fn co_part<'a>(
         .iter_mut()
         .find(|c| c.unit.unit_id == unit && c.accepted == accepted && c.reply.is_none())
         .ok_or_else(|| {
-            Error::conflict(
-                "work_order.illegal_transition",
+            Error::new(
+                codes::WORK_ORDER_ILLEGAL_TRANSITION,
                 "该协办单位当前不能执行此操作",
             )
         })

@@ -1,6 +1,7 @@
 //! Intake (受理): a validated demand, ready to become an order.
 
 use super::model::*;
+use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UserId};
 use crate::text;
@@ -45,7 +46,7 @@ pub struct IntakeForm<'a> {
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
-    Error::validation("work_order.invalid_field", msg)
+    Error::new(codes::WORK_ORDER_INVALID_FIELD, msg)
 }
 
 impl NewWorkOrder {
@@ -54,7 +55,7 @@ impl NewWorkOrder {
             f.content,
             "诉求内容",
             MAX_CONTENT,
-            "work_order.invalid_field",
+            codes::WORK_ORDER_INVALID_FIELD,
         )
         .or_else(|e| {
             // Free text may contain line breaks and tabs; only other control characters are refused.
@@ -73,7 +74,7 @@ impl NewWorkOrder {
             }
         })?;
         let title = match f.title.map(str::trim).filter(|t| !t.is_empty()) {
-            Some(t) => text::clean(t, "标题", 100, "work_order.invalid_field")?,
+            Some(t) => text::clean(t, "标题", 100, codes::WORK_ORDER_INVALID_FIELD)?,
             None => content
                 .lines()
                 .next()
@@ -86,7 +87,12 @@ impl NewWorkOrder {
             (None, None)
         } else {
             (
-                text::clean_opt(f.caller_name, "来电人姓名", 32, "work_order.invalid_field")?,
+                text::clean_opt(
+                    f.caller_name,
+                    "来电人姓名",
+                    32,
+                    codes::WORK_ORDER_INVALID_FIELD,
+                )?,
                 parse_phone(f.caller_phone)
                     .map_err(|_| invalid("来电号码格式不正确（5–20 位数字）"))?,
             )
@@ -116,11 +122,11 @@ impl NewWorkOrder {
             wants_callback,
             title,
             content,
-            category: text::clean_opt(f.category, "分类", 64, "work_order.invalid_field")?,
+            category: text::clean_opt(f.category, "分类", 64, codes::WORK_ORDER_INVALID_FIELD)?,
             urgency: f.urgency.unwrap_or(Urgency::Normal),
             latitude: f.latitude,
             longitude: f.longitude,
-            address: text::clean_opt(f.address, "地址", 200, "work_order.invalid_field")?,
+            address: text::clean_opt(f.address, "地址", 200, codes::WORK_ORDER_INVALID_FIELD)?,
         })
     }
 

@@ -3,5 +3,6 @@
 mod calendar;
 mod calendar_props;
 mod duty;
+mod error_codes;
 mod machine_props;
 mod sla_clocks;

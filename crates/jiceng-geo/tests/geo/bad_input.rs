@@ -107,7 +107,11 @@ fn wrong_types_unclosed_and_short_rings_are_each_reported() {
         ),
         feature("好", "7", square()),
     ]));
-    let codes: Vec<_> = e.problems.iter().map(|p| (p.feature, p.code)).collect();
+    let codes: Vec<_> = e
+        .problems
+        .iter()
+        .map(|p| (p.feature, p.code.as_str()))
+        .collect();
     assert_eq!(
         codes,
         vec![

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiceng_core::error::codes;
 use jiceng_core::ids::{AttachmentId, OrderId};
 use jiceng_core::work_order::attachment::{Attachment, MAX_ATTACHMENT_BYTES};
 use serde::Deserialize;
@@ -39,13 +40,7 @@ pub async fn upload(
         .to_owned();
     let bytes = axum::body::to_bytes(body, MAX_ATTACHMENT_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "attachment.too_large",
-                "单个附件不能超过 5 MB",
-            )
-        })?;
+        .map_err(|_| ApiError::new(codes::ATTACHMENT_TOO_LARGE, "单个附件不能超过 5 MB"))?;
     let meta = state
         .services
         .add_attachment(&caller.principal, id, &content_type, &q.filename, &bytes)

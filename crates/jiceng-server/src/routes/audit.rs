@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use jiceng_core::error::Error;
+use jiceng_core::error::codes;
 use jiceng_core::ids::OrderId;
 use jiceng_core::services::{ConsistencyProof, InclusionProof, Trail};
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,8 @@ pub struct PublicKey {
     responses((status = 200, body = PublicKey), (status = 404, body = ErrorBody)))]
 pub async fn public_key(State(state): State<AppState>) -> ApiResult<Json<PublicKey>> {
     let key = state.services.audit_public_key().ok_or_else(|| {
-        ApiError::from(Error::not_found(
-            "audit.no_key",
+        ApiError::from(Error::new(
+            codes::AUDIT_NO_KEY,
             "此服务器未配置审计签名密钥",
         ))
     })?;

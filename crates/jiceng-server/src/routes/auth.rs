@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiceng_core::auth::{ApiToken, SESSION_TTL_HOURS};
 use jiceng_core::error::Error;
+use jiceng_core::error::codes;
 use jiceng_core::ids::TokenId;
 use jiceng_core::services::UserView;
 use jiceng_core::user::MAX_PASSWORD;
@@ -68,7 +69,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     if req.username.chars().count() > 64 || req.password.chars().count() > MAX_PASSWORD {
-        return Err(Error::validation("auth.invalid_credentials", "用户名或密码过长").into());
+        return Err(Error::new(codes::AUTH_INVALID_CREDENTIALS, "用户名或密码过长").into());
     }
     let out = state
         .services
@@ -133,7 +134,7 @@ pub async fn change_password(
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> ApiResult<StatusCode> {
     if req.current_password.chars().count() > MAX_PASSWORD {
-        return Err(Error::validation("auth.wrong_password", "当前密码不正确").into());
+        return Err(Error::new(codes::AUTH_WRONG_PASSWORD, "当前密码不正确").into());
     }
     state
         .services

@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_core::duty::{
     Duty, DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, UnitRef, table,
 };
+use jiceng_core::error::codes;
 use jiceng_core::ids::{DutyId, DutyListId, UnitId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -166,20 +167,13 @@ pub async fn upload(
         .is_some_and(|v| v.starts_with("multipart/"));
     if multipart {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "duty_file.multipart",
+            codes::DUTY_FILE_MULTIPART,
             "请直接以文件内容作为请求体上传（Content-Type 为 xlsx 或 text/csv），不要用表单",
         ));
     }
     let bytes = axum::body::to_bytes(body, MAX_LIST_BYTES)
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "duty_file.too_large",
-                "清单文件不能超过 10 MB",
-            )
-        })?;
+        .map_err(|_| ApiError::new(codes::DUTY_FILE_TOO_LARGE, "清单文件不能超过 10 MB"))?;
     let rows = duty_files::read_table(&bytes)?;
     let outcome = state
         .services
@@ -265,8 +259,7 @@ pub async fn download(
         Some("csv") => TableFormat::Csv,
         Some(_) => {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "request.invalid_query",
+                codes::REQUEST_INVALID_QUERY,
                 "format 只能是 xlsx 或 csv",
             ));
         }

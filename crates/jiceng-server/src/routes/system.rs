@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use jiceng_core::error::codes;
 use serde_json::json;
 use std::any::Any;
 
@@ -30,19 +31,10 @@ pub async fn admin_metrics(State(state): State<AppState>, caller: Caller) -> Res
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "request.not_found",
-        "请求的地址不存在",
-    )
+    ApiError::new(codes::REQUEST_NOT_FOUND, "请求的地址不存在")
 }
 
 /// A panic in a handler is a bug; the client still gets the error shape, and no details.
 pub fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "服务器内部错误，请稍后重试",
-    )
-    .into_response()
+    ApiError::of(codes::INTERNAL).into_response()
 }

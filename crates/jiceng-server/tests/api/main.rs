@@ -12,6 +12,7 @@ mod contract;
 mod dispatch_engine;
 mod duplicates;
 mod duty_lists;
+mod error_logs;
 mod input;
 mod intake_input;
 mod jobs;

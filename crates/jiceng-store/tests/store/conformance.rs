@@ -452,7 +452,7 @@ async fn duty_lists_round_trip(s: S) {
     let taken = duty_list(&t.county, 1, vec![]);
     let e = s.insert_duty_list(&taken).await.unwrap_err();
     assert_eq!(
-        (e.kind, e.code),
+        (e.kind, e.code.as_str()),
         (ErrorKind::Conflict, "duty_list.version_taken")
     );
     assert!(s.get_duty_list(taken.info.id).await.unwrap().is_none());

@@ -91,7 +91,7 @@ fn flag_of(code: &str) -> &'static str {
 }
 
 fn user_err(e: jiceng_core::Error) -> anyhow::Error {
-    let flag = flag_of(e.code);
+    let flag = flag_of(e.code.as_str());
     domain_err(&format!("invalid {flag}"), e)
 }
 

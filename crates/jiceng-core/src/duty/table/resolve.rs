@@ -4,6 +4,7 @@ use super::{ASSISTING, LEAD, TableCheck};
 use crate::duty::Duty;
 use crate::duty::issues::{DutyIssue, Severity};
 use crate::duty::units::{LocalUnit, UnitRef};
+use crate::error::codes;
 use crate::ids::{DutyId, UnitId};
 use std::collections::{HashMap, HashSet};
 
@@ -61,7 +62,7 @@ impl TableCheck {
                 self.error(
                     row,
                     field,
-                    "duty_list.unknown_unit",
+                    codes::DUTY_LIST_UNKNOWN_UNIT,
                     format!(
                         "没有任何乡镇（街道）设有“{o}”：请核对部门名称，或在组织机构中先建立该部门"
                     ),
@@ -79,13 +80,13 @@ impl TableCheck {
                 self.error(
                     row,
                     field,
-                    "duty_list.ambiguous_unit",
+                    codes::DUTY_LIST_AMBIGUOUS_UNIT,
                     format!("有多个单位名为“{text}”：请改填单位代码"),
                 );
                 None
             }
             _ => {
-                self.error(row, field, "duty_list.unknown_unit",
+                self.error(row, field, codes::DUTY_LIST_UNKNOWN_UNIT,
                     format!("组织机构中没有单位“{text}”：请填写单位全称或代码，或写“属地乡镇（街道）”“属地社区（村）”“属地网格”"));
                 None
             }

@@ -31,6 +31,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use jiceng_core::error::Error;
+use jiceng_core::error::codes;
 use jiceng_core::ids::{OrderId, UnitId};
 use jiceng_core::ports::OrderQuery;
 use jiceng_core::services::{ActRequest, Inbox};
@@ -75,8 +76,8 @@ pub async fn register(
 ) -> ApiResult<(StatusCode, Json<RegisteredView>)> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
-            Error::validation(
-                "request.invalid_idempotency_key",
+            Error::new(
+                codes::REQUEST_INVALID_IDEMPOTENCY_KEY,
                 "Idempotency-Key 须为 ASCII 字符",
             )
         })?),
@@ -185,7 +186,7 @@ fn parse_statuses(s: Option<&str>) -> Result<Vec<Status>, ApiError> {
     s.split(',')
         .map(|x| {
             Status::parse(x.trim()).ok_or_else(|| {
-                Error::validation("request.invalid_query", format!("未知的工单状态：{x}")).into()
+                Error::new(codes::REQUEST_INVALID_QUERY, format!("未知的工单状态：{x}")).into()
             })
         })
         .collect()
@@ -351,8 +352,7 @@ fn expected_version(version: Option<i64>) -> Result<Option<u32>, ApiError> {
         .map(|v| {
             u32::try_from(v).map_err(|_| {
                 ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "request.invalid_body",
+                    codes::REQUEST_INVALID_BODY,
                     "version 须为工单当前的版本号（非负整数）",
                 )
             })
@@ -391,9 +391,5 @@ pub async fn unknown_action(
     _caller: Caller,
     ApiPath((_id, _action)): ApiPath<(OrderId, String)>,
 ) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "request.invalid_id",
-        "没有这种工单操作，请检查地址",
-    )
+    ApiError::new(codes::REQUEST_INVALID_ID, "没有这种工单操作，请检查地址")
 }
