@@ -191,7 +191,7 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
             &handler,
             &a,
             "extension-request",
-            json!({"reason": "需协调供电部门", "new_due": "2031-01-10T09:00:00Z"}),
+            json!({"reason": "需协调供电部门", "new_due": within_longest_extension()}),
         )
         .await;
     let a = c
@@ -459,3 +459,11 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
 }
 
 on_both_apps!(the_main_endpoints_answer_as_the_contract_says);
+
+/// A new due date within the longest extension ([sla] max_extension, 30 working days by
+/// default): three weeks from now, whatever today is.
+fn within_longest_extension() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(21))
+        .format("%Y-%m-%dT09:00:00Z")
+        .to_string()
+}

@@ -67,7 +67,7 @@ pub struct RegisterRequest {
     params(("Idempotency-Key" = Option<String>, Header, description = "重试时不重复受理")),
     responses((status = 201, body = RegisteredView), (status = 200, body = RegisteredView, description = "同一 Idempotency-Key 的重试"),
               (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 422, body = ErrorBody, description = "Idempotency-Key 已用于不同的受理内容")))]
+              (status = 422, body = ErrorBody, description = "请求字段缺失或类型不对，或 Idempotency-Key 已用于不同的受理内容")))]
 pub async fn register(
     State(state): State<AppState>,
     caller: Caller,
@@ -316,6 +316,7 @@ pub async fn history(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LookupQuery {
     /// The phone number given at intake.
