@@ -1,8 +1,8 @@
 //! Errors of reading boundary files: each names the feature (index and name/code) so a clerk
 //! can find it in the source file.
 
-use jiceng_core::error::Code;
-use jiceng_core::error::codes;
+use jiceng_kernel::error::Code;
+use jiceng_kernel::error::codes;
 use std::fmt;
 
 /// What is wrong with one feature, or with the file as a whole (`feature: None`).

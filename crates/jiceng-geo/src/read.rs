@@ -8,7 +8,7 @@ use crate::error::{FeatureError, GeoError};
 use crate::ring::{dedup, repair_slivers};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use geojson::{GeometryValue, Position};
-use jiceng_core::error::{Code, codes};
+use jiceng_kernel::error::{Code, codes};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 

@@ -6,10 +6,11 @@ use crate::index::{Area, AreaIndex};
 use crate::read::{read_geometry, to_geojson};
 use chrono::{DateTime, Utc};
 use geo::{BoundingRect, MultiPolygon};
-use jiceng_core::ids::UnitId;
-use jiceng_core::locator::{Locator, PointIndex, UnitArea};
-use jiceng_core::org::OrgUnit;
-use jiceng_core::ports::{OrgStore, Store, UnitQuery};
+use jiceng_accounts::ports::{OrgStore, UnitQuery};
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::OrgUnit;
+use jiceng_orders::locator::{Locator, PointIndex, UnitArea};
+use jiceng_orders::ports::OrdersStore;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -96,7 +97,7 @@ pub fn build_locator(
 }
 
 /// Every unit, read in keyset pages.
-pub async fn all_units(store: &dyn OrgStore) -> jiceng_core::Result<Vec<OrgUnit>> {
+pub async fn all_units(store: &dyn OrgStore) -> jiceng_kernel::Result<Vec<OrgUnit>> {
     let mut out: Vec<OrgUnit> = Vec::new();
     loop {
         let q = UnitQuery {
@@ -114,7 +115,9 @@ pub async fn all_units(store: &dyn OrgStore) -> jiceng_core::Result<Vec<OrgUnit>
 }
 
 /// The locator over what storage holds now: at start-up, and again after an import.
-pub async fn load_locator(store: &dyn Store) -> jiceng_core::Result<(Locator, Vec<String>)> {
+pub async fn load_locator(
+    store: &dyn OrdersStore,
+) -> jiceng_kernel::Result<(Locator, Vec<String>)> {
     let units = all_units(store).await?;
     let areas = store.list_areas().await?;
     let aliases = store.list_unit_aliases().await?;

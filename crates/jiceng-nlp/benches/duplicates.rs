@@ -13,9 +13,9 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use jiceng_core::duplicates::{DuplicateSettings, TextSketcher};
 use jiceng_nlp::dedup::MinHash;
 use jiceng_nlp::dedup_eval::{Judgments, Sample, pair_sample, read_judgments, stream};
+use jiceng_orders::duplicates::{DuplicateSettings, TextSketcher};
 use std::path::Path;
 use std::time::Instant;
 

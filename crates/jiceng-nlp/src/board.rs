@@ -1,8 +1,8 @@
 //! The citizens' message board of the 2020 TipDM Cup (problem C; `messages-with-replies.csv`
 //! and `messages-with-votes.csv` in `gov-messages/`) as samples for near-duplicate detection.
 
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 

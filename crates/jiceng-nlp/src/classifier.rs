@@ -3,8 +3,8 @@
 
 use crate::format;
 use crate::model::{Model, Prediction};
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use std::path::Path;
 
 /// The default model, trained on the real messages of `gov-messages/train.csv` with the

@@ -3,8 +3,8 @@
 use crate::metrics::Evaluation;
 use crate::model::{Document, Example, Settings, train};
 use crate::rng::Rng;
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 
 /// Fold of each example: each class is shuffled with the seed and dealt round-robin, so every
 /// fold holds each class in proportion.

@@ -2,8 +2,8 @@
 //! any order. Errors name the line and the column.
 
 use crate::model::{Document, Example};
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use std::path::Path;
 
 fn bad(line: u64, column: &str, what: &str) -> Error {

@@ -93,7 +93,7 @@ pub const METHOD: &str = "minhash-char3-k128-v1";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MinHash;
 
-impl jiceng_core::duplicates::TextSketcher for MinHash {
+impl jiceng_orders::duplicates::TextSketcher for MinHash {
     fn method(&self) -> &str {
         METHOD
     }

@@ -1,5 +1,5 @@
 //! How well duplicate detection works on real messages: the board's messages run through
-//! the same rule as orders at intake ([`jiceng_core::duplicates::compare`]) with the same
+//! the same rule as orders at intake ([`jiceng_orders::duplicates::compare`]) with the same
 //! sketches ([`MinHash`]).
 //!
 //! Two samples. The *pair sample* ([`duplicate_pairs`]) labels pairs by their subject line.
@@ -16,11 +16,11 @@
 use crate::board::{Message, duplicate_pairs};
 use crate::dedup::MinHash;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use jiceng_core::Error;
-use jiceng_core::duplicates::{DuplicateSettings, OrderSketch, TextSketcher, compare};
-use jiceng_core::error::codes;
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::org::UnitPath;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_kernel::org::UnitPath;
+use jiceng_orders::duplicates::{DuplicateSettings, OrderSketch, TextSketcher, compare};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 

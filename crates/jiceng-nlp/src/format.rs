@@ -14,8 +14,8 @@ use crate::table::WeightTable;
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 

@@ -5,8 +5,8 @@ use crate::calibrate::{fit_temperature, softmax};
 use crate::features::{FeatureSettings, SparseVec, counts, fit_idf, hashes, weigh};
 use crate::svm::{SvmSettings, train_ovr};
 use crate::table::WeightTable;
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

@@ -2,8 +2,8 @@
 //! written with `/` between levels (`城乡建设/城乡规划/违章建筑`); a model's labels are
 //! such paths, so a model may classify into any one level of the tree.
 
-use jiceng_core::Error;
-use jiceng_core::error::codes;
+use jiceng_kernel::Error;
+use jiceng_kernel::error::codes;
 use std::collections::BTreeSet;
 
 pub const SEPARATOR: char = '/';

@@ -4,8 +4,8 @@
 
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
-use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
-use jiceng_core::services::Services;
+use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
+use jiceng_orders::use_cases::Orders;
 use serde::Serialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -115,21 +115,21 @@ pub fn read_witness_file(path: &Path) -> anyhow::Result<Vec<Checkpoint>> {
 /// interval passed, and hands checkpoints newer than `exported` to the witness. Returns the
 /// number of entries not yet under a checkpoint.
 pub async fn tick(
-    services: &Services,
+    orders: &Orders,
     settings: &AuditSettings,
     exported: &mut u64,
     client: Option<&reqwest::Client>,
 ) -> anyhow::Result<u64> {
-    let size = services.store.audit_size().await?;
-    let latest = services.store.latest_checkpoint().await?;
+    let size = orders.store.audit_size().await?;
+    let latest = orders.store.latest_checkpoint().await?;
     let (done, at) = latest
         .as_ref()
         .map_or((0, None), |c| (c.checkpoint.size, Some(c.checkpoint.at)));
-    let now = services.clock.now();
+    let now = orders.clock.now();
     let due_by_time =
         at.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= settings.checkpoint_interval);
     let latest = if size >= done + settings.checkpoint_entries || (size > done && due_by_time) {
-        services
+        orders
             .make_checkpoint_at(size, latest.as_ref())
             .await?
             .or(latest)

@@ -7,8 +7,8 @@
 //! UTF-8 with a BOM so that Excel opens it without garbling.
 
 use calamine::{Data, Reader, open_workbook_auto_from_rs};
-use jiceng_core::error::codes;
-use jiceng_core::error::{Error, Result};
+use jiceng_kernel::error::codes;
+use jiceng_kernel::error::{Error, Result};
 use std::io::Cursor;
 
 /// The file kinds a list can be exported as.

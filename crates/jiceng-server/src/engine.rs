@@ -2,7 +2,7 @@
 //! the stored outlines and place names (rebuilt periodically, so an import of grids is picked
 //! up without a restart: the `locator_reload` job), and the threshold for automatic dispatch.
 
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use std::time::Duration;
 
 /// `[dispatch]` settings.
@@ -28,12 +28,12 @@ impl Default for DispatchSettings {
 
 /// Services with the engine on, classifying with the services' classifier (the server installs
 /// the active model first) and locating with the locator loaded from storage.
-pub async fn with_engine(services: Services, s: &DispatchSettings) -> anyhow::Result<Services> {
-    let (locator, warnings) = jiceng_geo::load_locator(services.store.as_ref())
+pub async fn with_engine(orders: Orders, s: &DispatchSettings) -> anyhow::Result<Orders> {
+    let (locator, warnings) = jiceng_geo::load_locator(orders.store.as_ref())
         .await
         .map_err(|e| anyhow::anyhow!("cannot load unit outlines: {}", e.message))?;
     for w in warnings {
         tracing::warn!(warning = %w, "unit outline skipped");
     }
-    Ok(services.with_routing(Some(locator), s.auto_threshold))
+    Ok(orders.with_routing(Some(locator), s.auto_threshold))
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiceng_core::error::{Code, Error, ErrorKind, codes};
+use jiceng_kernel::error::{Code, Error, ErrorKind, codes};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -27,7 +27,7 @@ pub struct ApiError {
     pub message: String,
     pub retry_after: Option<u64>,
     /// The underlying failure, for the log line only.
-    pub source: Option<jiceng_core::error::Cause>,
+    pub source: Option<jiceng_kernel::error::Cause>,
 }
 
 impl ApiError {

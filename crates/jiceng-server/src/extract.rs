@@ -5,9 +5,9 @@ use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use jiceng_core::access::Principal;
-use jiceng_core::auth::SessionRecord;
-use jiceng_core::error::codes;
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::auth::SessionRecord;
+use jiceng_kernel::error::codes;
 use subtle::ConstantTimeEq;
 
 /// `axum::Json` whose rejections render as `{code, message}`.
@@ -65,7 +65,11 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if let Some(secret) = bearer {
-            let principal = state.services.authenticate_token(secret.trim()).await?;
+            let principal = state
+                .orders
+                .accounts
+                .authenticate_token(secret.trim())
+                .await?;
             return Ok(Self {
                 principal,
                 session: None,
@@ -74,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
         let Some(secret) = cookie(parts, SESSION_COOKIE) else {
             return Err(ApiError::new(codes::AUTH_UNAUTHENTICATED, "请先登录"));
         };
-        let (principal, session) = state.services.authenticate_session(secret).await?;
+        let (principal, session) = state.orders.accounts.authenticate_session(secret).await?;
         if changes_state(&parts.method) {
             let sent = parts
                 .headers

@@ -6,6 +6,7 @@
 //! work runs as jobs of one [`jobs::Supervisor`] beside the server and stops with it.
 
 pub mod audit;
+pub mod classifier;
 pub mod duplicates;
 pub mod duty_files;
 pub mod engine;
@@ -13,7 +14,6 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod metrics;
-pub mod model;
 pub mod openapi;
 pub mod routes;
 pub mod secrets;
@@ -23,7 +23,7 @@ pub mod trace;
 use anyhow::Context;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use jiceng_store::SqlStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
-    /// Checkpoints of the audit log; signed only when the services hold a key.
+    /// Checkpoints of the audit log; signed only when the use cases hold a key.
     pub audit: audit::AuditSettings,
     /// The dispatch engine (off unless enabled).
     pub dispatch: engine::DispatchSettings,
@@ -60,18 +60,20 @@ impl Default for ServerConfig {
     }
 }
 
-/// What every handler can reach. Data only through `services`, which checks access.
+/// What every handler can reach. Data only through the contexts' use cases (`orders`, and
+/// `orders.accounts`), which check access.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    pub orders: Orders,
     pub config: Arc<ServerConfig>,
     /// The classifier's models: swaps, retraining.
-    pub models: Arc<model::ModelManager>,
+    pub models: Arc<classifier::ModelManager>,
 }
 
-/// Services on a store with the system clock, argon2 secrets and duplicate detection.
-pub fn services_for(store: Arc<SqlStore>) -> Services {
-    Services::new(store, Arc::new(SystemClock), Arc::new(Argon2Secrets))
+/// The work-order context (and through it the accounts) on a store with the system clock,
+/// argon2 secrets and duplicate detection.
+pub fn orders_for(store: Arc<SqlStore>) -> Orders {
+    Orders::new(store, Arc::new(SystemClock), Arc::new(Argon2Secrets))
         .with_duplicate_detection(duplicates::sketcher(), Default::default())
 }
 
@@ -103,11 +105,11 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    services: Services,
+    orders: Orders,
     wake: Arc<sweeper::Wake>,
     sweeper: sweeper::SweeperConfig,
     audit: audit::AuditSettings,
-    models: Arc<model::ModelManager>,
+    models: Arc<classifier::ModelManager>,
     model_check: std::time::Duration,
     /// The jobs known at build time; the rest are added when serving starts.
     jobs: jobs::Supervisor,
@@ -116,33 +118,33 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: ServerConfig, services: Services) -> anyhow::Result<Self> {
+    pub async fn build(config: ServerConfig, orders: Orders) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         metrics::handle();
         let wake = Arc::new(sweeper::Wake::default());
-        let services = services.with_due_signal(wake.clone());
+        let orders = orders.with_due_signal(wake.clone());
         // The active stored model (or the built-in one), swapped in place by activations;
         // a classifier the caller set already is kept.
-        let models = Arc::new(model::ModelManager::load(services.store.clone()).await?);
-        let services = match services.classifier {
-            Some(_) => services,
-            None => services.with_classifier(models.classifier()),
+        let models = Arc::new(classifier::ModelManager::load(orders.store.clone()).await?);
+        let orders = match orders.classifier {
+            Some(_) => orders,
+            None => orders.with_classifier(models.classifier()),
         };
-        let mut jobs = jobs::Supervisor::new(services.store.clone());
-        let services = if config.dispatch.enabled {
-            let s = engine::with_engine(services, &config.dispatch).await?;
+        let mut jobs = jobs::Supervisor::new(orders.store.clone());
+        let orders = if config.dispatch.enabled {
+            let s = engine::with_engine(orders, &config.dispatch).await?;
             jobs.add(jobs::locator::LocatorReload::new(
                 &s,
                 config.dispatch.locator_reload,
             ));
             s
         } else {
-            services
+            orders
         };
         let state = AppState {
-            services: services.clone(),
+            orders: orders.clone(),
             config: Arc::new(config),
             models: models.clone(),
         };
@@ -150,11 +152,11 @@ impl Application {
             listener,
             audit: state.config.audit.clone(),
             router: router(state),
-            services,
+            orders,
             wake,
             sweeper: sweeper::SweeperConfig::default(),
             models,
-            model_check: model::DEFAULT_CHECK,
+            model_check: classifier::DEFAULT_CHECK,
             jobs,
             metrics_listener: None,
         })
@@ -188,7 +190,7 @@ impl Application {
     }
 
     /// The classifier's models (to add shipped training data, or to look at in tests).
-    pub fn models(&self) -> Arc<model::ModelManager> {
+    pub fn models(&self) -> Arc<classifier::ModelManager> {
         self.models.clone()
     }
 
@@ -221,9 +223,9 @@ impl Application {
         mut self,
         signal: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        if self.services.audit_key.is_some() {
+        if self.orders.audit_key.is_some() {
             self.jobs.add(jobs::checkpoint::Checkpoints::new(
-                self.services.clone(),
+                self.orders.clone(),
                 self.audit.clone(),
             ));
         }
@@ -232,11 +234,11 @@ impl Application {
             every: self.model_check,
         });
         self.jobs.add(jobs::backfill::SketchBackfill {
-            services: self.services.clone(),
+            orders: self.orders.clone(),
         });
         if self.sweeper.enabled {
             self.jobs.add(jobs::sweep::Sweep {
-                services: self.services.clone(),
+                orders: self.orders.clone(),
                 wake: self.wake.clone(),
                 config: self.sweeper.clone(),
             });

@@ -4,9 +4,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use jiceng_core::clock::Clock;
-use jiceng_core::error::{Error, Result};
-use jiceng_core::ports::Secrets;
+use jiceng_kernel::clock::Clock;
+use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ports::Secrets;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};

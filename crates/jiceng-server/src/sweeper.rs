@@ -6,8 +6,8 @@
 //! storage (version check and unique key), not from this task: any number may run.
 
 use chrono::{DateTime, Utc};
-use jiceng_core::services::Services;
-use jiceng_core::sla::DueSignal;
+use jiceng_orders::sla::DueSignal;
+use jiceng_orders::use_cases::Orders;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -72,14 +72,14 @@ impl DueSignal for Wake {
 /// One pass: fires what is due, then plans the next wake-up and returns the pause until it
 /// (the runtime sleeps it, or less when a transition wakes the sweeper).
 pub async fn tick(
-    services: &Services,
+    orders: &Orders,
     wake: &Wake,
     config: &SweeperConfig,
     stop: &watch::Receiver<bool>,
 ) -> Duration {
-    let progressed = sweep_all(services, config.batch, stop).await;
-    let now = services.clock.now();
-    let mut sleep = match services.next_due().await {
+    let progressed = sweep_all(orders, config.batch, stop).await;
+    let now = orders.clock.now();
+    let mut sleep = match orders.next_due().await {
         Ok(Some(t)) => (t - now).to_std().unwrap_or(Duration::ZERO),
         Ok(None) => config.max_sleep,
         Err(e) => {
@@ -99,10 +99,10 @@ pub async fn tick(
 }
 
 /// Sweeps batch after batch while full batches make progress; whether anything fired.
-async fn sweep_all(services: &Services, batch: u32, stop: &watch::Receiver<bool>) -> bool {
+async fn sweep_all(orders: &Orders, batch: u32, stop: &watch::Receiver<bool>) -> bool {
     let mut progressed = false;
     loop {
-        match services.sweep_due(batch).await {
+        match orders.sweep_due(batch).await {
             Ok(o) => {
                 if o.fired > 0 {
                     progressed = true;

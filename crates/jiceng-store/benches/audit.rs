@@ -2,10 +2,10 @@
 //! size, measured in the same run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use jiceng_core::audit::chain::{AuditEntry, AuditRecord};
-use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
-use jiceng_core::audit::frontier::Frontier;
-use jiceng_core::ports::AuditStore;
+use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord};
+use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
+use jiceng_kernel::audit::frontier::Frontier;
+use jiceng_kernel::ports::AuditStore;
 use serde_json::json;
 use std::io::Write;
 use std::time::Instant;
@@ -113,7 +113,7 @@ async fn main() {
     let read_secs = started.elapsed().as_secs_f64();
     eprintln!("audit: verifying");
     let started = Instant::now();
-    let report = jiceng_core::services::verify_log(s.as_ref(), &key.verifying_key(), &[])
+    let report = jiceng_orders::use_cases::verify_log(s.as_ref(), &key.verifying_key(), &[])
         .await
         .unwrap();
     let verify_secs = started.elapsed().as_secs_f64();

@@ -2,22 +2,22 @@
 //! 20,000 open orders registered over a year (set `JICENG_BENCH_DUPLICATE_ORDERS` for another
 //! size), 200 communities, four in five orders with coordinates, texts from the real message
 //! board (`../shared/data/gov-messages`). A check runs the indexed queries of
-//! `jiceng_core::duplicates::queries` (box, place, address) and ranks what they return.
+//! `jiceng_orders::duplicates::queries` (box, place, address) and ranks what they return.
 //! Beside it, in the same run, the baseline: reading every order of the county registered
 //! within the window and ranking those.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use chrono::{DateTime, Duration as Span};
-use jiceng_core::duplicates::{
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
+use jiceng_nlp::dedup::MinHash;
+use jiceng_orders::duplicates::{
     DuplicateSettings, DuplicateStore, Near, OrderSketch, Point, SketchQuery, TextSketcher,
     queries, rank,
 };
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::OrgStore;
-use jiceng_core::work_order::NewWorkOrder;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_nlp::dedup::MinHash;
+use jiceng_orders::work_order::NewWorkOrder;
+use jiceng_orders::work_order::register::IntakeForm;
 use sqlx::{Connection, SqliteConnection};
 use std::path::Path;
 use std::time::Instant;

@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use chrono::{DateTime, Duration as Span, Utc};
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrderQuery, OrgStore, WorkOrderStore};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder};
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
+use jiceng_orders::ports::{OrderQuery, WorkOrderStore};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder};
 use sqlx::{Connection, SqliteConnection};
 use std::time::{Duration, Instant};
 

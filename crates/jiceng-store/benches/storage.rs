@@ -3,8 +3,8 @@
 //! unscoped one. Prints a Markdown report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrgStore, UnitQuery};
+use jiceng_accounts::ports::{OrgStore, UnitQuery};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
 

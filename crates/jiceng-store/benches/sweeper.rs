@@ -9,15 +9,16 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
-use jiceng_core::calendar::TimeLimit;
-use jiceng_core::clock::FixedClock;
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrgStore, Secrets};
-use jiceng_core::services::Services;
-use jiceng_core::sla::{ClockKind, SlaClock, SlaPolicies};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{NewWorkOrder, Status, WorkOrder};
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::calendar::TimeLimit;
+use jiceng_kernel::clock::FixedClock;
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
+use jiceng_kernel::ports::Secrets;
+use jiceng_orders::sla::{ClockKind, SlaClock, SlaPolicies};
+use jiceng_orders::use_cases::Orders;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{NewWorkOrder, Status, WorkOrder};
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,7 +36,7 @@ struct NoSecrets;
 
 #[async_trait]
 impl Secrets for NoSecrets {
-    async fn hash_password(&self, _: &str) -> jiceng_core::Result<String> {
+    async fn hash_password(&self, _: &str) -> jiceng_kernel::Result<String> {
         Ok(String::new())
     }
     async fn verify_password(&self, _: &str, _: &str) -> bool {
@@ -179,7 +180,7 @@ async fn run(n: usize, now: DateTime<Utc>) -> Run {
     c.close().await.unwrap();
     let mut c = SqliteConnection::connect(&db.url).await.unwrap();
 
-    let services = Services::new(
+    let orders = Orders::new(
         db.store.clone(),
         Arc::new(FixedClock::at(now)),
         Arc::new(NoSecrets),
@@ -206,7 +207,7 @@ async fn run(n: usize, now: DateTime<Utc>) -> Run {
     let mut fired = 0;
     loop {
         let t = Instant::now();
-        let o = services.sweep_due(TICK).await.unwrap();
+        let o = orders.sweep_due(TICK).await.unwrap();
         if o.due == 0 {
             break;
         }
@@ -218,7 +219,7 @@ async fn run(n: usize, now: DateTime<Utc>) -> Run {
     let mut idle = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        assert_eq!(services.sweep_due(TICK).await.unwrap().due, 0);
+        assert_eq!(orders.sweep_due(TICK).await.unwrap().due, 0);
         idle.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let rss = rss_mb("VmRSS:");

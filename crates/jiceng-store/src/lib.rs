@@ -7,34 +7,23 @@
 #[macro_use]
 mod pool;
 #[macro_use]
-pub mod audit;
-mod area;
-mod attachment;
-mod auth;
-#[macro_use]
-mod duplicates;
-mod duty;
-mod lease;
-mod model;
-mod org;
+mod kernel;
+mod accounts;
+mod orders;
 mod rows;
-#[macro_use]
-mod sla;
-mod throttle;
-mod user;
-mod work_order;
 
 pub mod testing;
 
+pub use kernel::audit;
 pub use pool::{SqlStore, StoreError};
 
 use async_trait::async_trait;
-use jiceng_core::error::Result;
-use jiceng_core::ports::Store;
+use jiceng_kernel::error::Result;
+use jiceng_kernel::ports::Backend;
 use pool::db_err;
 
 #[async_trait]
-impl Store for SqlStore {
+impl Backend for SqlStore {
     fn backend(&self) -> &'static str {
         self.backend_name()
     }

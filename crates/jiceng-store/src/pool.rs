@@ -1,5 +1,5 @@
-use jiceng_core::error::codes;
-use jiceng_core::error::{Code, Error};
+use jiceng_kernel::error::codes;
+use jiceng_kernel::error::{Code, Error};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -41,7 +41,7 @@ pub(crate) enum Pools {
 pub struct SqlStore {
     pub(crate) pools: Pools,
     /// The audit log's head as this process last wrote it.
-    pub(crate) audit_head: crate::audit::HeadHint,
+    pub(crate) audit_head: crate::kernel::audit::HeadHint,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -99,7 +99,7 @@ impl SqlStore {
             .foreign_keys(true)
             // Room for a whole page of the audit log: SQLite's worker thread reads ahead
             // instead of waiting for the caller row by row (the default is 50 rows).
-            .row_buffer_size(crate::audit::SCAN_PAGE as usize + 1);
+            .row_buffer_size(crate::kernel::audit::SCAN_PAGE as usize + 1);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)

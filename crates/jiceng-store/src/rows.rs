@@ -1,10 +1,10 @@
 //! Row types and encodings shared by both backends.
 
 use chrono::{DateTime, Utc};
-use jiceng_core::error::{Error, Result};
-use jiceng_core::ids::{UnitId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::user::{Role, RoleGrant, User};
+use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ids::{UnitId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_kernel::user::{Role, RoleGrant, User};
 use sqlx::types::Json;
 use uuid::Uuid;
 

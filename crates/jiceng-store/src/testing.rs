@@ -149,20 +149,20 @@ pub fn t0() -> chrono::DateTime<chrono::Utc> {
 
 /// A unit under `parent` (a root without one), not yet stored.
 pub fn unit(
-    parent: Option<&jiceng_core::org::OrgUnit>,
-    kind: jiceng_core::org::OrgKind,
+    parent: Option<&jiceng_kernel::org::OrgUnit>,
+    kind: jiceng_kernel::org::OrgKind,
     name: &str,
     code: Option<&str>,
-) -> jiceng_core::org::OrgUnit {
-    let id = jiceng_core::ids::UnitId(uuid::Uuid::now_v7());
-    jiceng_core::org::OrgUnit {
+) -> jiceng_kernel::org::OrgUnit {
+    let id = jiceng_kernel::ids::UnitId(uuid::Uuid::now_v7());
+    jiceng_kernel::org::OrgUnit {
         id,
         parent_id: parent.map(|p| p.id),
         kind,
         name: name.into(),
         code: code.map(Into::into),
         path: parent.map_or_else(
-            || jiceng_core::org::UnitPath::root(id),
+            || jiceng_kernel::org::UnitPath::root(id),
             |p| p.path.child(id),
         ),
         geometry: None,
@@ -173,12 +173,12 @@ pub fn unit(
 /// Stores a hotline operator (`op`) of `unit` and answers its id.
 pub async fn insert_operator(
     s: &SqlStore,
-    unit: &jiceng_core::org::OrgUnit,
-) -> jiceng_core::ids::UserId {
-    use jiceng_core::ports::UserStore;
-    use jiceng_core::user::{Role, RoleGrant, User};
+    unit: &jiceng_kernel::org::OrgUnit,
+) -> jiceng_kernel::ids::UserId {
+    use jiceng_accounts::ports::UserStore;
+    use jiceng_kernel::user::{Role, RoleGrant, User};
     let user = User {
-        id: jiceng_core::ids::UserId(uuid::Uuid::now_v7()),
+        id: jiceng_kernel::ids::UserId(uuid::Uuid::now_v7()),
         username: "op".into(),
         display_name: "接线员".into(),
         phone: None,
@@ -191,7 +191,7 @@ pub async fn insert_operator(
             unit_path: unit.path.clone(),
         }],
     };
-    let rec = jiceng_core::audit::chain::AuditRecord::new(
+    let rec = jiceng_kernel::audit::chain::AuditRecord::new(
         t0(),
         "system",
         "test",

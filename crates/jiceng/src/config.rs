@@ -37,11 +37,11 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// Duplicate candidates at intake: `radius_m`, `window_days`, `threshold`, `max_candidates`.
     #[serde(default)]
-    pub duplicates: jiceng_core::duplicates::DuplicateSettings,
+    pub duplicates: jiceng_orders::duplicates::DuplicateSettings,
     /// Time limits: working hours, yellow share and escalation ladders, with
     /// `[[sla.jurisdiction]]` overrides per unit.
     #[serde(default)]
-    pub sla: jiceng_core::sla::SlaSettings,
+    pub sla: jiceng_orders::sla::SlaSettings,
 }
 
 /// `[dispatch]`: whether the engine routes new orders and how sure it must be to dispatch

@@ -2,8 +2,8 @@
 //! become org units. Shared by `import divisions` and the demo.
 
 use anyhow::{Context, Result};
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
-use jiceng_core::services::Services;
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_orders::use_cases::Orders;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -114,20 +114,21 @@ impl DivisionPlan {
     /// Finds the unit with `code` in the database or builds it under `parent`.
     async fn place(
         &mut self,
-        services: &Services,
+        orders: &Orders,
         parent: Option<&OrgUnit>,
         kind: OrgKind,
         name: &str,
         code: &str,
     ) -> Result<OrgUnit> {
-        if let Some(existing) = services.store.find_unit_by_code(code).await? {
+        if let Some(existing) = orders.store.find_unit_by_code(code).await? {
             self.skipped.add(existing.kind);
             self.by_code.insert(code.to_owned(), existing.clone());
             return Ok(existing);
         }
         let new = NewOrgUnit::parse(parent.map(|p| p.id), kind, name, Some(code), None)
             .map_err(|e| anyhow::anyhow!("{name} ({code}): {}", e.message))?;
-        let unit = services
+        let unit = orders
+            .accounts
             .build_unit(new, parent)
             .map_err(|e| anyhow::anyhow!("{name} ({code}): {}", e.message))?;
         self.new_units.push(unit.clone());
@@ -137,21 +138,21 @@ impl DivisionPlan {
 }
 
 /// Plans the org units for a county tree; units whose code exists already are reused.
-pub async fn plan(services: &Services, tree: &CountyTree) -> Result<DivisionPlan> {
+pub async fn plan(orders: &Orders, tree: &CountyTree) -> Result<DivisionPlan> {
     let mut plan = DivisionPlan::default();
     let c = &tree.county;
     let county = plan
-        .place(services, None, OrgKind::County, &c.name, &c.code)
+        .place(orders, None, OrgKind::County, &c.name, &c.code)
         .await
         .context("cannot place the county")?;
     for t in &tree.towns {
         let kind = town_kind(&t.town.name);
         let town = plan
-            .place(services, Some(&county), kind, &t.town.name, &t.town.code)
+            .place(orders, Some(&county), kind, &t.town.name, &t.town.code)
             .await?;
         for v in &t.villages {
             let (kind, name) = village_unit(&v.name);
-            plan.place(services, Some(&town), kind, &name, &v.code)
+            plan.place(orders, Some(&town), kind, &name, &v.code)
                 .await?;
         }
     }

@@ -6,8 +6,8 @@ use crate::divisions::{CountyTree, Division, TownTree, village_unit};
 use anyhow::{Context, Result, anyhow, bail};
 use csv::StringRecord;
 use flate2::read::MultiGzDecoder;
-use jiceng_core::error::codes;
-use jiceng_core::org::MAX_UNIT_NAME;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::org::MAX_UNIT_NAME;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -131,7 +131,7 @@ impl Row<'_> {
     }
     fn name(&self, field: &str) -> Result<String> {
         let v = self.get(field);
-        jiceng_core::text::clean(v, "名称", MAX_UNIT_NAME, codes::IMPORT_INVALID_NAME)
+        jiceng_kernel::text::clean(v, "名称", MAX_UNIT_NAME, codes::IMPORT_INVALID_NAME)
             .map_err(|e| self.bad(field, e.message))
     }
 }
@@ -224,7 +224,7 @@ fn check_division(file: &str, r: &DivisionRow) -> Result<Division> {
             format!("expected a 12-digit code, got {:?}", r.ext_id),
         ));
     }
-    let name = jiceng_core::text::clean(
+    let name = jiceng_kernel::text::clean(
         &r.ext_name,
         "名称",
         MAX_UNIT_NAME,
@@ -265,7 +265,7 @@ pub fn read_villages(path: &Path, tree: &mut CountyTree) -> Result<VillageStats>
         }
         let raw = r.name("name")?;
         let (_, unit_name) = village_unit(&raw);
-        jiceng_core::text::clean(
+        jiceng_kernel::text::clean(
             &unit_name,
             "名称",
             MAX_UNIT_NAME,

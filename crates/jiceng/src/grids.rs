@@ -5,10 +5,10 @@ use crate::cli::GridsArgs;
 use crate::commands::{Opened, load_config, open};
 use crate::divisions::KindCounts;
 use anyhow::{Context, Result, bail};
-use jiceng_core::ids::UnitId;
-use jiceng_core::locator::UnitArea;
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_geo::{Area, AreaIndex, Crs, Feature, ReadOptions, property_text, read_features};
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_orders::locator::UnitArea;
 use std::collections::HashMap;
 
 /// One feature, read and named.
@@ -128,11 +128,11 @@ struct Plan {
 /// Finds or creates the unit the features go under.
 async fn import_root(db: &Opened, args: &GridsArgs) -> Result<(OrgUnit, Option<OrgUnit>)> {
     let key = args.parent.trim();
-    if let Some(u) = db.services.store.find_unit_by_code(key).await? {
+    if let Some(u) = db.orders.store.find_unit_by_code(key).await? {
         return Ok((u, None));
     }
     if let Some(id) = UnitId::parse(key)
-        && let Some(u) = db.services.store.get_unit(id).await?
+        && let Some(u) = db.orders.store.get_unit(id).await?
     {
         return Ok((u, None));
     }
@@ -145,7 +145,8 @@ async fn import_root(db: &Opened, args: &GridsArgs) -> Result<(OrgUnit, Option<O
         anyhow::anyhow!("invalid --parent/--parent-name: {} ({})", e.message, e.code)
     })?;
     let unit = db
-        .services
+        .orders
+        .accounts
         .build_unit(new, None)
         .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
     Ok((unit.clone(), Some(unit)))
@@ -193,7 +194,7 @@ async fn plan(
     root: &OrgUnit,
     inputs: &[Input],
 ) -> Result<Plan> {
-    let store = &db.services.store;
+    let store = &db.orders.store;
     let subtree: Vec<OrgUnit> = jiceng_geo::all_units(store.as_ref())
         .await?
         .into_iter()
@@ -249,7 +250,7 @@ async fn plan(
         .collect();
     let mut p = Plan::default();
     let mut problems = Vec::new();
-    let now = db.services.clock.now();
+    let now = db.orders.clock.now();
     let source = args
         .file
         .file_name()
@@ -302,7 +303,7 @@ async fn plan(
                     input.code.as_deref(),
                     None,
                 )
-                .and_then(|n| db.services.build_unit(n, Some(parent)));
+                .and_then(|n| db.orders.accounts.build_unit(n, Some(parent)));
                 match built {
                     Ok(u) => {
                         p.new_units.push(u.clone());
@@ -360,8 +361,8 @@ pub async fn run(args: GridsArgs) -> Result<()> {
     let db = open(&config).await?;
     let (root, new_root) = import_root(&db, &args).await?;
     let mut plan = plan(&db, &args, kind, &root, &inputs).await?;
-    let store = &db.services.store;
-    let fail = |e: jiceng_core::Error| anyhow::anyhow!("{} ({})", e.message, e.code);
+    let store = &db.orders.store;
+    let fail = |e: jiceng_kernel::Error| anyhow::anyhow!("{} ({})", e.message, e.code);
     if let Some(r) = new_root {
         plan.new_units.insert(0, r);
     }
@@ -371,7 +372,7 @@ pub async fn run(args: GridsArgs) -> Result<()> {
         .map_err(fail)
         .context("cannot store the units; nothing was imported")?;
     for u in &plan.renamed {
-        let audit = jiceng_core::audit::records::unit_updated(u, "system", chrono::Utc::now());
+        let audit = jiceng_kernel::audit::records::unit_updated(u, "system", chrono::Utc::now());
         store.update_unit(u, &audit).await.map_err(fail)?;
     }
     store

@@ -68,8 +68,8 @@ fn odd_texts_compare_without_panicking() {
 /// measured (`make bench` reports them in full).
 #[test]
 fn the_board_replayed_through_the_intake_rule() {
-    use jiceng_core::duplicates::DuplicateSettings;
     use jiceng_nlp::dedup_eval::{Sample, read_judgments, stream};
+    use jiceng_orders::duplicates::DuplicateSettings;
     let sample = Sample::new(common::board_messages());
     let judged = read_judgments(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -11,10 +11,10 @@
     clippy::print_stdout
 )]
 
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::{NewOrgUnit, OrgKind};
-use jiceng_core::user::{NewUser, Role};
-use jiceng_server::{Application, ServerConfig, services_for};
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{NewOrgUnit, OrgKind};
+use jiceng_kernel::user::{NewUser, Role};
+use jiceng_server::{Application, ServerConfig, orders_for};
 use jiceng_store::testing::{self, TestDb};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -131,12 +131,14 @@ struct Seeded {
     town: UnitId,
 }
 
-async fn seed(services: &jiceng_core::services::Services) -> Seeded {
-    let county = services
+async fn seed(orders: &jiceng_orders::use_cases::Orders) -> Seeded {
+    let county = orders
+        .accounts
         .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
         .await
         .unwrap();
-    let town = services
+    let town = orders
+        .accounts
         .system_create_unit(
             NewOrgUnit::parse(Some(county.id), OrgKind::Street, "浓洄街道", None, None).unwrap(),
         )
@@ -149,7 +151,8 @@ async fn seed(services: &jiceng_core::services::Services) -> Seeded {
         vec![(Role::HotlineOperator, county.id)],
     )
     .unwrap();
-    services
+    orders
+        .accounts
         .system_create_user(operator, PASSWORD)
         .await
         .unwrap();
@@ -178,15 +181,15 @@ async fn main() {
     let (source, texts) = messages(n);
 
     let db = testing::sqlite().await;
-    let services = services_for(db.store.clone());
-    let seeded = seed(&services).await;
+    let orders = orders_for(db.store.clone());
+    let seeded = seed(&orders).await;
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         secure_cookies: false,
         body_limit: 64 * 1024,
         ..Default::default()
     };
-    let app = Application::build(config, services).await.unwrap();
+    let app = Application::build(config, orders).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
     let (cookie, csrf) = login(&reqwest::Client::new(), &base).await;

@@ -309,16 +309,16 @@ pub(crate) async fn raw_insert(api_db: &TestDb, rows: &[Written], per_order: boo
 fn step_of(
     w: &Written,
 ) -> (
-    jiceng_core::work_order::WorkOrder,
-    jiceng_core::work_order::HistoryEntry,
+    jiceng_orders::work_order::WorkOrder,
+    jiceng_orders::work_order::HistoryEntry,
 ) {
-    use jiceng_core::work_order::{HistoryEntry, Status, WorkOrder};
+    use jiceng_orders::work_order::{HistoryEntry, Status, WorkOrder};
     let order: WorkOrder = serde_json::from_str(&w.order.doc).unwrap();
     let h = &w.history;
     let entry = HistoryEntry {
         seq: u32::try_from(h.seq).unwrap(),
         at: chrono::DateTime::from_timestamp_micros(h.at).unwrap(),
-        actor: jiceng_core::ids::UserId(uuid::Uuid::from_slice(&h.actor_id).unwrap()),
+        actor: jiceng_kernel::ids::UserId(uuid::Uuid::from_slice(&h.actor_id).unwrap()),
         actor_name: h.actor_name.clone(),
         action: h.action.clone(),
         from_status: h.from_status.as_deref().and_then(Status::parse),
@@ -352,7 +352,7 @@ pub(crate) async fn raw_insert_audit_pairs(
             insert_one(&mut tx, w).await;
             if (i + pair) % 2 == 1 {
                 // Built inside the transaction, as the store builds it.
-                let r = jiceng_core::audit::records::order_step(order, entry);
+                let r = jiceng_orders::work_order::audit_records::order_step(order, entry);
                 tx.append_audit(&head, &[r]).await.unwrap();
                 tx.commit().await.unwrap();
                 with += started.elapsed();

@@ -2,11 +2,11 @@
 //! or whose sketch was not stored), computed once at start by one server.
 
 use super::{Job, JobContext, Tick};
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use std::time::Duration;
 
 pub struct SketchBackfill {
-    pub services: Services,
+    pub orders: Orders,
 }
 
 #[async_trait::async_trait]
@@ -20,7 +20,7 @@ impl Job for SketchBackfill {
     }
 
     async fn tick(&self, _: &JobContext) -> anyhow::Result<Tick> {
-        let n = self.services.backfill_sketches().await.map_err(|e| {
+        let n = self.orders.backfill_sketches().await.map_err(|e| {
             anyhow::anyhow!("text sketches of recent orders not computed: {}", e.message)
         })?;
         if n > 0 {

@@ -4,12 +4,12 @@
 
 use super::{Job, JobContext, Tick};
 use crate::audit::AuditSettings;
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
 pub struct Checkpoints {
-    services: Services,
+    orders: Orders,
     settings: AuditSettings,
     /// The largest checkpoint this process handed to the witness.
     exported: Mutex<u64>,
@@ -17,7 +17,7 @@ pub struct Checkpoints {
 }
 
 impl Checkpoints {
-    pub fn new(services: Services, settings: AuditSettings) -> Self {
+    pub fn new(orders: Orders, settings: AuditSettings) -> Self {
         let exported = settings
             .witness_file
             .as_deref()
@@ -29,7 +29,7 @@ impl Checkpoints {
             .build()
             .ok();
         Self {
-            services,
+            orders,
             settings,
             exported: Mutex::new(exported),
             client,
@@ -50,7 +50,7 @@ impl Job for Checkpoints {
     async fn tick(&self, _: &JobContext) -> anyhow::Result<Tick> {
         let mut exported = self.exported.lock().await;
         let backlog = crate::audit::tick(
-            &self.services,
+            &self.orders,
             &self.settings,
             &mut exported,
             self.client.as_ref(),

@@ -2,23 +2,23 @@
 //! Every server keeps its own locator in memory, so every server runs it.
 
 use super::{Job, JobContext, Scope, Tick};
-use jiceng_core::ports::Store;
-use jiceng_core::services::Services;
+use jiceng_orders::ports::OrdersStore;
+use jiceng_orders::use_cases::Orders;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 pub struct LocatorReload {
     // Weak: the job must not keep the services alive after the server dropped them.
-    routing: Weak<jiceng_core::services::routing::Routing>,
-    store: Weak<dyn Store>,
+    routing: Weak<jiceng_orders::use_cases::routing::Routing>,
+    store: Weak<dyn OrdersStore>,
     every: Duration,
 }
 
 impl LocatorReload {
-    pub fn new(services: &Services, every: Duration) -> Self {
+    pub fn new(orders: &Orders, every: Duration) -> Self {
         Self {
-            routing: Arc::downgrade(&services.routing),
-            store: Arc::downgrade(&services.store),
+            routing: Arc::downgrade(&orders.routing),
+            store: Arc::downgrade(&orders.store),
             every,
         }
     }

@@ -18,8 +18,8 @@ pub mod sweep;
 pub use status::{JobStatus, JobsStatus};
 
 use crate::SystemClock;
-use jiceng_core::clock::Clock;
-use jiceng_core::lease::LeaseStore;
+use jiceng_kernel::clock::Clock;
+use jiceng_kernel::lease::LeaseStore;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -253,7 +253,7 @@ impl Shared {
         )
     }
 
-    async fn take(&self, job: &str) -> jiceng_core::Result<bool> {
+    async fn take(&self, job: &str) -> jiceng_kernel::Result<bool> {
         let (now, until) = self.until();
         self.leases.take_lease(job, &self.holder, now, until).await
     }

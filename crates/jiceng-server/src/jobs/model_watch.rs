@@ -2,7 +2,7 @@
 //! server holds its own classifier, so every server runs it.
 
 use super::{Job, JobContext, Scope, Tick};
-use crate::model::ModelManager;
+use crate::classifier::ModelManager;
 use std::sync::Arc;
 use std::time::Duration;
 

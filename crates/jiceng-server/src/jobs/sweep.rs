@@ -4,12 +4,12 @@
 
 use super::{Job, JobContext, Tick};
 use crate::sweeper::{SweeperConfig, Wake};
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Sweep {
-    pub services: Services,
+    pub orders: Orders,
     pub wake: Arc<Wake>,
     pub config: SweeperConfig,
 }
@@ -26,7 +26,7 @@ impl Job for Sweep {
 
     async fn tick(&self, ctx: &JobContext) -> anyhow::Result<Tick> {
         let pause =
-            crate::sweeper::tick(&self.services, &self.wake, &self.config, ctx.stop_flag()).await;
+            crate::sweeper::tick(&self.orders, &self.wake, &self.config, ctx.stop_flag()).await;
         Ok(Tick::after(pause))
     }
 

@@ -8,9 +8,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiceng_core::error::codes;
-use jiceng_core::ids::{AttachmentId, OrderId};
-use jiceng_core::work_order::attachment::{Attachment, MAX_ATTACHMENT_BYTES};
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::{AttachmentId, OrderId};
+use jiceng_orders::work_order::attachment::{Attachment, MAX_ATTACHMENT_BYTES};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -42,7 +42,7 @@ pub async fn upload(
         .await
         .map_err(|_| ApiError::new(codes::ATTACHMENT_TOO_LARGE, "单个附件不能超过 5 MB"))?;
     let meta = state
-        .services
+        .orders
         .add_attachment(&caller.principal, id, &content_type, &q.filename, &bytes)
         .await?;
     Ok((StatusCode::CREATED, Json(meta)))
@@ -58,10 +58,7 @@ pub async fn list(
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<Vec<Attachment>>> {
     Ok(Json(
-        state
-            .services
-            .list_attachments(&caller.principal, id)
-            .await?,
+        state.orders.list_attachments(&caller.principal, id).await?,
     ))
 }
 
@@ -75,7 +72,7 @@ pub async fn download(
     ApiPath((id, aid)): ApiPath<(OrderId, AttachmentId)>,
 ) -> ApiResult<Response> {
     let (meta, data) = state
-        .services
+        .orders
         .get_attachment(&caller.principal, id, aid)
         .await?;
     let mut resp = data.into_response();

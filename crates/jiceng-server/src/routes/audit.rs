@@ -8,10 +8,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use jiceng_core::error::Error;
-use jiceng_core::error::codes;
-use jiceng_core::ids::OrderId;
-use jiceng_core::services::{ConsistencyProof, InclusionProof, Trail};
+use jiceng_kernel::error::Error;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::OrderId;
+use jiceng_orders::use_cases::{ConsistencyProof, InclusionProof, Trail};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -25,7 +25,7 @@ pub struct PublicKey {
 #[utoipa::path(get, path = "/api/v1/audit/public-key", tag = "audit",
     responses((status = 200, body = PublicKey), (status = 404, body = ErrorBody)))]
 pub async fn public_key(State(state): State<AppState>) -> ApiResult<Json<PublicKey>> {
-    let key = state.services.audit_public_key().ok_or_else(|| {
+    let key = state.orders.audit_public_key().ok_or_else(|| {
         ApiError::from(Error::new(
             codes::AUDIT_NO_KEY,
             "此服务器未配置审计签名密钥",
@@ -58,7 +58,7 @@ pub async fn inclusion(
 ) -> ApiResult<Json<InclusionProof>> {
     Ok(Json(
         state
-            .services
+            .orders
             .inclusion_proof(&caller.principal, q.seq, q.size)
             .await?,
     ))
@@ -85,7 +85,7 @@ pub async fn consistency(
 ) -> ApiResult<Json<ConsistencyProof>> {
     Ok(Json(
         state
-            .services
+            .orders
             .consistency_proof(&caller.principal, q.from, q.to)
             .await?,
     ))
@@ -100,9 +100,7 @@ pub async fn trail(
     caller: Caller,
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<Trail>> {
-    Ok(Json(
-        state.services.order_trail(&caller.principal, id).await?,
-    ))
+    Ok(Json(state.orders.order_trail(&caller.principal, id).await?))
 }
 
 /// The evidence bundle of an order: every entry, its inclusion proof and the signed
@@ -116,10 +114,7 @@ pub async fn evidence(
     caller: Caller,
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Response> {
-    let bundle = state
-        .services
-        .evidence_bundle(&caller.principal, id)
-        .await?;
+    let bundle = state.orders.evidence_bundle(&caller.principal, id).await?;
     let body = serde_json::to_vec_pretty(&bundle)
         .map_err(|_| ApiError::from(Error::internal("证据包生成失败")))?;
     let mut resp = body.into_response();

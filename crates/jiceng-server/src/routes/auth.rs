@@ -5,12 +5,12 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiceng_core::auth::{ApiToken, SESSION_TTL_HOURS};
-use jiceng_core::error::Error;
-use jiceng_core::error::codes;
-use jiceng_core::ids::TokenId;
-use jiceng_core::services::UserView;
-use jiceng_core::user::MAX_PASSWORD;
+use jiceng_accounts::UserView;
+use jiceng_kernel::auth::{ApiToken, SESSION_TTL_HOURS};
+use jiceng_kernel::error::Error;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::TokenId;
+use jiceng_kernel::user::MAX_PASSWORD;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -72,7 +72,8 @@ pub async fn login(
         return Err(Error::new(codes::AUTH_INVALID_CREDENTIALS, "用户名或密码过长").into());
     }
     let out = state
-        .services
+        .orders
+        .accounts
         .login(&req.username, &req.password, &peer.ip().to_string())
         .await?;
     tracing::info!(user = %out.user.username, "login");
@@ -96,7 +97,7 @@ pub async fn login(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     if let Some(s) = &caller.session {
-        state.services.logout(s).await?;
+        state.orders.accounts.logout(s).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
     session_cookies(resp.headers_mut(), "", "", 0, state.config.secure_cookies);
@@ -108,7 +109,8 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<SessionInfo>> {
     let user = state
-        .services
+        .orders
+        .accounts
         .get_user(&caller.principal, caller.principal.user_id)
         .await?;
     Ok(Json(SessionInfo {
@@ -137,7 +139,8 @@ pub async fn change_password(
         return Err(Error::new(codes::AUTH_WRONG_PASSWORD, "当前密码不正确").into());
     }
     state
-        .services
+        .orders
+        .accounts
         .change_password(
             &caller.principal,
             caller.session.as_ref(),
@@ -171,7 +174,11 @@ pub async fn list_tokens(
     caller: Caller,
 ) -> ApiResult<Json<Vec<ApiToken>>> {
     Ok(Json(
-        state.services.list_api_tokens(&caller.principal).await?,
+        state
+            .orders
+            .accounts
+            .list_api_tokens(&caller.principal)
+            .await?,
     ))
 }
 
@@ -185,7 +192,8 @@ pub async fn create_token(
     ApiJson(req): ApiJson<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let issued = state
-        .services
+        .orders
+        .accounts
         .create_api_token(&caller.principal, &req.name, req.expires_in_days)
         .await?;
     Ok((
@@ -207,7 +215,8 @@ pub async fn revoke_token(
     ApiPath(id): ApiPath<TokenId>,
 ) -> Result<StatusCode, ApiError> {
     state
-        .services
+        .orders
+        .accounts
         .revoke_api_token(&caller.principal, id)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -6,10 +6,10 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, Caller};
 use axum::Json;
 use axum::extract::State;
-use jiceng_core::access::Principal;
-use jiceng_core::duplicates::Nearness;
-use jiceng_core::ids::OrderId;
-use jiceng_core::services::{DuplicateCandidate, Services, filed_by};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::ids::OrderId;
+use jiceng_orders::duplicates::Nearness;
+use jiceng_orders::use_cases::{DuplicateCandidate, Orders, filed_by};
 use serde::Serialize;
 
 /// Why a candidate counts as near the order.
@@ -60,7 +60,7 @@ fn round(x: f64, places: i32) -> f64 {
     (x * f).round() / f
 }
 
-pub fn views(s: &Services, who: &Principal, cands: Vec<DuplicateCandidate>) -> Vec<DuplicateView> {
+pub fn views(s: &Orders, who: &Principal, cands: Vec<DuplicateCandidate>) -> Vec<DuplicateView> {
     cands
         .into_iter()
         .map(|c| {
@@ -96,6 +96,6 @@ pub async fn list(
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<Vec<DuplicateView>>> {
     let p = &caller.principal;
-    let cands = state.services.duplicate_candidates(p, id).await?;
-    Ok(Json(views(&state.services, p, cands)))
+    let cands = state.orders.duplicate_candidates(p, id).await?;
+    Ok(Json(views(&state.orders, p, cands)))
 }

@@ -11,11 +11,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use jiceng_core::duty::{
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::{DutyId, DutyListId, UnitId, UserId};
+use jiceng_orders::duty::{
     Duty, DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, UnitRef, table,
 };
-use jiceng_core::error::codes;
-use jiceng_core::ids::{DutyId, DutyListId, UnitId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// The largest list file accepted.
@@ -143,7 +143,7 @@ pub async fn list(
     caller: Caller,
     ApiPath(unit): ApiPath<UnitId>,
 ) -> ApiResult<Json<Vec<DutyListInfoView>>> {
-    let versions = state.services.duty_lists(&caller.principal, unit).await?;
+    let versions = state.orders.duty_lists(&caller.principal, unit).await?;
     Ok(Json(versions.into_iter().map(Into::into).collect()))
 }
 
@@ -176,7 +176,7 @@ pub async fn upload(
         .map_err(|_| ApiError::new(codes::DUTY_FILE_TOO_LARGE, "清单文件不能超过 10 MB"))?;
     let rows = duty_files::read_table(&bytes)?;
     let outcome = state
-        .services
+        .orders
         .import_duty_list(&caller.principal, unit, &rows, &DutyRules::default())
         .await?;
     let status = if outcome.list.is_some() {
@@ -203,11 +203,7 @@ pub async fn get(
     ApiPath(id): ApiPath<DutyListId>,
 ) -> ApiResult<Json<DutyListView>> {
     Ok(Json(
-        state
-            .services
-            .duty_list(&caller.principal, id)
-            .await?
-            .into(),
+        state.orders.duty_list(&caller.principal, id).await?.into(),
     ))
 }
 
@@ -231,7 +227,7 @@ pub async fn publish(
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<Json<DutyListView>> {
     let list = state
-        .services
+        .orders
         .publish_duty_list(&caller.principal, id, req.effective_date)
         .await?;
     Ok(Json(list.into()))
@@ -264,8 +260,8 @@ pub async fn download(
             ));
         }
     };
-    let mut list = state.services.duty_list(&caller.principal, id).await?;
-    state.services.refresh_unit_names(&mut list).await?;
+    let mut list = state.orders.duty_list(&caller.principal, id).await?;
+    state.orders.refresh_unit_names(&mut list).await?;
     let rows = table::to_rows(&list);
     let data = match format {
         TableFormat::Xlsx => duty_files::write_xlsx(&rows)?,

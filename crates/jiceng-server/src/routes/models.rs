@@ -8,9 +8,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::learning::{CategoryCorrection, ModelId, ModelRef, StoredModel, TrainingSummary};
-use jiceng_core::services::{RetrainOutcome, model_not_found};
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_orders::learning::{
+    CategoryCorrection, ModelId, ModelRef, StoredModel, TrainingSummary,
+};
+use jiceng_orders::use_cases::{RetrainOutcome, model_not_found};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -59,7 +61,7 @@ pub async fn correct(
     ApiJson(req): ApiJson<CorrectionRequest>,
 ) -> ApiResult<Json<CorrectionView>> {
     let c = state
-        .services
+        .orders
         .record_correction(&caller.principal, id, &req.category)
         .await?;
     Ok(Json(c.into()))
@@ -115,7 +117,7 @@ pub struct ModelListView {
 #[utoipa::path(get, path = "/api/v1/models", tag = "models",
     responses((status = 200, body = ModelListView), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<ModelListView>> {
-    let l = state.services.list_models(&caller.principal).await?;
+    let l = state.orders.list_models(&caller.principal).await?;
     Ok(Json(ModelListView {
         active: l.active.to_string(),
         serving: state.models.classifier().id().to_string(),
@@ -166,7 +168,7 @@ pub async fn retrain(
 ) -> ApiResult<(StatusCode, Json<RetrainView>)> {
     let outcome = state
         .models
-        .retrain(&state.services, &caller.principal, req.force)
+        .retrain(&state.orders, &caller.principal, req.force)
         .await?;
     Ok((StatusCode::CREATED, Json(outcome.into())))
 }
@@ -188,11 +190,11 @@ pub async fn activate(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ActiveView>> {
     // Check the role before telling whether the id exists.
-    state.services.check_model_admin(&caller.principal)?;
+    state.orders.check_model_admin(&caller.principal)?;
     let model = ModelRef::parse(&id).ok_or_else(model_not_found)?;
     let active = state
         .models
-        .activate(&state.services, &caller.principal, model)
+        .activate(&state.orders, &caller.principal, model)
         .await?;
     Ok(Json(ActiveView {
         active: active.to_string(),

@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
-use jiceng_core::services::UnitPatch;
+use jiceng_accounts::UnitPatch;
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -68,9 +68,10 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<UnitListQuery>,
 ) -> ApiResult<Json<Page<OrgUnitView>>> {
-    let limit = jiceng_core::services::page_size(q.limit);
+    let limit = jiceng_kernel::page_size(q.limit);
     let units = state
-        .services
+        .orders
+        .accounts
         .list_units(
             &caller.principal,
             q.parent,
@@ -96,7 +97,12 @@ pub async fn get(
     ApiPath(id): ApiPath<UnitId>,
 ) -> ApiResult<Json<OrgUnitView>> {
     Ok(Json(
-        state.services.get_unit(&caller.principal, id).await?.into(),
+        state
+            .orders
+            .accounts
+            .get_unit(&caller.principal, id)
+            .await?
+            .into(),
     ))
 }
 
@@ -127,7 +133,11 @@ pub async fn create(
         req.code.as_deref(),
         req.geometry,
     )?;
-    let unit = state.services.create_unit(&caller.principal, new).await?;
+    let unit = state
+        .orders
+        .accounts
+        .create_unit(&caller.principal, new)
+        .await?;
     Ok((StatusCode::CREATED, Json(unit.into())))
 }
 
@@ -157,7 +167,8 @@ pub async fn update(
     };
     Ok(Json(
         state
-            .services
+            .orders
+            .accounts
             .update_unit(&caller.principal, id, patch)
             .await?
             .into(),

@@ -8,8 +8,8 @@ use crate::extract::{ApiPath, ApiQuery, Caller};
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::sla::{
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_orders::sla::{
     ClockKind, Escalation, EscalationQuery, Level, SlaClock, Step, UnitFigures,
 };
 use serde::{Deserialize, Serialize};
@@ -87,14 +87,14 @@ pub async fn board(
     caller: Caller,
     ApiQuery(q): ApiQuery<BoardQuery>,
 ) -> ApiResult<Json<Page<EscalationView>>> {
-    let limit = jiceng_core::services::page_size(q.limit);
+    let limit = jiceng_kernel::page_size(q.limit);
     let items = state
-        .services
+        .orders
         .escalation_board(
             &caller.principal,
             EscalationQuery {
                 step: q.step,
-                subject: q.order.map(jiceng_core::subject::Subject::work_order),
+                subject: q.order.map(jiceng_kernel::subject::Subject::work_order),
                 before: q.after,
                 limit,
                 ..Default::default()
@@ -132,7 +132,7 @@ pub async fn figures(
     let kind = q.clock.unwrap_or(ClockKind::Handling);
     Ok(Json(
         state
-            .services
+            .orders
             .sla_figures(&caller.principal, q.unit, kind, q.from, q.to)
             .await?,
     ))
@@ -190,8 +190,8 @@ pub async fn clocks(
     caller: Caller,
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<Vec<ClockView>>> {
-    let o = state.services.get_order(&caller.principal, id).await?;
-    let now = state.services.clock.now();
+    let o = state.orders.get_order(&caller.principal, id).await?;
+    let now = state.orders.clock.now();
     Ok(Json(
         o.clocks.iter().map(|c| ClockView::of(c, now)).collect(),
     ))

@@ -5,14 +5,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use jiceng_core::error::codes;
+use jiceng_kernel::error::codes;
 use serde_json::json;
 use std::any::Any;
 
 /// Liveness and database reachability.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let backend = state.services.store.backend();
-    match state.services.store.ping().await {
+    let backend = state.orders.store.backend();
+    match state.orders.store.ping().await {
         Ok(()) => Json(json!({"status": "ok", "database": backend})).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -24,7 +24,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 
 /// The metrics, for administrators of a top-level unit (the figures are the whole server's).
 pub async fn admin_metrics(State(state): State<AppState>, caller: Caller) -> Response {
-    match state.services.check_server_admin(&caller.principal) {
+    match state.orders.accounts.check_server_admin(&caller.principal) {
         Ok(()) => crate::metrics::render().await,
         Err(e) => ApiError::from(e).into_response(),
     }

@@ -5,9 +5,9 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiceng_core::ids::{UnitId, UserId};
-use jiceng_core::services::UserView;
-use jiceng_core::user::{NewUser, Role};
+use jiceng_accounts::UserView;
+use jiceng_kernel::ids::{UnitId, UserId};
+use jiceng_kernel::user::{NewUser, Role};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -32,9 +32,10 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<UserListQuery>,
 ) -> ApiResult<Json<Page<UserView>>> {
-    let limit = jiceng_core::services::page_size(q.limit);
+    let limit = jiceng_kernel::page_size(q.limit);
     let users = state
-        .services
+        .orders
+        .accounts
         .list_users(&caller.principal, q.unit, q.role, q.q, q.after, Some(limit))
         .await?;
     Ok(Json(Page::new(users, limit, |u: &UserView| {
@@ -51,7 +52,13 @@ pub async fn get(
     caller: Caller,
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<UserView>> {
-    Ok(Json(state.services.get_user(&caller.principal, id).await?))
+    Ok(Json(
+        state
+            .orders
+            .accounts
+            .get_user(&caller.principal, id)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -89,7 +96,8 @@ pub async fn create(
         grants,
     )?;
     let user = state
-        .services
+        .orders
+        .accounts
         .create_user(&caller.principal, new, &req.password)
         .await?;
     Ok((StatusCode::CREATED, Json(user)))
@@ -108,7 +116,8 @@ pub async fn grant_role(
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
         state
-            .services
+            .orders
+            .accounts
             .grant_role(&caller.principal, id, req.role, req.unit_id)
             .await?,
     ))
@@ -125,7 +134,8 @@ pub async fn revoke_role(
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
         state
-            .services
+            .orders
+            .accounts
             .revoke_role(&caller.principal, id, role, unit)
             .await?,
     ))
@@ -142,7 +152,8 @@ pub async fn disable(
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
         state
-            .services
+            .orders
+            .accounts
             .set_user_disabled(&caller.principal, id, true)
             .await?,
     ))
@@ -159,7 +170,8 @@ pub async fn enable(
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(
         state
-            .services
+            .orders
+            .accounts
             .set_user_disabled(&caller.principal, id, false)
             .await?,
     ))
@@ -183,7 +195,8 @@ pub async fn reset_password(
     ApiJson(req): ApiJson<PasswordReset>,
 ) -> ApiResult<StatusCode> {
     state
-        .services
+        .orders
+        .accounts
         .reset_password(&caller.principal, id, &req.password)
         .await?;
     Ok(StatusCode::NO_CONTENT)

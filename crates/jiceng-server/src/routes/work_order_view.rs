@@ -2,13 +2,13 @@
 //! actions the caller may take now.
 
 use chrono::{DateTime, Utc};
-use jiceng_core::access::Principal;
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::services::Services;
-use jiceng_core::sla::{ClockKind, Level};
-use jiceng_core::text::{mask_name, mask_phone};
-use jiceng_core::work_order::machine::Action;
-use jiceng_core::work_order::{
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_kernel::text::{mask_name, mask_phone};
+use jiceng_orders::sla::{ClockKind, Level};
+use jiceng_orders::use_cases::Orders;
+use jiceng_orders::work_order::machine::Action;
+use jiceng_orders::work_order::{
     Assignee, Channel, HistoryEntry, Satisfaction, Status, Urgency, WorkOrder,
 };
 use serde::Serialize;
@@ -95,22 +95,22 @@ pub struct WorkOrderView {
     pub clock_level: Option<Level>,
     pub clock_deadline: Option<DateTime<Utc>>,
     /// The responsibility-list duty (and list version) the order was dispatched under.
-    pub duty: Option<jiceng_core::duty::DutyRef>,
+    pub duty: Option<jiceng_orders::duty::DutyRef>,
     /// The dispatch engine's advice: category, place, up to three suggestions with their
     /// reasons, and why it was or was not dispatched automatically. Staff only.
-    pub routing: Option<jiceng_core::routing::Advice>,
+    pub routing: Option<jiceng_orders::routing::Advice>,
 }
 
 impl WorkOrderView {
     /// The order as `who` sees it; contact data in full only if `reveal` (see
     /// [`Services::reveal_contact`], which records the read).
-    pub fn of(services: &Services, who: &Principal, o: WorkOrder, reveal: bool) -> Self {
+    pub fn of(orders: &Orders, who: &Principal, o: WorkOrder, reveal: bool) -> Self {
         let name = |n: Option<String>| n.map(|n| if reveal { n } else { mask_name(&n) });
         let phone = |p: Option<String>| p.map(|p| if reveal { p } else { mask_phone(&p) });
-        let available_actions = services.available_actions(who, &o);
+        let available_actions = orders.available_actions(who, &o);
         let running = o.clocks.iter().find(|c| c.stopped_at.is_none());
         let clock = running.map(|c| c.kind);
-        let clock_level = running.map(|c| c.level_at(services.clock.now()));
+        let clock_level = running.map(|c| c.level_at(orders.clock.now()));
         let clock_deadline = running.map(|c| c.deadline);
         let routing = if who.is_staff() { o.routing } else { None };
         Self {

@@ -5,8 +5,8 @@
 use crate::common;
 
 use common::{Backend, TestApp, spawn, test_audit_key};
-use jiceng_core::audit::bundle::Bundle;
-use jiceng_core::audit::merkle::{verify_consistency, verify_inclusion};
+use jiceng_kernel::audit::bundle::Bundle;
+use jiceng_kernel::audit::merkle::{verify_consistency, verify_inclusion};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ fn hashes(v: &Value) -> Vec<[u8; 32]> {
 }
 
 async fn actions(app: &TestApp, object: &str) -> Vec<String> {
-    app.services
+    app.orders
         .store
         .audit_for_object(object)
         .await
@@ -96,7 +96,7 @@ async fn walk(backend: Backend) {
     assert_eq!(login_actions.first().unwrap(), "auth.login");
     assert_eq!(login_actions.last().unwrap(), "auth.login_failed");
     // Nothing personal is ever written to the log.
-    let all = app.services.store.audit_page(0, 10_000).await.unwrap();
+    let all = app.orders.store.audit_page(0, 10_000).await.unwrap();
     assert!(
         all.iter().all(
             |e| !e.payload.text().contains("13912340000") && !e.payload.text().contains("李四")
@@ -119,7 +119,7 @@ async fn walk(backend: Backend) {
     assert!(texts[0].contains("受理登记了工单"), "{texts:?}");
     assert!(texts[1].contains("派单"), "{texts:?}");
     assert!(texts[3].contains("查看了完整个人信息"), "{texts:?}");
-    let first = app.services.make_checkpoint().await.unwrap().unwrap();
+    let first = app.orders.make_checkpoint().await.unwrap().unwrap();
     let (_, trail) = handler
         .get(&format!("/api/v1/work-orders/{id}/trail"))
         .await;
@@ -148,7 +148,7 @@ async fn walk(backend: Backend) {
     );
 
     // Inclusion proof of the dispatch entry, checked against the signed root.
-    let seq = app.services.store.audit_for_object(&object).await.unwrap()[1].seq;
+    let seq = app.orders.store.audit_for_object(&object).await.unwrap()[1].seq;
     let (st, p) = supervisor
         .get(&format!("/api/v1/audit/proofs/inclusion?seq={seq}"))
         .await;
@@ -168,7 +168,7 @@ async fn walk(backend: Backend) {
             json!({"text": "已到现场"}),
         )
         .await;
-    let second = app.services.make_checkpoint().await.unwrap().unwrap();
+    let second = app.orders.make_checkpoint().await.unwrap().unwrap();
     let (st, c) = supervisor
         .get(&format!(
             "/api/v1/audit/proofs/consistency?from={}&to={}",

@@ -6,12 +6,12 @@ use crate::common;
 
 use async_trait::async_trait;
 use common::{Backend, spawn};
-use jiceng_core::access::Principal;
-use jiceng_core::error::{Error, Result};
-use jiceng_core::ids::UnitId;
-use jiceng_core::ports::{DispatchAdvisor, DispatchSuggestion};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{NewWorkOrder, Status, WorkOrder};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ids::UnitId;
+use jiceng_orders::ports::{DispatchAdvisor, DispatchSuggestion};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{NewWorkOrder, Status, WorkOrder};
 use std::sync::Arc;
 
 /// Keyword rules: 井盖 belongs to the city management bureau, with high confidence.
@@ -46,11 +46,11 @@ async fn confident_suggestions_dispatch_at_intake() {
         manhole: app.units["dept"].id,
         fallback: app.units["dept2"].id,
     };
-    let services = app
-        .services
+    let orders = app
+        .orders
         .clone()
         .with_dispatch_advisor(Arc::new(advisor), 0.9);
-    let u = services
+    let u = orders
         .store
         .get_user(app.users["operator"])
         .await
@@ -65,13 +65,13 @@ async fn confident_suggestions_dispatch_at_intake() {
         .unwrap()
     };
 
-    let sure = services
+    let sure = orders
         .register_order(&operator, form("人行道井盖缺失"), None, None)
         .await
         .unwrap();
     assert_eq!(sure.status, Status::Dispatched);
     assert_eq!(sure.lead.as_ref().unwrap().unit_id, app.units["dept"].id);
-    let h = services.store.order_history(sure.id).await.unwrap();
+    let h = orders.store.order_history(sure.id).await.unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].action, "dispatch");
     assert_eq!(h[1].actor_name, "系统自动派单");
@@ -81,7 +81,7 @@ async fn confident_suggestions_dispatch_at_intake() {
         h[1].payload
     );
 
-    let unsure = services
+    let unsure = orders
         .register_order(&operator, form("小区噪音扰民"), None, None)
         .await
         .unwrap();
@@ -90,7 +90,7 @@ async fn confident_suggestions_dispatch_at_intake() {
         Status::Registered,
         "below the threshold: the dispatcher decides"
     );
-    let failing = services
+    let failing = orders
         .register_order(&operator, form("系统故障测试"), None, None)
         .await
         .unwrap();
@@ -100,12 +100,7 @@ async fn confident_suggestions_dispatch_at_intake() {
         "a failing advisor loses nothing"
     );
     assert_eq!(
-        services
-            .store
-            .order_history(failing.id)
-            .await
-            .unwrap()
-            .len(),
+        orders.store.order_history(failing.id).await.unwrap().len(),
         1
     );
 }

@@ -163,6 +163,8 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     let a = c
         .register(&operator, "滨江路人行道上的井盖缺失，晚上很危险。")
         .await;
+    // Shown once, at registration: the caller's receipt carries it to the public lookup.
+    let tracking_code = a["tracking_code"].as_str().unwrap().to_owned();
     let a = c
         .step(
             &dispatcher,
@@ -332,12 +334,12 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     )
     .await;
 
-    // The public lookup, by number and phone.
+    // The public lookup, by number, phone and tracking code.
     let number = a["number"].as_str().unwrap();
     let (st, body) = split(
         app.client
             .get(app.url(&format!(
-                "/api/v1/public/work-orders/{number}?phone=13912340000"
+                "/api/v1/public/work-orders/{number}?phone=13912340000&code={tracking_code}"
             )))
             .send()
             .await
@@ -460,10 +462,10 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
 
 on_both_apps!(the_main_endpoints_answer_as_the_contract_says);
 
-/// A new due date within the longest extension ([sla] max_extension, 30 working days by
-/// default): three weeks from now, whatever today is.
+/// A new due date after the order's handling deadline and within the longest extension
+/// ([sla] max_extension, 30 working days by default): five weeks from now, whatever today is.
 fn within_longest_extension() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(21))
+    (chrono::Utc::now() + chrono::Duration::days(35))
         .format("%Y-%m-%dT09:00:00Z")
         .to_string()
 }

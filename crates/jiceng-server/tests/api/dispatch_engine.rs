@@ -9,8 +9,8 @@ use crate::common;
 
 use chrono::{NaiveDate, Utc};
 use common::{Backend, TestApp, spawn};
-use jiceng_core::duty::DutyRules;
-use jiceng_core::locator::UnitArea;
+use jiceng_orders::duty::DutyRules;
+use jiceng_orders::locator::UnitArea;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -39,7 +39,7 @@ const LIST: &str = "事项名称,分类编码,关键词,主办单位,协办单�
 道路交通秩序,交通运输,,城市管理综合行政执法局,,,4工作小时,5个工作日,,否";
 
 async fn prepare(app: &mut TestApp) {
-    let s = &app.services;
+    let s = &app.orders;
     let county = app.units["county"].id;
     let import = s
         .system_import_duty_list(county, &rows(LIST), &DutyRules::default())

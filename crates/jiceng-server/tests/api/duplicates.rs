@@ -7,12 +7,12 @@ use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::{Backend, Session, TestApp, error_code};
-use jiceng_core::access::Principal;
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::services::Services;
-use jiceng_core::user::Role;
-use jiceng_core::work_order::NewWorkOrder;
-use jiceng_core::work_order::register::IntakeForm;
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::user::Role;
+use jiceng_orders::use_cases::Orders;
+use jiceng_orders::work_order::NewWorkOrder;
+use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_server::sweeper::SweeperConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -258,16 +258,16 @@ async fn other_towns_and_citizens_see_nothing(mut w: World) {
     );
 }
 
-async fn principal(s: &Services, id: jiceng_core::ids::UserId) -> Principal {
+async fn principal(s: &Orders, id: jiceng_kernel::ids::UserId) -> Principal {
     Principal::from(s.store.get_user(id).await.unwrap().unwrap())
 }
 
 /// Orders registered without sketches (before the feature) get them when the server fills
 /// them in, and are found afterwards.
 async fn missing_sketches_are_filled_in(w: World) {
-    let plain = Services {
+    let plain = Orders {
         duplicates: None,
-        ..w.app.services.clone()
+        ..w.app.orders.clone()
     };
     let op = principal(&plain, w.app.users["operator"]).await;
     let new = NewWorkOrder::parse(IntakeForm {
@@ -279,8 +279,8 @@ async fn missing_sketches_are_filled_in(w: World) {
     .unwrap();
     let before = plain.register_order(&op, new, None, None).await.unwrap();
     assert!(plain.store.get_sketch(before.id).await.unwrap().is_none());
-    assert_eq!(w.app.services.backfill_sketches().await.unwrap(), 1);
-    assert_eq!(w.app.services.backfill_sketches().await.unwrap(), 0);
+    assert_eq!(w.app.orders.backfill_sketches().await.unwrap(), 1);
+    assert_eq!(w.app.orders.backfill_sketches().await.unwrap(), 0);
     let o = w.register(&w.operator, MANHOLE, Some(HERE), "county").await;
     assert_eq!(ids(&o["duplicates"]), vec![before.id.to_string()]);
 }

@@ -6,7 +6,7 @@ use crate::common;
 
 use chrono::NaiveDate;
 use common::{Backend, Session, TestApp, error_code, spawn, split};
-use jiceng_core::user::Role;
+use jiceng_kernel::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -154,8 +154,8 @@ async fn round_trip_through_xlsx_csv_and_gbk(app: &TestApp) {
     // A renamed unit is exported under its new name, so the file still imports.
     let mut housing = app.units["dept2"].clone();
     housing.name = "住房和城乡建设局（城市更新局）".into();
-    let audit = jiceng_core::audit::records::unit_updated(&housing, "test", chrono::Utc::now());
-    app.services
+    let audit = jiceng_kernel::audit::records::unit_updated(&housing, "test", chrono::Utc::now());
+    app.orders
         .store
         .update_unit(&housing, &audit)
         .await
@@ -324,14 +324,14 @@ async fn publishing_and_the_version_in_force(app: &TestApp) {
 
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
     let county_id = app.units["county"].id;
-    let s = &app.services;
+    let s = &app.orders;
     assert!(
         s.effective_duty_list(county_id, day(1, 1).pred_opt().unwrap())
             .await
             .unwrap()
             .is_none()
     );
-    let v = |l: Option<jiceng_core::duty::DutyList>| l.map(|l| l.info.version);
+    let v = |l: Option<jiceng_orders::duty::DutyList>| l.map(|l| l.info.version);
     assert_eq!(
         v(s.effective_duty_list(county_id, day(6, 30)).await.unwrap()),
         Some(1)

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use jiceng_core::error::{Error, codes};
+use jiceng_kernel::error::{Error, codes};
 use jiceng_server::error::ApiError;
 use jiceng_server::trace::request_span;
 use std::io::Write;

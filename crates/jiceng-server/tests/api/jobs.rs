@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use jiceng_core::lease::LeaseStore;
+use jiceng_kernel::lease::LeaseStore;
 use jiceng_server::jobs::{Job, JobContext, Running, Supervisor, Tick};
 use jiceng_store::SqlStore;
 use jiceng_store::testing::{self, TestDb};

@@ -6,7 +6,7 @@
 use crate::common;
 
 use common::{Backend, PASSWORD, TestApp, spawn};
-use jiceng_server::{Application, ServerConfig, services_for};
+use jiceng_server::{Application, ServerConfig, orders_for};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -86,7 +86,7 @@ async fn concurrent_logins_on_two_servers_share_the_lock() {
         audit: Default::default(),
         dispatch: Default::default(),
     };
-    let second = Application::build(config, services_for(std::sync::Arc::new(store)))
+    let second = Application::build(config, orders_for(std::sync::Arc::new(store)))
         .await
         .unwrap();
     let second_base = format!("http://{}", second.local_addr());

@@ -7,11 +7,11 @@
 use crate::common;
 
 use common::{Backend, Session, TestApp, error_code, spawn};
-use jiceng_core::ids::OrderId;
-use jiceng_core::learning::{ModelId, ModelRef};
-use jiceng_core::user::Role;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, NewWorkOrder, Status};
+use jiceng_kernel::ids::OrderId;
+use jiceng_kernel::user::Role;
+use jiceng_orders::learning::{ModelId, ModelRef};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -66,7 +66,7 @@ async fn archive(app: &TestApp, examples: &[jiceng_nlp::Example]) {
             at,
         );
         o.status = Status::Archived;
-        app.services
+        app.orders
             .store
             .insert_order(&o, &h, &format!("JC2026{i:04}"), None, None)
             .await
@@ -146,13 +146,7 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b["category"], "城乡建设/城乡规划");
     let id = OrderId::parse(&order).unwrap();
-    let stored = app
-        .services
-        .store
-        .get_correction(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.orders.store.get_correction(id).await.unwrap().unwrap();
     assert_eq!(stored.corrected, "城乡建设/城乡规划");
 
     let handler = app.login("handler_a").await;
@@ -188,13 +182,7 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let stored = app
-        .services
-        .store
-        .get_correction(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.orders.store.get_correction(id).await.unwrap().unwrap();
     assert_eq!(
         stored.corrected, "城乡建设/城乡规划",
         "refused requests changed nothing"
@@ -232,7 +220,7 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
         .await;
     assert_eq!(h2.as_array().unwrap().len(), h.as_array().unwrap().len());
     let trail = app
-        .services
+        .orders
         .store
         .audit_for_object(&format!("work_order:{order}"))
         .await
@@ -352,7 +340,7 @@ async fn retraining_learns_the_corrections(app: &mut TestApp) {
     // Another process (the command line) activates the model in the database: the running
     // server picks it up within its check interval.
     let other = jiceng_store::SqlStore::connect(&app.db.url).await.unwrap();
-    let cli = jiceng_server::services_for(std::sync::Arc::new(other));
+    let cli = jiceng_server::orders_for(std::sync::Arc::new(other));
     let id = ModelRef::parse(&new_id).unwrap();
     cli.system_activate_model(id).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -366,8 +354,8 @@ async fn retraining_learns_the_corrections(app: &mut TestApp) {
     }
     assert_eq!(probe(&dispatcher, &probe_order).await.0, "交通运输");
 
-    let log = app.services.store.audit_size().await.unwrap();
-    let entries = app.services.store.audit_page(0, log as u32).await.unwrap();
+    let log = app.orders.store.audit_size().await.unwrap();
+    let entries = app.orders.store.audit_page(0, log as u32).await.unwrap();
     let count = |a: &str| entries.iter().filter(|e| e.action == a).count();
     assert_eq!(count("model.train"), 2);
     assert_eq!(count("model.activate"), 3);

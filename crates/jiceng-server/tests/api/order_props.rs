@@ -6,11 +6,11 @@
 use crate::common;
 
 use common::{Backend, TestApp, spawn};
-use jiceng_core::access::Principal;
-use jiceng_core::services::ActRequest;
-use jiceng_core::work_order::machine::ReturnReason;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Command, NewWorkOrder, Satisfaction};
+use jiceng_kernel::access::Principal;
+use jiceng_orders::use_cases::ActRequest;
+use jiceng_orders::work_order::machine::ReturnReason;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Command, NewWorkOrder, Satisfaction};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -27,7 +27,7 @@ const ACTORS: [&str; 8] = [
 
 async fn principal(app: &TestApp, key: &str) -> Principal {
     let u = app
-        .services
+        .orders
         .store
         .get_user(app.users[key])
         .await
@@ -124,12 +124,12 @@ fn random_walks_leave_an_exact_history() {
                 })
                 .unwrap();
                 let o = app
-                    .services
+                    .orders
                     .register_order(&operator, new, None, None)
                     .await
                     .unwrap();
                 let other = app
-                    .services
+                    .orders
                     .register_order(
                         &operator,
                         NewWorkOrder::parse(IntakeForm {
@@ -145,16 +145,13 @@ fn random_walks_leave_an_exact_history() {
                 for (who, op, flag, merge_roll) in steps {
                     let p = &people[who];
                     if merge_roll == 0 {
-                        let _ = app.services.merge_orders(p, o.id, other.id).await;
+                        let _ = app.orders.merge_orders(p, o.id, other.id).await;
                     } else {
-                        let _ = app
-                            .services
-                            .act(p, o.id, request(&app, op, flag), None)
-                            .await;
+                        let _ = app.orders.act(p, o.id, request(&app, op, flag), None).await;
                     }
                 }
-                let stored = app.services.store.get_order(o.id).await.unwrap().unwrap();
-                let history = app.services.store.order_history(o.id).await.unwrap();
+                let stored = app.orders.store.get_order(o.id).await.unwrap().unwrap();
+                let history = app.orders.store.order_history(o.id).await.unwrap();
                 prop_assert_eq!(history.len() as u32, stored.version);
                 for (i, e) in history.iter().enumerate() {
                     prop_assert_eq!(e.seq, i as u32 + 1);

@@ -6,8 +6,8 @@ use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, error_code};
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::user::Role;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::user::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -73,7 +73,7 @@ async fn hidden_digits_are_not_guessed(app: &mut TestApp) {
     assert_eq!(not_found + throttled, 60);
     // Repeated failures are in the audit log, without phone or code.
     let refused = app
-        .services
+        .orders
         .store
         .audit_for_object(&format!("lookup:{number}"))
         .await

@@ -7,8 +7,8 @@ use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, TestApp};
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::user::Role;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::user::Role;
 use jiceng_server::sweeper::SweeperConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -345,7 +345,7 @@ async fn time_travel(backend: Backend) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // The community's leader was told by text message.
-    let notices = w.app.services.store.pending_notices(1000).await.unwrap();
+    let notices = w.app.orders.store.pending_notices(1000).await.unwrap();
     assert!(
         notices
             .iter()

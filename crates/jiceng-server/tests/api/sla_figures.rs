@@ -6,13 +6,13 @@ use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, TestApp};
-use jiceng_core::access::Principal;
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::services::ActRequest;
-use jiceng_core::user::Role;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Command, NewWorkOrder};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_kernel::user::Role;
+use jiceng_orders::use_cases::ActRequest;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Command, NewWorkOrder};
 use jiceng_server::sweeper::SweeperConfig;
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -32,11 +32,11 @@ struct Actors {
 
 async fn principal(app: &TestApp, key: &str) -> Principal {
     let id = app.users[key];
-    Principal::from(app.services.store.get_user(id).await.unwrap().unwrap())
+    Principal::from(app.orders.store.get_user(id).await.unwrap().unwrap())
 }
 
 async fn handled(app: &TestApp, who: &Actors, staff: &Principal, unit: UnitId) -> OrderId {
-    let s = &app.services;
+    let s = &app.orders;
     let new = NewWorkOrder::parse(IntakeForm {
         content: "咨询：社区养老服务站的开放时间",
         category: Some("咨询"),
@@ -69,7 +69,7 @@ async fn step(
     cmd: Command,
 ) {
     *clock.0.lock().unwrap() = at;
-    app.services
+    app.orders
         .act(who, id, ActRequest::Other(cmd), None)
         .await
         .unwrap();

@@ -8,9 +8,9 @@ use crate::common;
 
 use chrono::{DateTime, TimeZone, Utc};
 use common::{Backend, Session, TestApp};
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::sla::{JurisdictionSettings, LadderSettings, SlaSettings};
-use jiceng_core::user::Role;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::user::Role;
+use jiceng_orders::sla::{JurisdictionSettings, LadderSettings, SlaSettings};
 use jiceng_server::sweeper::SweeperConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -242,13 +242,13 @@ async fn an_unknown_unit_is_refused() {
     let app = common::spawn(Backend::Sqlite).await.unwrap();
     let mut bad = settings();
     bad.jurisdiction[0].unit = "不存在的街道".into();
-    let e = app.services.sla_policies(&bad).await.unwrap_err();
+    let e = app.orders.sla_policies(&bad).await.unwrap_err();
     assert_eq!(e.code, "sla.invalid_settings");
     assert!(e.message.contains("不存在的街道"), "{}", e.message);
     // By id, too.
     let mut by_id = settings();
     by_id.jurisdiction[0].unit = app.units["town_a"].id.to_string();
-    let p = app.services.sla_policies(&by_id).await.unwrap();
+    let p = app.orders.sla_policies(&by_id).await.unwrap();
     assert_eq!(p.for_region(&app.units["comm_a"].path).yellow_permille, 500);
     assert_eq!(p.for_region(&app.units["town_b"].path).yellow_permille, 750);
 }

@@ -6,13 +6,13 @@ use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::Backend;
-use jiceng_core::access::Principal;
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::services::{ActRequest, Services};
-use jiceng_core::sla::EscalationQuery;
-use jiceng_core::user::Role;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Command, NewWorkOrder};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::user::Role;
+use jiceng_orders::sla::EscalationQuery;
+use jiceng_orders::use_cases::{ActRequest, Orders};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Command, NewWorkOrder};
 use jiceng_server::Argon2Secrets;
 use jiceng_server::sweeper::SweeperConfig;
 use std::collections::HashMap;
@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 const ORDERS: usize = 24;
 
-async fn principal(s: &Services, id: jiceng_core::ids::UserId) -> Principal {
+async fn principal(s: &Orders, id: jiceng_kernel::ids::UserId) -> Principal {
     Principal::from(s.store.get_user(id).await.unwrap().unwrap())
 }
 
@@ -43,7 +43,7 @@ async fn race(backend: Backend) {
     let handler = app
         .user("comm_handler", &[(Role::UnitHandler, "comm_a")])
         .await;
-    let s1 = app.services.clone();
+    let s1 = app.orders.clone();
     let operator = principal(&s1, app.users["operator"]).await;
     let dispatcher = principal(&s1, app.users["dispatcher"]).await;
     let handler = principal(&s1, handler).await;
@@ -75,7 +75,7 @@ async fn race(backend: Backend) {
     }
     // A second process: its own pool on the same database, the same clock.
     let store2 = jiceng_store::SqlStore::connect(&app.db.url).await.unwrap();
-    let s2 = Services::new(Arc::new(store2), clock.clone(), Arc::new(Argon2Secrets));
+    let s2 = Orders::new(Arc::new(store2), clock.clone(), Arc::new(Argon2Secrets));
 
     clock.advance(Duration::days(40));
     let (mut fired, mut lost) = (0, 0);
@@ -124,7 +124,7 @@ async fn race(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(board.len(), ORDERS * 3);
-    let mut per: HashMap<(jiceng_core::ids::OrderId, &str), usize> = HashMap::new();
+    let mut per: HashMap<(jiceng_kernel::ids::OrderId, &str), usize> = HashMap::new();
     for e in &board {
         *per.entry((e.subject.as_work_order().unwrap(), e.step.as_str()))
             .or_default() += 1;

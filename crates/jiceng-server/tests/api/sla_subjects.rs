@@ -6,15 +6,15 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use jiceng_core::calendar::TimeLimit;
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
-use jiceng_core::services::{
-    NewStandaloneClock, Services, StandaloneClocks, SubjectClocks, SubjectNames,
+use jiceng_kernel::calendar::TimeLimit;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_kernel::subject::{Subject, SubjectKind};
+use jiceng_orders::sla::{ClockKind, EscalationQuery, SlaStore, Step};
+use jiceng_orders::use_cases::{
+    NewStandaloneClock, Orders, StandaloneClocks, SubjectClocks, SubjectNames,
 };
-use jiceng_core::sla::{ClockKind, EscalationQuery, SlaStore, Step};
-use jiceng_core::subject::{Subject, SubjectKind};
-use jiceng_core::work_order::Assignee;
+use jiceng_orders::work_order::Assignee;
 use jiceng_server::Argon2Secrets;
 use jiceng_server::sweeper::{self, SweeperConfig, Wake};
 use jiceng_store::SqlStore;
@@ -44,11 +44,11 @@ impl SubjectClocks for Rectifications {
 
     async fn fire(
         &self,
-        s: &Services,
+        s: &Orders,
         id: uuid::Uuid,
         kind: ClockKind,
         now: DateTime<Utc>,
-    ) -> jiceng_core::Result<bool> {
+    ) -> jiceng_kernel::Result<bool> {
         let subject = Subject::new(RECTIFICATION, id);
         let Some(mut c) = s.store.standalone_clock(&subject, kind).await? else {
             return Ok(false);
@@ -99,14 +99,10 @@ struct Process {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// Services of a process of its own: a new pool on the database.
-async fn services_on(
-    url: &str,
-    clock: &Arc<FixedClock>,
-    handler: Arc<dyn SubjectClocks>,
-) -> Services {
+/// The use cases of a process of its own: a new pool on the database.
+async fn orders_on(url: &str, clock: &Arc<FixedClock>, handler: Arc<dyn SubjectClocks>) -> Orders {
     let store = SqlStore::connect(url).await.unwrap();
-    Services::new(
+    Orders::new(
         Arc::new(store),
         clock.clone() as Arc<dyn Clock>,
         Arc::new(Argon2Secrets),
@@ -116,7 +112,7 @@ async fn services_on(
 
 impl Process {
     async fn start(url: &str, clock: &Arc<FixedClock>, handler: Arc<dyn SubjectClocks>) -> Self {
-        let services = services_on(url, clock, handler).await;
+        let orders = orders_on(url, clock, handler).await;
         let wake = Arc::new(Wake::default());
         let (stop, stopped) = watch::channel(false);
         // The sweep's own loop, without the job runtime's lease, so two processes really race.
@@ -125,7 +121,7 @@ impl Process {
             let config = SweeperConfig::default();
             let mut stopped = stopped;
             while !*stopped.borrow() {
-                let pause = sweeper::tick(&services, &w, &config, &stopped).await;
+                let pause = sweeper::tick(&orders, &w, &config, &stopped).await;
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = w.notified() => {}
@@ -150,15 +146,16 @@ fn assignee(u: &OrgUnit) -> Assignee {
     }
 }
 
-async fn tree(s: &Services) -> [OrgUnit; 3] {
+async fn tree(s: &Orders) -> [OrgUnit; 3] {
     let county = s
+        .accounts
         .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
         .await
         .unwrap();
     let town = NewOrgUnit::parse(Some(county.id), OrgKind::Street, "浓洄街道", None, None);
-    let town = s.system_create_unit(town.unwrap()).await.unwrap();
+    let town = s.accounts.system_create_unit(town.unwrap()).await.unwrap();
     let comm = NewOrgUnit::parse(Some(town.id), OrgKind::Community, "滨江社区", None, None);
-    let comm = s.system_create_unit(comm.unwrap()).await.unwrap();
+    let comm = s.accounts.system_create_unit(comm.unwrap()).await.unwrap();
     [county, town, comm]
 }
 
@@ -169,7 +166,7 @@ async fn ladder_across_restarts(postgres: bool) {
     let clock = Arc::new(FixedClock::at(local(2, 9)));
     let log: Log = Arc::default();
     let handler: Arc<dyn SubjectClocks> = Arc::new(Rectifications { log: log.clone() });
-    let first = Services::new(
+    let first = Orders::new(
         db.store.clone(),
         clock.clone() as Arc<dyn Clock>,
         Arc::new(Argon2Secrets),
@@ -296,7 +293,7 @@ async fn generic_race(postgres: bool) {
     let generic: Arc<dyn SubjectClocks> = Arc::new(StandaloneClocks {
         kind: RECTIFICATION,
     });
-    let s1 = services_on(&db.url, &clock, generic.clone()).await;
+    let s1 = orders_on(&db.url, &clock, generic.clone()).await;
     let [_, _, comm] = tree(&s1).await;
     let mut subjects = Vec::new();
     for i in 0..SUBJECTS {
@@ -314,7 +311,7 @@ async fn generic_race(postgres: bool) {
         .unwrap();
         subjects.push(subject);
     }
-    let s2 = services_on(&db.url, &clock, generic).await;
+    let s2 = orders_on(&db.url, &clock, generic).await;
     // Work orders' handler is there too, and has nothing to do.
     assert!(s1.subject_clocks.kinds().contains(&SubjectKind::WORK_ORDER));
 

@@ -534,7 +534,7 @@ async fn merged(l: Loop) {
     );
     let mut informed: Vec<String> = l
         .app
-        .services
+        .orders
         .store
         .pending_notices(100)
         .await

@@ -1,13 +1,13 @@
 //! A real server on port 0 over a fresh database, with a seeded two-town county.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use jiceng_core::clock::Clock;
-use jiceng_core::ids::{UnitId, UserId};
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
-use jiceng_core::services::Services;
-use jiceng_core::user::{NewUser, Role};
+use jiceng_kernel::clock::Clock;
+use jiceng_kernel::ids::{UnitId, UserId};
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_kernel::user::{NewUser, Role};
+use jiceng_orders::use_cases::Orders;
 use jiceng_server::sweeper::SweeperConfig;
-use jiceng_server::{Application, ServerConfig, services_for};
+use jiceng_server::{Application, ServerConfig, orders_for};
 use jiceng_store::testing::{self, TestDb};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -24,7 +24,7 @@ pub fn test_audit_key() -> ed25519_dalek::SigningKey {
 pub struct TestApp {
     pub base: String,
     pub client: Client,
-    pub services: Services,
+    pub orders: Orders,
     pub units: HashMap<&'static str, OrgUnit>,
     pub users: HashMap<&'static str, UserId>,
     /// Wakes the running server's sweeper.
@@ -40,7 +40,7 @@ pub struct TestApp {
     /// The dispatch engine's settings for the next (re)start; off by default.
     pub dispatch: jiceng_server::engine::DispatchSettings,
     /// The `[sla]` settings for the next (re)start, resolved against the stored units.
-    pub sla: Option<jiceng_core::sla::SlaSettings>,
+    pub sla: Option<jiceng_orders::sla::SlaSettings>,
     pub db: TestDb,
 }
 
@@ -67,7 +67,7 @@ pub async fn spawn_with(
     let mut t = TestApp {
         base: String::new(),
         client: Client::new(),
-        services: services_for(db.store.clone()),
+        orders: orders_for(db.store.clone()),
         units: HashMap::new(),
         users: HashMap::new(),
         wake: Arc::default(),
@@ -89,20 +89,20 @@ pub async fn spawn_with(
 impl TestApp {
     /// Builds services on `store` and serves them.
     async fn start(&mut self, store: Arc<jiceng_store::SqlStore>) {
-        let services = match &self.clock {
-            Some(c) => Services {
+        let orders = match &self.clock {
+            Some(c) => Orders {
                 clock: c.clone(),
-                ..services_for(store)
+                ..orders_for(store)
             },
-            None => services_for(store),
+            None => orders_for(store),
         }
         .with_audit_key(test_audit_key());
-        let services = match &self.sla {
+        let orders = match &self.sla {
             Some(settings) => {
-                let policies = services.sla_policies(settings).await.unwrap();
-                services.with_sla_policies(policies)
+                let policies = orders.sla_policies(settings).await.unwrap();
+                orders.with_sla_policies(policies)
             }
-            None => services,
+            None => orders,
         };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -111,7 +111,7 @@ impl TestApp {
             audit: Default::default(),
             dispatch: self.dispatch.clone(),
         };
-        let app = Application::build(config, services.clone())
+        let app = Application::build(config, orders.clone())
             .await
             .unwrap()
             .with_sweeper(self.sweeper.clone())
@@ -128,7 +128,7 @@ impl TestApp {
         self.server = Some(tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         })));
-        self.services = services;
+        self.orders = orders;
     }
 
     /// Stops the server (and its sweeper) and starts a new one on the same database through a
@@ -147,7 +147,7 @@ impl TestApp {
     async fn unit(&mut self, key: &'static str, parent: Option<&str>, kind: OrgKind, name: &str) {
         let parent_id = parent.map(|p| self.units[p].id);
         let new = NewOrgUnit::parse(parent_id, kind, name, None, None).unwrap();
-        let u = self.services.system_create_unit(new).await.unwrap();
+        let u = self.orders.accounts.system_create_unit(new).await.unwrap();
         self.units.insert(key, u);
     }
 
@@ -157,7 +157,8 @@ impl TestApp {
         let new =
             NewUser::parse(key, &format!("{key}的姓名"), Some("13912345678"), grants).unwrap();
         let u = self
-            .services
+            .orders
+            .accounts
             .system_create_user(new, PASSWORD)
             .await
             .unwrap();
@@ -219,11 +220,11 @@ impl TestApp {
     }
 
     pub async fn unit_count(&self) -> u64 {
-        self.services.store.count_units().await.unwrap()
+        self.orders.store.count_units().await.unwrap()
     }
 
     pub async fn user_count(&self) -> u64 {
-        self.services.store.count_users().await.unwrap()
+        self.orders.store.count_users().await.unwrap()
     }
 
     pub async fn login(&self, username: &str) -> Session {

@@ -1,9 +1,9 @@
 //! Shared by the storage benchmarks.
 
 use chrono::Utc;
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::work_order::{Assignee, WorkOrder};
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_orders::work_order::{Assignee, WorkOrder};
 use sqlx::types::Json;
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 

@@ -2,10 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use jiceng_core::ids::UnitId;
-use jiceng_core::locator::UnitArea;
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{AreaStore, OrgStore};
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_orders::locator::UnitArea;
+use jiceng_orders::ports::AreaStore;
 use jiceng_store::SqlStore;
 use serde_json::json;
 

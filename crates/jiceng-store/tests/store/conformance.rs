@@ -3,15 +3,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, Utc};
-use jiceng_core::audit::chain::AuditRecord;
-use jiceng_core::auth::{ApiToken, SessionRecord};
-use jiceng_core::calendar::TimeLimit;
-use jiceng_core::duty::{Duty, DutyList, DutyListInfo, DutyListStatus, LocalUnit, UnitRef};
-use jiceng_core::error::ErrorKind;
-use jiceng_core::ids::{DutyId, DutyListId, TokenId, UnitId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{AuthStore, DutyStore, OrgStore, Store, UnitQuery, UserQuery, UserStore};
-use jiceng_core::user::{Role, RoleGrant, User};
+use jiceng_accounts::ports::{AuthStore, OrgStore, UnitQuery, UserQuery, UserStore};
+use jiceng_kernel::audit::chain::AuditRecord;
+use jiceng_kernel::auth::{ApiToken, SessionRecord};
+use jiceng_kernel::calendar::TimeLimit;
+use jiceng_kernel::error::ErrorKind;
+use jiceng_kernel::ids::{DutyId, DutyListId, TokenId, UnitId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_kernel::ports::Backend;
+use jiceng_kernel::user::{Role, RoleGrant, User};
+use jiceng_orders::duty::{Duty, DutyList, DutyListInfo, DutyListStatus, LocalUnit, UnitRef};
+use jiceng_orders::ports::DutyStore;
 use jiceng_store::SqlStore;
 use std::sync::Arc;
 
@@ -559,9 +561,9 @@ fn rec() -> AuditRecord {
 
 /// Appends chain on both backends, and the log and its checkpoints refuse UPDATE and DELETE.
 async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
-    use jiceng_core::audit::checkpoint::{Checkpoint, StoredCheckpoint};
-    use jiceng_core::audit::frontier::Frontier;
-    use jiceng_core::ports::AuditStore;
+    use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
+    use jiceng_kernel::audit::frontier::Frontier;
+    use jiceng_kernel::ports::AuditStore;
     use sqlx::Connection;
     let s = &db.store;
     let now = Utc::now();
@@ -653,8 +655,8 @@ async fn postgres_audit_log_is_append_only() {
 /// head) and many tasks in each append at once: the log stays one chain, numbered without
 /// gaps or repeats, and reads back the same entry by entry and as stored.
 async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
-    use jiceng_core::audit::chain::ChainVerifier;
-    use jiceng_core::ports::AuditStore;
+    use jiceng_kernel::audit::chain::ChainVerifier;
+    use jiceng_kernel::ports::AuditStore;
     use std::ops::ControlFlow;
     let a = db.store.clone();
     let b = Arc::new(SqlStore::connect(&db.url).await.unwrap());

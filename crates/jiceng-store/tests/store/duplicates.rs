@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use jiceng_core::duplicates::{DuplicateStore, Near, OrderSketch, Point, SketchQuery, address_key};
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrderChange, OrgStore, WorkOrderStore};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, HistoryEntry, NewWorkOrder, Status, WorkOrder};
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
+use jiceng_orders::duplicates::{
+    DuplicateStore, Near, OrderSketch, Point, SketchQuery, address_key,
+};
+use jiceng_orders::ports::{OrderChange, WorkOrderStore};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Assignee, HistoryEntry, NewWorkOrder, Status, WorkOrder};
 use jiceng_store::SqlStore;
 use std::sync::Arc;
 

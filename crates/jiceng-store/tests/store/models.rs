@@ -2,17 +2,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use jiceng_core::audit::chain::AuditRecord;
-use jiceng_core::error::ErrorKind;
-use jiceng_core::ids::{OrderId, UnitId, UserId};
-use jiceng_core::learning::{
-    CategoryCorrection, ModelId, ModelStore, StoredModel, TrainingSummary,
+use jiceng_accounts::ports::{OrgStore, UserStore};
+use jiceng_kernel::audit::chain::AuditRecord;
+use jiceng_kernel::error::ErrorKind;
+use jiceng_kernel::ids::{OrderId, UnitId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_kernel::ports::AuditStore;
+use jiceng_kernel::user::User;
+use jiceng_orders::learning::{
+    CategoryCorrection, ClassifierStore, ModelId, StoredModel, TrainingSummary,
 };
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{AuditStore, OrgStore, UserStore, WorkOrderStore};
-use jiceng_core::user::User;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, NewWorkOrder, Status};
+use jiceng_orders::ports::WorkOrderStore;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
 use jiceng_store::SqlStore;
 
 fn t(micros: i64) -> DateTime<Utc> {

@@ -4,13 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::Duration;
-use jiceng_core::calendar::TimeLimit;
-use jiceng_core::ids::{OrderId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrderChange, OrderQuery, OrgStore, WorkOrderStore};
-use jiceng_core::sla::{ClockKind, SlaClock, SlaPolicies, SlaPolicy};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{
+use jiceng_accounts::ports::OrgStore;
+use jiceng_kernel::calendar::TimeLimit;
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit};
+use jiceng_orders::ports::{OrderChange, OrderQuery, WorkOrderStore};
+use jiceng_orders::sla::{ClockKind, SlaClock, SlaPolicies, SlaPolicy};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{
     Assignee, HistoryEntry, NewWorkOrder, OrderCursor, OrderSort, Status, WorkOrder,
 };
 use jiceng_store::SqlStore;

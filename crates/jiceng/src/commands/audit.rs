@@ -4,8 +4,8 @@ use super::{domain_err, load_config, open};
 use crate::cli::{AuditCommand, AuditVerifyArgs, VerifyBundleArgs};
 use anyhow::{Context, Result, bail};
 use ed25519_dalek::VerifyingKey;
-use jiceng_core::audit::bundle::Bundle;
-use jiceng_core::audit::checkpoint::parse_public_key;
+use jiceng_kernel::audit::bundle::Bundle;
+use jiceng_kernel::audit::checkpoint::parse_public_key;
 use std::path::Path;
 
 pub async fn run(command: AuditCommand) -> Result<()> {
@@ -51,7 +51,7 @@ async fn verify(args: AuditVerifyArgs) -> Result<()> {
     };
     let db = open(&config).await?;
     let started = std::time::Instant::now();
-    let report = jiceng_core::services::verify_log(db.store.as_ref(), &key, &witness)
+    let report = jiceng_orders::use_cases::verify_log(db.store.as_ref(), &key, &witness)
         .await
         .map_err(|e| domain_err("audit verify", e))?;
     db.store.close().await;
@@ -91,7 +91,7 @@ async fn checkpoint(data: &crate::cli::DataArgs) -> Result<()> {
     let config = load_config(data)?;
     let db = open(&config).await?;
     let made = db
-        .services
+        .orders
         .make_checkpoint()
         .await
         .map_err(|e| domain_err("audit checkpoint", e))?;

@@ -8,7 +8,7 @@ use crate::config::{Config, FlagOverrides};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::{Args, Subcommand};
-use jiceng_core::calendar::{DayKind, WorkCalendar, WorkingHours, YearSchedule};
+use jiceng_kernel::calendar::{DayKind, WorkCalendar, WorkingHours, YearSchedule};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 

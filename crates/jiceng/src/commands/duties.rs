@@ -6,8 +6,8 @@ use super::{domain_err, load_config, open};
 use crate::cli::{DutiesExportArgs, DutiesImportArgs};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
-use jiceng_core::calendar::china_standard_time;
-use jiceng_core::duty::{DutyIssue, DutyRules, Severity, effective_at, table};
+use jiceng_kernel::calendar::china_standard_time;
+use jiceng_orders::duty::{DutyIssue, DutyRules, Severity, effective_at, table};
 use jiceng_server::duty_files::{self, TableFormat};
 
 fn parse_date(raw: &str) -> Result<NaiveDate> {
@@ -30,12 +30,12 @@ pub async fn import(args: DutiesImportArgs) -> Result<()> {
     let rows = duty_files::read_table(&bytes).map_err(|e| domain_err(&shown, e))?;
     let config = load_config(&args.data)?;
     let db = open(&config).await?;
-    let unit = resolve_unit(&db.services, &args.unit).await?;
+    let unit = resolve_unit(&db.orders, &args.unit).await?;
     let rules = DutyRules {
         max_village_assist: (args.max_village_assist > 0).then_some(args.max_village_assist),
     };
     let outcome = db
-        .services
+        .orders
         .system_import_duty_list(unit.id, &rows, &rules)
         .await
         .map_err(|e| domain_err(&shown, e))?;
@@ -59,7 +59,7 @@ pub async fn import(args: DutiesImportArgs) -> Result<()> {
     );
     if let Some(date) = effective {
         let published = db
-            .services
+            .orders
             .system_publish_duty_list(list.info.id, date)
             .await
             .map_err(|e| domain_err("cannot publish", e))?;
@@ -79,10 +79,10 @@ pub async fn export(args: DutiesExportArgs) -> Result<()> {
         .ok_or_else(|| anyhow!("--out {out:?}: the file name must end in .xlsx or .csv"))?;
     let config = load_config(&args.data)?;
     let db = open(&config).await?;
-    let unit = resolve_unit(&db.services, &args.unit).await?;
-    let versions = db.services.store.list_duty_lists(unit.id).await?;
+    let unit = resolve_unit(&db.orders, &args.unit).await?;
+    let versions = db.orders.store.list_duty_lists(unit.id).await?;
     let today = db
-        .services
+        .orders
         .clock
         .now()
         .with_timezone(&china_standard_time())
@@ -100,12 +100,12 @@ pub async fn export(args: DutiesExportArgs) -> Result<()> {
         }
     };
     let mut list = db
-        .services
+        .orders
         .store
         .get_duty_list(info.id)
         .await?
         .ok_or_else(|| anyhow!("version {} vanished while exporting", info.version))?;
-    db.services.refresh_unit_names(&mut list).await?;
+    db.orders.refresh_unit_names(&mut list).await?;
     let rows = table::to_rows(&list);
     let data = match format {
         TableFormat::Xlsx => duty_files::write_xlsx(&rows),

@@ -35,8 +35,8 @@ pub async fn divisions(args: DivisionsArgs) -> Result<()> {
     }
     let config = load_config(&args.data)?;
     let db = open(&config).await?;
-    let plan = divisions::plan(&db.services, &tree).await?;
-    db.services
+    let plan = divisions::plan(&db.orders, &tree).await?;
+    db.orders
         .store
         .insert_units(&plan.new_units)
         .await

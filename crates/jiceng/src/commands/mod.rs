@@ -13,7 +13,7 @@ mod user;
 use crate::cli::{Cli, Command, DataArgs, ExportCommand, ImportCommand, UserCommand};
 use crate::config::{Config, FlagOverrides, redact_url};
 use anyhow::{Context, Result};
-use jiceng_core::services::Services;
+use jiceng_orders::use_cases::Orders;
 use jiceng_store::SqlStore;
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub fn load_config(data: &DataArgs) -> Result<Config> {
 /// An open, migrated store and the services on it.
 pub struct Opened {
     pub store: Arc<SqlStore>,
-    pub services: Services,
+    pub orders: Orders,
     /// The database URL with any password hidden, for messages.
     pub shown_url: String,
 }
@@ -74,17 +74,17 @@ pub async fn open(config: &Config) -> Result<Opened> {
         .map_err(|e| anyhow::anyhow!("{shown_url}: {e}"))?;
     let store = Arc::new(store);
     let key = jiceng_server::audit::load_or_create_key(&config.data_dir)?;
-    let services = jiceng_server::services_for(Arc::clone(&store))
+    let orders = jiceng_server::orders_for(Arc::clone(&store))
         .with_audit_key(key)
         .with_duplicate_settings(config.duplicates.clone());
     Ok(Opened {
         store,
-        services,
+        orders,
         shown_url,
     })
 }
 
 /// Turns a domain error into a one-line message naming what it is about.
-pub fn domain_err(what: &str, e: jiceng_core::Error) -> anyhow::Error {
+pub fn domain_err(what: &str, e: jiceng_kernel::Error) -> anyhow::Error {
     anyhow::anyhow!("{what}: {} ({})", e.message, e.code)
 }

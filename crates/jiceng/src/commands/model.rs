@@ -89,7 +89,7 @@ pub async fn run(command: ModelCommand) -> Result<()> {
     }
 }
 
-fn nlp(e: jiceng_core::Error) -> anyhow::Error {
+fn nlp(e: jiceng_kernel::Error) -> anyhow::Error {
     super::domain_err("model", e)
 }
 

@@ -6,8 +6,8 @@ use crate::cli::DataArgs;
 use crate::table;
 use anyhow::{Result, bail};
 use clap::Args;
-use jiceng_core::learning::{ModelRef, StoredModel};
-use jiceng_server::model::NlpTrainer;
+use jiceng_orders::learning::{ModelRef, StoredModel};
+use jiceng_server::classifier::NlpTrainer;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -32,7 +32,7 @@ pub struct ActivateArgs {
     pub model: String,
 }
 
-fn err(e: jiceng_core::Error) -> anyhow::Error {
+fn err(e: jiceng_kernel::Error) -> anyhow::Error {
     domain_err("model", e)
 }
 
@@ -52,7 +52,7 @@ pub async fn retrain(args: RetrainArgs) -> Result<()> {
     };
     let trainer = NlpTrainer::new(base).map_err(err)?;
     let db = open(&config).await?;
-    let outcome = db.services.system_retrain(&trainer, args.force).await;
+    let outcome = db.orders.system_retrain(&trainer, args.force).await;
     db.store.close().await;
     let outcome = outcome.map_err(err)?;
     let m = &outcome.model;
@@ -101,7 +101,7 @@ fn row(m: &StoredModel) -> Vec<String> {
 pub async fn list(data: &DataArgs) -> Result<()> {
     let config = load_config(data)?;
     let db = open(&config).await?;
-    let models = jiceng_core::learning::ModelStore::list_models(db.store.as_ref()).await;
+    let models = jiceng_orders::learning::ClassifierStore::list_models(db.store.as_ref()).await;
     db.store.close().await;
     let models = models.map_err(err)?;
     let active = models
@@ -139,7 +139,7 @@ pub async fn activate(args: ActivateArgs) -> Result<()> {
     };
     let config = load_config(&args.data)?;
     let db = open(&config).await?;
-    let done = db.services.system_activate_model(model).await;
+    let done = db.orders.system_activate_model(model).await;
     db.store.close().await;
     let active = done.map_err(err)?;
     say!("active model: {active}; a running server picks it up within 30 s");

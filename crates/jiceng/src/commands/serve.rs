@@ -5,7 +5,7 @@ use crate::cli::ServeArgs;
 use crate::config::{Config, FlagOverrides};
 use crate::demo;
 use anyhow::Result;
-use jiceng_core::sla::SlaPolicies;
+use jiceng_orders::sla::SlaPolicies;
 use jiceng_server::{Application, ServerConfig};
 use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
@@ -36,13 +36,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     let db = open(&config).await?;
     tracing::info!(backend = db.store.backend_name(), database = %db.shown_url, "database ready");
     if args.demo {
-        let outcome = demo::seed(&db.services).await?;
+        let outcome = demo::seed(&db.orders).await?;
         demo::report(&outcome)?;
     }
     // The working calendar: the built-in years and those imported with `calendar import`.
     let calendar_dir = config.data_dir.join("calendar");
     let (calendar, imported) = super::calendar::with_stored_years(
-        jiceng_core::calendar::WorkCalendar::china()
+        jiceng_kernel::calendar::WorkCalendar::china()
             .map_err(|e| anyhow::anyhow!("built-in holiday schedules: {}", e.message))?,
         &calendar_dir,
     )?;
@@ -54,15 +54,15 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             calendar_dir.display()
         );
     }
-    let base = db.services.clone().with_sla_policies(SlaPolicies::new(
-        jiceng_core::sla::SlaPolicy::china_default(calendar),
+    let base = db.orders.clone().with_sla_policies(SlaPolicies::new(
+        jiceng_orders::sla::SlaPolicy::china_default(calendar),
     ));
     // After the demo's units exist: the overrides name units.
     let policies = base
         .sla_policies(&config.sla)
         .await
         .map_err(|e| anyhow::anyhow!("invalid configuration: {}", e.message))?;
-    let services = base.with_sla_policies(policies);
+    let orders = base.with_sla_policies(policies);
     if !config.secure_cookies {
         tracing::warn!(
             "cookies are sent without the Secure flag: use only over plain HTTP on a trusted network"
@@ -75,12 +75,12 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         audit: config.audit.settings(),
         dispatch: config.dispatch.settings()?,
     };
-    let mut app = Application::build(server, services).await?;
+    let mut app = Application::build(server, orders).await?;
     if let Some(addr) = metrics_listen {
         app = app.with_metrics_listener(addr).await?;
     }
     if let Some(base) = super::retrain::base_file(None, &config.data_dir) {
-        let examples = jiceng_server::model::NlpTrainer::read_base(&base)
+        let examples = jiceng_server::classifier::NlpTrainer::read_base(&base)
             .map_err(|e| super::domain_err("model", e))?;
         tracing::info!(file = %base.display(), examples = examples.len(), "shipped training data for retraining");
         app.models().set_training_base(examples);
@@ -89,7 +89,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     if let Some(addr) = app.metrics_addr() {
         say!("Prometheus metrics at http://{addr}/metrics");
     }
-    if let Some(t) = demo::logins(&db.services).await? {
+    if let Some(t) = demo::logins(&db.orders).await? {
         say!("\ndemo logins:\n{}", t.trim_end());
     }
     app.run_until_stopped().await?;

@@ -4,11 +4,11 @@ use super::{domain_err, load_config, open};
 use crate::cli::{DataArgs, SetPasswordArgs, UserAddArgs};
 use crate::table;
 use anyhow::{Result, anyhow, bail};
-use jiceng_core::ids::{UnitId, UserId};
-use jiceng_core::org::OrgUnit;
-use jiceng_core::ports::{UnitQuery, UserQuery};
-use jiceng_core::services::Services;
-use jiceng_core::user::{NewUser, Role, Username, check_password_policy};
+use jiceng_accounts::ports::{UnitQuery, UserQuery};
+use jiceng_kernel::ids::{UnitId, UserId};
+use jiceng_kernel::org::OrgUnit;
+use jiceng_kernel::user::{NewUser, Role, Username, check_password_policy};
+use jiceng_orders::use_cases::Orders;
 use rand::Rng;
 use rand::rngs::OsRng;
 
@@ -43,7 +43,7 @@ fn parse_role(raw: &str) -> Result<Role> {
 }
 
 /// Finds a unit by official code, UUID or exact name.
-pub(super) async fn resolve_unit(services: &Services, raw: &str) -> Result<OrgUnit> {
+pub(super) async fn resolve_unit(orders: &Orders, raw: &str) -> Result<OrgUnit> {
     let key = raw.trim();
     let digits = key.chars().all(|c| c.is_ascii_digit());
     // Short division codes name the same unit as their 12-digit form: 511602, 511602001.
@@ -53,16 +53,16 @@ pub(super) async fn resolve_unit(services: &Services, raw: &str) -> Result<OrgUn
         _ => None,
     };
     for code in std::iter::once(key.to_owned()).chain(padded) {
-        if let Some(u) = services.store.find_unit_by_code(&code).await? {
+        if let Some(u) = orders.store.find_unit_by_code(&code).await? {
             return Ok(u);
         }
     }
     if let Some(id) = UnitId::parse(key)
-        && let Some(u) = services.store.get_unit(id).await?
+        && let Some(u) = orders.store.get_unit(id).await?
     {
         return Ok(u);
     }
-    let mut same_name: Vec<OrgUnit> = services
+    let mut same_name: Vec<OrgUnit> = orders
         .store
         .list_units(&UnitQuery {
             name_contains: Some(key.to_owned()),
@@ -90,7 +90,7 @@ fn flag_of(code: &str) -> &'static str {
     }
 }
 
-fn user_err(e: jiceng_core::Error) -> anyhow::Error {
+fn user_err(e: jiceng_kernel::Error) -> anyhow::Error {
     let flag = flag_of(e.code.as_str());
     domain_err(&format!("invalid {flag}"), e)
 }
@@ -118,7 +118,7 @@ pub async fn add(args: UserAddArgs) -> Result<()> {
     let mut grants = Vec::new();
     let mut shown = Vec::new();
     for (role, raw) in roles.into_iter().zip(&args.units) {
-        let unit = resolve_unit(&db.services, raw).await?;
+        let unit = resolve_unit(&db.orders, raw).await?;
         shown.push(format!("{role}@{}", unit.name));
         grants.push((role, unit.id));
     }
@@ -129,7 +129,8 @@ pub async fn add(args: UserAddArgs) -> Result<()> {
         None => (generate_password(username.as_str()), true),
     };
     let user = db
-        .services
+        .orders
+        .accounts
         .system_create_user(new, &password)
         .await
         .map_err(user_err)?;
@@ -154,7 +155,7 @@ pub async fn list(data: &DataArgs) -> Result<()> {
     let mut after: Option<UserId> = None;
     loop {
         let page = db
-            .services
+            .orders
             .store
             .list_users(&UserQuery {
                 after,
@@ -200,14 +201,15 @@ pub async fn set_password(args: SetPasswordArgs) -> Result<()> {
     }
     let config = load_config(&args.data)?;
     let db = open(&config).await?;
-    let Some((user, _)) = db.services.store.find_login(username.as_str()).await? else {
+    let Some((user, _)) = db.orders.store.find_login(username.as_str()).await? else {
         bail!("unknown --username {:?}: no such user", args.username);
     };
     let (password, generated) = match args.password {
         Some(p) => (p, false),
         None => (generate_password(&user.username), true),
     };
-    db.services
+    db.orders
+        .accounts
         .system_set_password(&user, &password)
         .await
         .map_err(user_err)?;

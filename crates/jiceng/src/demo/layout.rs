@@ -3,7 +3,7 @@
 //! Everything derives from the order of the codes: no randomness.
 
 use crate::divisions::CountyTree;
-use jiceng_core::org::OrgKind;
+use jiceng_kernel::org::OrgKind;
 use serde_json::{Value, json};
 
 /// Centre of 广安区, in micro-degrees (WGS-84).

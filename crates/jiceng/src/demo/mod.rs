@@ -20,12 +20,12 @@ use crate::divisions::{self, CountyTree, KindCounts};
 use crate::table;
 use anyhow::{Context, Result, anyhow};
 use chrono::Duration;
-use jiceng_core::access::Principal;
-use jiceng_core::clock::FixedClock;
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
-use jiceng_core::services::Services;
-use jiceng_core::work_order::Status;
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::clock::FixedClock;
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
+use jiceng_orders::use_cases::Orders;
+use jiceng_orders::work_order::Status;
 use layout::{Layout, grid_count};
 use orders::World;
 pub use people::DEMO_PASSWORD;
@@ -67,8 +67,9 @@ pub enum Seeded {
     NotEmpty(u64),
 }
 
-fn build(services: &Services, new: NewOrgUnit, parent: &OrgUnit) -> Result<OrgUnit> {
-    services
+fn build(orders: &Orders, new: NewOrgUnit, parent: &OrgUnit) -> Result<OrgUnit> {
+    orders
+        .accounts
         .build_unit(new, Some(parent))
         .map_err(|e| domain_err("demo unit", e))
 }
@@ -85,9 +86,9 @@ fn new_unit(
 }
 
 /// Every unit of the demo, parents first, and the units the demo users are placed in.
-async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, Landmarks)> {
+async fn plan_units(orders: &Orders, fx: &Fixture) -> Result<(Vec<OrgUnit>, Landmarks)> {
     let tree = &fx.tree;
-    let plan = divisions::plan(services, tree).await?;
+    let plan = divisions::plan(orders, tree).await?;
     let by_code = &plan.by_code;
     let find = |code: &str| {
         by_code
@@ -103,7 +104,7 @@ async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, 
             .replace("{county}", &county.name)
             .replace("{city}", &fx.city);
         let unit = new_unit(&county, OrgKind::Department, &name, None, None)?;
-        departments.push(build(services, unit, &county)?);
+        departments.push(build(orders, unit, &county)?);
     }
     let layout = Layout::new(tree);
     let mut offices = Vec::new();
@@ -115,7 +116,7 @@ async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, 
         for office in TOWN_OFFICES {
             let name = format!("{}{office}", town_unit.name);
             let unit = new_unit(&town_unit, OrgKind::Department, &name, None, None)?;
-            offices.push(build(services, unit, &town_unit)?);
+            offices.push(build(orders, unit, &town_unit)?);
         }
         for (v, village) in town.villages.iter().enumerate() {
             let vu = find(&village.code)?;
@@ -133,7 +134,7 @@ async fn plan_units(services: &Services, fx: &Fixture) -> Result<(Vec<OrgUnit>, 
                     Some(&code),
                     Some(layout.grid(t, v, g)),
                 )?;
-                grids.push(build(services, unit, &vu)?);
+                grids.push(build(orders, unit, &vu)?);
             }
             // The first street, its first office and its first village's first grid.
             if street.is_none()
@@ -186,20 +187,20 @@ fn regions(units: &[OrgUnit], marks: &Landmarks) -> (Vec<UnitId>, Vec<plan::Plac
 ///
 /// The county is set up on a clock 91 days back; the clock then follows the work orders' steps
 /// up to the present.
-pub async fn seed(services: &Services) -> Result<Seeded> {
-    let existing = services.store.count_units().await?;
+pub async fn seed(orders: &Orders) -> Result<Seeded> {
+    let existing = orders.store.count_units().await?;
     if existing > 0 {
         return Ok(Seeded::NotEmpty(existing));
     }
     let started = Instant::now();
     // Whole minutes, like the steps that follow.
-    let now = services.clock.now();
+    let now = orders.clock.now();
     let now = chrono::DateTime::from_timestamp(now.timestamp() / 60 * 60, 0).unwrap_or(now);
     let clock = Arc::new(FixedClock::at(now - Duration::days(plan::WINDOW_DAYS + 1)));
-    let demo = Services::new(
-        Arc::clone(&services.store),
+    let demo = Orders::new(
+        Arc::clone(&orders.store),
         clock.clone(),
-        Arc::clone(&services.secrets),
+        Arc::clone(&orders.secrets),
     );
     let fx = fixture()?;
     let (units, marks) = plan_units(&demo, &fx).await?;
@@ -221,7 +222,7 @@ pub async fn seed(services: &Services) -> Result<Seeded> {
     let (regions, places) = regions(&units, &marks);
     let plans = plan::plan(&messages, &places, now);
     let world = World {
-        services: &demo,
+        orders: &demo,
         clock: &clock,
         people,
         desks,
@@ -242,9 +243,9 @@ pub async fn seed(services: &Services) -> Result<Seeded> {
 }
 
 /// The demo logins as a table, when the demo county and all its users exist.
-pub async fn logins(services: &Services) -> Result<Option<String>> {
+pub async fn logins(orders: &Orders) -> Result<Option<String>> {
     let fx = fixture()?;
-    if services
+    if orders
         .store
         .find_unit_by_code(&fx.tree.county.code)
         .await?
@@ -254,10 +255,10 @@ pub async fn logins(services: &Services) -> Result<Option<String>> {
     }
     let mut rows = Vec::new();
     for u in USERS {
-        let Some((user, hash)) = services.store.find_login(u.username).await? else {
+        let Some((user, hash)) = orders.store.find_login(u.username).await? else {
             return Ok(None);
         };
-        let unchanged = services.secrets.verify_password(DEMO_PASSWORD, &hash).await;
+        let unchanged = orders.secrets.verify_password(DEMO_PASSWORD, &hash).await;
         for g in &user.grants {
             rows.push(vec![
                 user.username.clone(),
@@ -320,9 +321,9 @@ pub fn report(outcome: &Seeded) -> Result<()> {
 pub async fn run(data: &DataArgs) -> Result<()> {
     let config = load_config(data)?;
     let db = open(&config).await?;
-    let outcome = seed(&db.services).await?;
+    let outcome = seed(&db.orders).await?;
     report(&outcome)?;
-    match logins(&db.services).await? {
+    match logins(&db.orders).await? {
         Some(t) => say!("\ndemo logins:\n{}", t.trim_end()),
         None => say!("no demo logins in this database"),
     }

@@ -10,13 +10,13 @@ use super::texts::*;
 use crate::commands::domain_err;
 use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, Duration, Utc};
-use jiceng_core::access::Principal;
-use jiceng_core::clock::{Clock, FixedClock};
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::services::{ActRequest, Services};
-use jiceng_core::work_order::machine::ReturnReason;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Command, NewWorkOrder, Satisfaction, Status, Urgency};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::clock::{Clock, FixedClock};
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_orders::use_cases::{ActRequest, Orders};
+use jiceng_orders::work_order::machine::ReturnReason;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Command, NewWorkOrder, Satisfaction, Status, Urgency};
 use std::collections::HashMap;
 
 /// A handling unit and the usernames of its handler and leader.
@@ -30,7 +30,7 @@ pub struct DeskStaff {
 
 /// Everything the steps need: services on the demo clock, the people, the units.
 pub struct World<'a> {
-    pub services: &'a Services,
+    pub orders: &'a Orders,
     pub clock: &'a FixedClock,
     pub people: HashMap<String, Principal>,
     pub desks: HashMap<Desk, DeskStaff>,
@@ -128,7 +128,7 @@ impl World<'_> {
                 let (Some(dup), Some(master_id)) = (track.id, master_id) else {
                     bail!("the orders to merge are not registered");
                 };
-                self.services
+                self.orders
                     .merge_orders(self.who("dispatcher")?, dup, master_id)
                     .await
                     .map_err(|e| domain_err("merge", e))?;
@@ -148,7 +148,7 @@ impl World<'_> {
                     .ok_or_else(|| anyhow!("the order is not registered"))?;
                 let req = self.past_deadline(id, req).await?;
                 let order = self
-                    .services
+                    .orders
                     .act(self.who(&who)?, id, req, None)
                     .await
                     .map_err(|e| domain_err(&who, e))?;
@@ -165,7 +165,7 @@ impl World<'_> {
         };
         let now = self.clock.now();
         let due = self
-            .services
+            .orders
             .store
             .get_order(id)
             .await
@@ -298,7 +298,7 @@ impl World<'_> {
         Ok(())
     }
 
-    async fn register(&self, plan: &OrderPlan) -> Result<jiceng_core::work_order::WorkOrder> {
+    async fn register(&self, plan: &OrderPlan) -> Result<jiceng_orders::work_order::WorkOrder> {
         let m = self
             .messages
             .get(plan.message)
@@ -329,7 +329,7 @@ impl World<'_> {
             Registrar::Citizen => "citizen",
             Registrar::GridWorker => "gridworker",
         };
-        self.services
+        self.orders
             .register_order(self.who(who)?, new, Some(region), None)
             .await
             .map_err(|e| domain_err("register", e))

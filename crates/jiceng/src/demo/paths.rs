@@ -2,7 +2,7 @@
 //! waits after the previous one. Everything derives from the order's index: no randomness.
 
 use super::routing::Desk;
-use jiceng_core::work_order::Status;
+use jiceng_orders::work_order::Status;
 
 /// How a step is spaced from the previous one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The demo's departments, offices and one user per role.
 
-use jiceng_core::org::OrgUnit;
-use jiceng_core::user::Role;
+use jiceng_kernel::org::OrgUnit;
+use jiceng_kernel::user::Role;
 
 /// Functional departments under the county; `{county}` and `{city}` are filled in.
 pub const COUNTY_DEPARTMENTS: [&str; 12] = [

@@ -9,8 +9,8 @@ use super::people::USERS;
 use super::routing::{is_urgent, lead_for, partner};
 use super::texts::CALLER_SURNAMES;
 use chrono::{DateTime, Duration, FixedOffset, Timelike, Utc};
-use jiceng_core::user::Role;
-use jiceng_core::work_order::{Channel, Status};
+use jiceng_kernel::user::Role;
+use jiceng_orders::work_order::{Channel, Status};
 
 /// How far back the demo's orders go.
 pub const WINDOW_DAYS: i64 = 90;

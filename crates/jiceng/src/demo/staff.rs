@@ -6,16 +6,16 @@ use super::people::{DEMO_PASSWORD, DEPT_STAFF, Landmarks, STREET_OFFICE_LEADER};
 use super::routing::{self, Desk};
 use crate::commands::domain_err;
 use anyhow::{Result, anyhow};
-use jiceng_core::access::Principal;
-use jiceng_core::ids::UnitId;
-use jiceng_core::org::OrgUnit;
-use jiceng_core::services::Services;
-use jiceng_core::user::{NewUser, Role, User};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::OrgUnit;
+use jiceng_kernel::user::{NewUser, Role, User};
+use jiceng_orders::use_cases::Orders;
 use std::collections::HashMap;
 
 /// Creates a demo user on the demo password (hashed once here, never in the order loop).
 pub async fn create_user(
-    services: &Services,
+    orders: &Orders,
     username: &str,
     name: &str,
     phone: &str,
@@ -23,7 +23,8 @@ pub async fn create_user(
 ) -> Result<User> {
     let new = NewUser::parse(username, name, Some(phone), grants)
         .map_err(|e| domain_err(&format!("demo user {username}"), e))?;
-    services
+    orders
+        .accounts
         .system_create_user(new, DEMO_PASSWORD)
         .await
         .map_err(|e| domain_err(&format!("demo user {username}"), e))
@@ -32,7 +33,7 @@ pub async fn create_user(
 /// Creates a handler and a leader for every other department and a leader for the street
 /// office; answers who works at each desk.
 pub async fn staff_desks(
-    services: &Services,
+    orders: &Orders,
     marks: &Landmarks,
     people: &mut HashMap<String, Principal>,
 ) -> Result<HashMap<Desk, DeskStaff>> {
@@ -50,7 +51,7 @@ pub async fn staff_desks(
     let (leader, name) = STREET_OFFICE_LEADER;
     let office = &marks.street_office;
     let user = create_user(
-        services,
+        orders,
         leader,
         name,
         "13800000100",
@@ -71,7 +72,7 @@ pub async fn staff_desks(
             (&l, s.leader, Role::UnitLeader, 1),
         ] {
             let user =
-                create_user(services, username, name, &phone(n), vec![(role, unit.id)]).await?;
+                create_user(orders, username, name, &phone(n), vec![(role, unit.id)]).await?;
             people.insert(user.username.clone(), Principal::from(user));
         }
         desks.insert(Desk::Dept(s.department), desk(unit, &h, &l));

@@ -2,10 +2,11 @@
 //! edits the audit log; `jiceng audit verify` must find each edit and name the entry.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use jiceng_core::audit::chain::{AuditEntry, AuditRecord};
-use jiceng_core::org::{NewOrgUnit, OrgKind};
-use jiceng_core::ports::{AuditStore, AuthStore};
-use jiceng_core::user::{NewUser, Role};
+use jiceng_accounts::ports::AuthStore;
+use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord};
+use jiceng_kernel::org::{NewOrgUnit, OrgKind};
+use jiceng_kernel::ports::AuditStore;
+use jiceng_kernel::user::{NewUser, Role};
 use jiceng_store::testing::{self, TestDb};
 use serde_json::json;
 use std::path::Path;
@@ -34,19 +35,22 @@ async fn build(db: Db) -> Option<TestDb> {
         Db::Sqlite => testing::sqlite().await,
         Db::Postgres => testing::postgres().await?,
     };
-    let services = jiceng_server::services_for(t.store.clone()).with_audit_key(key());
-    let county = services
+    let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
+    let county = orders
+        .accounts
         .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
         .await
         .unwrap();
-    let town = services
+    let town = orders
+        .accounts
         .system_create_unit(
             NewOrgUnit::parse(Some(county.id), OrgKind::Town, "浓洄街道", None, None).unwrap(),
         )
         .await
         .unwrap();
     let u = NewUser::parse("zhangsan", "张三", None, vec![(Role::Dispatcher, town.id)]).unwrap();
-    services
+    orders
+        .accounts
         .system_create_user(u, "a-long-pass-2026")
         .await
         .unwrap();
@@ -58,7 +62,7 @@ async fn build(db: Db) -> Option<TestDb> {
             .await
             .unwrap();
     }
-    let cp = services.make_checkpoint().await.unwrap().unwrap();
+    let cp = orders.make_checkpoint().await.unwrap().unwrap();
     assert_eq!(cp.checkpoint.size, SIGNED);
     t.store
         .append_audit(&[
@@ -264,22 +268,25 @@ async fn postgres_tampering_is_found_and_named() {
 /// character makes it fail with a message that says what is wrong.
 #[tokio::test]
 async fn evidence_bundle_verifies_offline() {
-    use jiceng_core::access::Principal;
-    use jiceng_core::work_order::NewWorkOrder;
-    use jiceng_core::work_order::register::IntakeForm;
+    use jiceng_kernel::access::Principal;
+    use jiceng_orders::work_order::NewWorkOrder;
+    use jiceng_orders::work_order::register::IntakeForm;
     let t = testing::sqlite().await;
-    let services = jiceng_server::services_for(t.store.clone()).with_audit_key(key());
-    let county = services
+    let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
+    let county = orders
+        .accounts
         .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
         .await
         .unwrap();
     let user =
         |name: &str, role: Role| NewUser::parse(name, name, None, vec![(role, county.id)]).unwrap();
-    let op = services
+    let op = orders
+        .accounts
         .system_create_user(user("operator", Role::HotlineOperator), "a-long-pass-2026")
         .await
         .unwrap();
-    let sup = services
+    let sup = orders
+        .accounts
         .system_create_user(user("supervisor", Role::Supervisor), "a-long-pass-2026")
         .await
         .unwrap();
@@ -290,11 +297,11 @@ async fn evidence_bundle_verifies_offline() {
         ..Default::default()
     })
     .unwrap();
-    let order = services
+    let order = orders
         .register_order(&Principal::from(op), new, Some(county.id), None)
         .await
         .unwrap();
-    let bundle = services
+    let bundle = orders
         .evidence_bundle(&Principal::from(sup), order.id)
         .await
         .unwrap();

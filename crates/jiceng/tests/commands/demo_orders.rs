@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, too
 
 use chrono::{Duration, FixedOffset, Utc};
-use jiceng_core::access::Principal;
-use jiceng_core::ports::OrderQuery;
-use jiceng_core::services::{Inbox, Services};
-use jiceng_core::work_order::{Status, WorkOrder};
+use jiceng_kernel::access::Principal;
+use jiceng_orders::ports::OrderQuery;
+use jiceng_orders::use_cases::{Inbox, Orders};
+use jiceng_orders::work_order::{Status, WorkOrder};
 use jiceng_store::SqlStore;
 use std::path::Path;
 use std::process::Command;
@@ -36,13 +36,13 @@ fn seed_demo(data: &Path) -> String {
 }
 
 async fn principal(store: &SqlStore, username: &str) -> Principal {
-    use jiceng_core::ports::UserStore;
+    use jiceng_accounts::ports::UserStore;
     let (u, _) = store.find_login(username).await.unwrap().unwrap();
     Principal::from(u)
 }
 
 async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {
-    use jiceng_core::ports::WorkOrderStore;
+    use jiceng_orders::ports::WorkOrderStore;
     store
         .list_orders(&OrderQuery {
             limit: 100_000,
@@ -54,7 +54,7 @@ async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_seeds_orders_in_every_status() {
-    use jiceng_core::ports::WorkOrderStore;
+    use jiceng_orders::ports::WorkOrderStore;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let before = Utc::now();
@@ -119,10 +119,10 @@ async fn demo_seeds_orders_in_every_status() {
     );
 
     // The demo handler has work waiting, seen through the services' inboxes.
-    let services: Services = jiceng_server::services_for(Arc::clone(&store));
+    let app: Orders = jiceng_server::orders_for(Arc::clone(&store));
     let handler = principal(&store, "handler").await;
     for (inbox, at_least) in [(Inbox::ToSign, 20), (Inbox::ToHandle, 20)] {
-        let items = services
+        let items = app
             .inbox(&handler, inbox, Default::default(), None, Some(500))
             .await
             .unwrap()
@@ -130,7 +130,7 @@ async fn demo_seeds_orders_in_every_status() {
         assert!(items.len() >= at_least, "{inbox:?}: {}", items.len());
     }
     let supervisor = principal(&store, "supervisor").await;
-    let ext = services
+    let ext = app
         .inbox(
             &supervisor,
             Inbox::Extensions,

@@ -3,10 +3,10 @@
 //! right units, and bad files are refused naming the feature with nothing written.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use jiceng_core::locator::{Outcome, Query};
-use jiceng_core::org::OrgKind;
-use jiceng_core::ports::OrgStore;
+use jiceng_accounts::ports::OrgStore;
 use jiceng_geo::{ReadOptions, property_text, read_features};
+use jiceng_kernel::org::OrgKind;
+use jiceng_orders::locator::{Outcome, Query};
 use jiceng_store::SqlStore;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

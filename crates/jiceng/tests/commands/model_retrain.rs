@@ -2,13 +2,14 @@
 //! archived orders built from the real labelled messages.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use jiceng_core::audit::chain::AuditRecord;
-use jiceng_core::ids::{OrderId, UnitId, UserId};
-use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{OrgStore, UserStore, WorkOrderStore};
-use jiceng_core::user::User;
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{Assignee, NewWorkOrder, Status};
+use jiceng_accounts::ports::{OrgStore, UserStore};
+use jiceng_kernel::audit::chain::AuditRecord;
+use jiceng_kernel::ids::{OrderId, UnitId, UserId};
+use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
+use jiceng_kernel::user::User;
+use jiceng_orders::ports::WorkOrderStore;
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
 use std::path::Path;
 use std::process::Command;
 

@@ -9,9 +9,9 @@ use crate::extract::{ApiJson, ApiPath, Caller};
 use crate::routes::work_order_view::WorkOrderView;
 use axum::Json;
 use axum::extract::State;
-use jiceng_core::ids::OrderId;
-use jiceng_core::services::ActRequest;
-use jiceng_core::work_order::Command;
+use jiceng_kernel::ids::OrderId;
+use jiceng_orders::use_cases::ActRequest;
+use jiceng_orders::work_order::Command;
 use serde::Deserialize;
 
 /// Signing for an order takes nothing but the version; an empty or `null` body is accepted.

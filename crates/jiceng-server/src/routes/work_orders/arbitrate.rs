@@ -9,9 +9,9 @@ use crate::extract::{ApiJson, ApiPath, Caller};
 use crate::routes::work_order_view::WorkOrderView;
 use axum::Json;
 use axum::extract::State;
-use jiceng_core::ids::OrderId;
-use jiceng_core::ids::UnitId;
-use jiceng_core::services::ActRequest;
+use jiceng_kernel::ids::OrderId;
+use jiceng_kernel::ids::UnitId;
+use jiceng_orders::use_cases::ActRequest;
 use serde::Deserialize;
 
 /// The unit that must lead, and the ruling that says why.

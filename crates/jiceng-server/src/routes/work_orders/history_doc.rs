@@ -6,11 +6,11 @@
 //! them to what the rule book really writes.
 
 use chrono::{DateTime, Utc};
-use jiceng_core::duty::DutyRef;
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::sla::{ClockKind, Step};
-use jiceng_core::work_order::machine::ReturnReason;
-use jiceng_core::work_order::{Channel, Satisfaction, Status};
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_orders::duty::DutyRef;
+use jiceng_orders::sla::{ClockKind, Step};
+use jiceng_orders::work_order::machine::ReturnReason;
+use jiceng_orders::work_order::{Channel, Satisfaction, Status};
 use std::borrow::Cow;
 use utoipa::openapi::schema::{Discriminator, OneOfBuilder, Schema};
 use utoipa::openapi::{Object, ObjectBuilder, RefOr, Type};

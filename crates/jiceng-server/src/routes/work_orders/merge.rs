@@ -10,8 +10,8 @@ use crate::extract::{ApiJson, ApiPath, Caller};
 use crate::routes::work_order_view::WorkOrderView;
 use axum::Json;
 use axum::extract::State;
-use jiceng_core::ids::OrderId;
-use jiceng_core::services::version_conflict;
+use jiceng_kernel::ids::OrderId;
+use jiceng_orders::use_cases::version_conflict;
 use serde::Deserialize;
 
 /// The master order this one is a duplicate of.
@@ -40,7 +40,7 @@ pub async fn merge(
     ApiPath(id): ApiPath<OrderId>,
     ApiJson(b): ApiJson<MergeRequest>,
 ) -> ApiResult<Json<WorkOrderView>> {
-    let (p, s) = (&caller.principal, &state.services);
+    let (p, s) = (&caller.principal, &state.orders);
     // The merge itself commits against the version it reads; a stale client is told before.
     if let Some(v) = expected_version(b.version)?
         && s.get_order(p, id).await?.version != v

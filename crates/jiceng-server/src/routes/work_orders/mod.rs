@@ -30,13 +30,13 @@ use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
-use jiceng_core::error::Error;
-use jiceng_core::error::codes;
-use jiceng_core::ids::{OrderId, UnitId};
-use jiceng_core::ports::OrderQuery;
-use jiceng_core::services::{ActRequest, Inbox};
-use jiceng_core::work_order::register::IntakeForm;
-use jiceng_core::work_order::{
+use jiceng_kernel::error::Error;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::ids::{OrderId, UnitId};
+use jiceng_orders::ports::OrderQuery;
+use jiceng_orders::use_cases::{ActRequest, Inbox};
+use jiceng_orders::work_order::register::IntakeForm;
+use jiceng_orders::work_order::{
     Channel, HistoryEntry, NewWorkOrder, OrderCursor, OrderSort, Status, Urgency,
 };
 use serde::Deserialize;
@@ -101,7 +101,7 @@ pub async fn register(
     })?;
     let p = &caller.principal;
     let (registered, duplicates) = state
-        .services
+        .orders
         .register_with_duplicates(p, new, req.region_unit_id, key)
         .await?;
     // A retry returns the order created before this request, with 200 instead of 201.
@@ -112,12 +112,12 @@ pub async fn register(
     };
     let order = registered.order;
     // The registering clerk gets back what was just typed in: an echo, not a read.
-    let echo = state.services.may_see_contact(p, &order);
-    let duplicates = duplicates.map(|c| super::duplicates::views(&state.services, p, c));
+    let echo = state.orders.may_see_contact(p, &order);
+    let duplicates = duplicates.map(|c| super::duplicates::views(&state.orders, p, c));
     Ok((
         status,
         Json(RegisteredView {
-            order: WorkOrderView::of(&state.services, p, order, echo),
+            order: WorkOrderView::of(&state.orders, p, order, echo),
             duplicates,
             tracking_code: registered.tracking_code,
         }),
@@ -126,8 +126,8 @@ pub async fn register(
 
 /// Where a demand came from when the client does not say: by the registering role, and
 /// `api` for machine clients with a token.
-fn default_channel(p: &jiceng_core::access::Principal, headers: &HeaderMap) -> Channel {
-    use jiceng_core::user::Role;
+fn default_channel(p: &jiceng_kernel::access::Principal, headers: &HeaderMap) -> Channel {
+    use jiceng_kernel::user::Role;
     if headers.contains_key(axum::http::header::AUTHORIZATION) {
         Channel::Api
     } else if p.has_role(Role::HotlineOperator) {
@@ -195,7 +195,7 @@ fn parse_statuses(s: Option<&str>) -> Result<Vec<Status>, ApiError> {
 fn page(
     state: &AppState,
     caller: &Caller,
-    orders: Vec<jiceng_core::work_order::WorkOrder>,
+    orders: Vec<jiceng_orders::work_order::WorkOrder>,
     limit: u32,
     sort: OrderSort,
 ) -> Page<WorkOrderView> {
@@ -205,8 +205,8 @@ fn page(
     let items = orders
         .into_iter()
         .map(|o| {
-            let own = jiceng_core::services::filed_by(&caller.principal, &o);
-            WorkOrderView::of(&state.services, &caller.principal, o, own)
+            let own = jiceng_orders::use_cases::filed_by(&caller.principal, &o);
+            WorkOrderView::of(&state.orders, &caller.principal, o, own)
         })
         .collect();
     Page { items, next }
@@ -221,7 +221,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrderListQuery>,
 ) -> ApiResult<Json<Page<WorkOrderView>>> {
-    let limit = jiceng_core::services::page_size(q.limit);
+    let limit = jiceng_kernel::page_size(q.limit);
     let (sort, cursor) = sort_and_cursor(q.sort.as_deref(), q.before.as_deref())?;
     let query = OrderQuery {
         statuses: parse_statuses(q.status.as_deref())?,
@@ -230,14 +230,14 @@ pub async fn list(
         channel: q.channel,
         created_from: q.from,
         created_to: q.to,
-        overdue_at: q.overdue.filter(|o| *o).map(|_| state.services.clock.now()),
+        overdue_at: q.overdue.filter(|o| *o).map(|_| state.orders.clock.now()),
         text: q.q,
         sort,
         cursor,
         limit,
         ..Default::default()
     };
-    let orders = state.services.list_orders(&caller.principal, query).await?;
+    let orders = state.orders.list_orders(&caller.principal, query).await?;
     Ok(Json(page(&state, &caller, orders, limit, sort)))
 }
 
@@ -261,18 +261,18 @@ pub async fn inbox(
     ApiPath(inbox): ApiPath<Inbox>,
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<Page<WorkOrderView>>> {
-    let limit = jiceng_core::services::page_size(q.limit);
+    let limit = jiceng_kernel::page_size(q.limit);
     let (sort, cursor) = sort_and_cursor(q.sort.as_deref(), q.before.as_deref())?;
     let inbox = state
-        .services
+        .orders
         .inbox(&caller.principal, inbox, sort, cursor, Some(limit))
         .await?;
     let items = inbox
         .orders
         .into_iter()
         .map(|o| {
-            let own = jiceng_core::services::filed_by(&caller.principal, &o);
-            WorkOrderView::of(&state.services, &caller.principal, o, own)
+            let own = jiceng_orders::use_cases::filed_by(&caller.principal, &o);
+            WorkOrderView::of(&state.orders, &caller.principal, o, own)
         })
         .collect();
     Ok(Json(Page {
@@ -290,10 +290,10 @@ pub async fn get(
     caller: Caller,
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<WorkOrderView>> {
-    let o = state.services.get_order(&caller.principal, id).await?;
-    let reveal = state.services.reveal_contact(&caller.principal, &o).await?;
+    let o = state.orders.get_order(&caller.principal, id).await?;
+    let reveal = state.orders.reveal_contact(&caller.principal, &o).await?;
     Ok(Json(WorkOrderView::of(
-        &state.services,
+        &state.orders,
         &caller.principal,
         o,
         reveal,
@@ -311,7 +311,7 @@ pub async fn history(
     ApiPath(id): ApiPath<OrderId>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     Ok(Json(
-        state.services.order_history(&caller.principal, id).await?,
+        state.orders.order_history(&caller.principal, id).await?,
     ))
 }
 
@@ -341,7 +341,7 @@ pub async fn lookup(
     // The socket peer, not X-Forwarded-For: a client could name any address there.
     let client = peer.ip().to_string();
     let (o, h) = state
-        .services
+        .orders
         .lookup_order(&number, &q.phone, q.code.as_deref(), &client)
         .await?;
     Ok(Json(PublicOrderView::of(o, h)))
@@ -370,7 +370,7 @@ async fn take_step(
     req: ActRequest,
 ) -> ApiResult<Json<WorkOrderView>> {
     let version = expected_version(version)?;
-    let (p, s) = (&caller.principal, &state.services);
+    let (p, s) = (&caller.principal, &state.orders);
     let o = s.act(p, id, req, version).await?;
     Ok(Json(answer(state, caller, o)))
 }
@@ -379,11 +379,11 @@ async fn take_step(
 fn answer(
     state: &AppState,
     caller: &Caller,
-    o: jiceng_core::work_order::WorkOrder,
+    o: jiceng_orders::work_order::WorkOrder,
 ) -> WorkOrderView {
     let p = &caller.principal;
-    let own = jiceng_core::services::filed_by(p, &o);
-    WorkOrderView::of(&state.services, p, o, own)
+    let own = jiceng_orders::use_cases::filed_by(p, &o);
+    WorkOrderView::of(&state.orders, p, o, own)
 }
 
 /// `POST /{id}/<anything else>`: an action the rule book does not know is a bad address,

@@ -1,0 +1,314 @@
+//! The classifier learns from its users: dispatchers' corrections, retraining, activation
+//! and rollback of models. The rules of a retraining are in [`crate::learning::plan`].
+
+use super::Orders;
+use super::work_orders::order_not_found;
+use crate::duty::taxonomy::{Taxonomy, normalize_code};
+use crate::learning::plan::{label_depth, plan, refusal};
+use crate::learning::{
+    CategoryCorrection, ModelId, ModelRef, ModelTrainer, StoredModel, TrainingSummary, records,
+};
+use jiceng_kernel::access::Principal;
+use jiceng_kernel::error::codes;
+use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::org::UnitPath;
+use jiceng_kernel::user::Role;
+use sha2::{Digest, Sha256};
+
+/// The longest category code accepted.
+const MAX_CATEGORY_CHARS: usize = 64;
+
+/// What a retraining produced: the stored model, and whether it is now the active one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrainOutcome {
+    pub model: StoredModel,
+    pub activated: bool,
+    /// Why it was not activated (it scored clearly worse than the active model).
+    pub refusal: Option<String>,
+}
+
+/// The stored models, newest first, and which model is in use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelList {
+    pub active: ModelRef,
+    pub models: Vec<StoredModel>,
+}
+
+pub fn model_not_found() -> Error {
+    Error::new(codes::MODEL_NOT_FOUND, "模型不存在")
+}
+
+impl Orders {
+    /// The subtrees of a caller who may manage models: an administrator of a top-level unit
+    /// (a model serves the whole organisation). Anyone else: 403.
+    fn model_admin_scope(&self, who: &Principal) -> Result<Vec<UnitPath>> {
+        let roots: Vec<UnitPath> = who
+            .grants
+            .iter()
+            .filter(|g| g.role == Role::Administrator && g.unit_path.depth() == 1)
+            .map(|g| g.unit_path.clone())
+            .collect();
+        if roots.is_empty() {
+            return Err(Error::forbidden(
+                "只有最高一级单位的系统管理员可以管理分类模型",
+            ));
+        }
+        Ok(roots)
+    }
+
+    /// 403 unless the caller may manage models.
+    pub fn check_model_admin(&self, who: &Principal) -> Result<()> {
+        self.model_admin_scope(who).map(|_| ())
+    }
+
+    /// A category given at intake: a correction's categories, or one of the demand types the
+    /// time limits know (咨询, 求助, …).
+    pub(super) fn check_intake_category(&self, raw: &str) -> Result<String> {
+        let trimmed = raw.trim();
+        if crate::sla::policy::DEMAND_TYPES.contains(&trimmed) {
+            return Ok(trimmed.to_owned());
+        }
+        self.check_category(raw)
+            .map_err(|e| Error::new(codes::WORK_ORDER_UNKNOWN_CATEGORY, e.message))
+    }
+
+    /// The categories a correction may name: the classifier's labels and the taxonomy's codes.
+    fn check_category(&self, raw: &str) -> Result<String> {
+        let code = normalize_code(raw);
+        let labels: Vec<String> = self
+            .classifier
+            .as_ref()
+            .map(|c| c.classify("", "").top.into_iter().map(|(l, _)| l).collect())
+            .unwrap_or_default();
+        let known = !code.is_empty()
+            && code.chars().count() <= MAX_CATEGORY_CHARS
+            && (labels.contains(&code) || Taxonomy::builtin().contains(&code));
+        if known {
+            return Ok(code);
+        }
+        let mut choices = labels;
+        if choices.is_empty() {
+            choices = Taxonomy::builtin()
+                .first_level()
+                .map(str::to_owned)
+                .collect();
+        }
+        choices.sort();
+        let shown: String = raw.chars().take(MAX_CATEGORY_CHARS).collect();
+        Err(Error::new(
+            codes::MODEL_UNKNOWN_CATEGORY,
+            format!(
+                "分类“{shown}”不在分类体系中；可选的一级分类：{}（也可填写下级分类，如 城乡建设/城乡规划/违章建筑）",
+                choices.join("、")
+            ),
+        ))
+    }
+
+    /// Records a dispatcher's correction of an order's category (the latest one counts) as a
+    /// labelled example for the next retraining, and puts an open order under the new
+    /// category (a history entry; an order waiting for dispatch gets fresh suggestions).
+    /// For dispatchers and administrators over the order; a closed order keeps its category
+    /// and only the example is kept.
+    #[tracing::instrument(name = "models.record_correction", skip_all)]
+    pub async fn record_correction(
+        &self,
+        who: &Principal,
+        order: OrderId,
+        category: &str,
+    ) -> Result<CategoryCorrection> {
+        if !(who.has_role(Role::Dispatcher) || who.has_role(Role::Administrator)) {
+            return Err(Error::forbidden("只有派单员可以纠正工单分类"));
+        }
+        let o = self.get_order(who, order).await?;
+        if !self.capacity(who, &o).dispatcher {
+            return Err(order_not_found());
+        }
+        let corrected = self.check_category(category)?;
+        let (predicted, model) = match &self.classifier {
+            Some(c) => (
+                Some(c.classify(&o.title, &o.content).label),
+                Some(c.model_id()),
+            ),
+            None => (o.category.clone(), None),
+        };
+        let c = CategoryCorrection {
+            order_id: o.id,
+            predicted,
+            model,
+            corrected,
+            corrected_by: who.user_id,
+            corrected_at: self.clock.now(),
+        };
+        let audit = records::correction(&c, &o.number, &who.username);
+        if !o.status.is_final() && o.category.as_deref() != Some(c.corrected.as_str()) {
+            self.act(
+                who,
+                o.id,
+                crate::use_cases::ActRequest::Other(crate::work_order::Command::Recategorize {
+                    category: c.corrected.clone(),
+                }),
+                Some(o.version),
+            )
+            .await?;
+        }
+        self.store.put_correction(&c, &audit).await?;
+        Ok(c)
+    }
+
+    /// The stored models and the one in use.
+    #[tracing::instrument(name = "models.list_models", skip_all)]
+    pub async fn list_models(&self, who: &Principal) -> Result<ModelList> {
+        self.model_admin_scope(who)?;
+        let models = self.store.list_models().await?;
+        let active = models
+            .iter()
+            .find(|m| m.active)
+            .map_or(ModelRef::Builtin, |m| ModelRef::Stored(m.id));
+        Ok(ModelList { active, models })
+    }
+
+    #[tracing::instrument(name = "models.get_model", skip_all, fields(id = %id))]
+    pub async fn get_model(&self, who: &Principal, id: ModelId) -> Result<StoredModel> {
+        self.model_admin_scope(who)?;
+        self.store.get_model(id).await?.ok_or_else(model_not_found)
+    }
+
+    /// Retrains from the caller's organisation's orders and corrections (see
+    /// [`crate::learning::plan`]); activates the model unless it scores clearly worse than
+    /// the active one, or always with `force`.
+    #[tracing::instrument(name = "models.retrain", skip_all)]
+    pub async fn retrain(
+        &self,
+        who: &Principal,
+        trainer: &dyn ModelTrainer,
+        force: bool,
+    ) -> Result<RetrainOutcome> {
+        let scope = self.model_admin_scope(who)?;
+        self.retrain_in(&scope, Some(who.user_id), trainer, force)
+            .await
+    }
+
+    /// Retrains from every order (the command line).
+    #[tracing::instrument(name = "models.system_retrain", skip_all)]
+    pub async fn system_retrain(
+        &self,
+        trainer: &dyn ModelTrainer,
+        force: bool,
+    ) -> Result<RetrainOutcome> {
+        self.retrain_in(&[], None, trainer, force).await
+    }
+
+    async fn retrain_in(
+        &self,
+        scope: &[UnitPath],
+        by: Option<UserId>,
+        trainer: &dyn ModelTrainer,
+        force: bool,
+    ) -> Result<RetrainOutcome> {
+        let active = self.store.active_model().await?;
+        let (active_ref, active_labels, active_bytes) = match active {
+            Some(id) => {
+                let m = self
+                    .store
+                    .get_model(id)
+                    .await?
+                    .ok_or_else(model_not_found)?;
+                let bytes = self
+                    .store
+                    .model_bytes(id)
+                    .await?
+                    .ok_or_else(model_not_found)?;
+                (ModelRef::Stored(id), m.summary.labels, Some(bytes))
+            }
+            None => (ModelRef::Builtin, trainer.builtin_labels(), None),
+        };
+        let rows = self.store.training_rows(scope).await?;
+        let p = plan(&rows, label_depth(&active_labels), trainer.base_examples())?;
+        let trained = trainer.train(p.train).await?;
+        let new_f1 = trainer
+            .macro_f1(Some(trained.bytes.clone()), p.holdout.clone())
+            .await?;
+        let active_f1 = trainer.macro_f1(active_bytes, p.holdout.clone()).await?;
+        let now = self.clock.now();
+        let model = StoredModel {
+            id: ModelId::new_at(now),
+            created_at: now,
+            created_by: by,
+            summary: TrainingSummary {
+                labels: trained.labels,
+                archived_orders: p.archived,
+                corrections: p.corrections,
+                base_examples: p.base,
+                holdout: p.holdout.len() as u32,
+                macro_f1: new_f1,
+                baseline_model: active_ref.to_string(),
+                baseline_f1: active_f1,
+                seconds: trained.seconds,
+            },
+            size: trained.bytes.len() as u64,
+            sha256: hex::encode(Sha256::digest(&trained.bytes)),
+            active: false,
+            activated_at: None,
+            previous: None,
+        };
+        self.store
+            .insert_model(&model, &trained.bytes, &records::trained(&model))
+            .await?;
+        let refusal = if force {
+            None
+        } else {
+            refusal(new_f1, active_f1, &active_ref.to_string())
+        };
+        if refusal.is_none() {
+            self.activate_in(ModelRef::Stored(model.id), by).await?;
+        }
+        let model = self
+            .store
+            .get_model(model.id)
+            .await?
+            .ok_or_else(model_not_found)?;
+        Ok(RetrainOutcome {
+            activated: model.active,
+            model,
+            refusal,
+        })
+    }
+
+    /// Makes a stored model, or the built-in one, the active model (rollback: activate the
+    /// model a model names as its `previous`). Returns the model now active.
+    #[tracing::instrument(name = "models.activate_model", skip_all)]
+    pub async fn activate_model(&self, who: &Principal, model: ModelRef) -> Result<ModelRef> {
+        self.model_admin_scope(who)?;
+        self.activate_in(model, Some(who.user_id)).await
+    }
+
+    /// Activation from the command line.
+    #[tracing::instrument(name = "models.system_activate_model", skip_all)]
+    pub async fn system_activate_model(&self, model: ModelRef) -> Result<ModelRef> {
+        self.activate_in(model, None).await
+    }
+
+    async fn activate_in(&self, model: ModelRef, by: Option<UserId>) -> Result<ModelRef> {
+        if let ModelRef::Stored(id) = model {
+            self.store
+                .get_model(id)
+                .await?
+                .ok_or_else(model_not_found)?;
+        }
+        let previous = self
+            .store
+            .active_model()
+            .await?
+            .map_or(ModelRef::Builtin, ModelRef::Stored);
+        if previous == model {
+            return Ok(model);
+        }
+        let now = self.clock.now();
+        let audit = records::activated(model, previous, by, now);
+        self.store
+            .activate_model(model.stored(), now, &audit)
+            .await?;
+        Ok(model)
+    }
+}

@@ -1,0 +1,12 @@
+//! The work-order context's port: orders and their history, attachments, clocks and
+//! escalations, duty lists, areas, duplicate sketches, classifier models and corrections.
+
+mod area;
+mod attachment;
+mod classifier;
+#[macro_use]
+pub(crate) mod duplicates;
+mod duty;
+#[macro_use]
+pub(crate) mod sla;
+pub(crate) mod work_order;
