@@ -41,7 +41,7 @@ impl Services {
         )?;
         self.store
             .list_units(&UnitQuery {
-                scope: scope.roots,
+                scope: scope.into_roots(),
                 parent,
                 kind,
                 name_contains,

@@ -2,7 +2,7 @@
 //! and escalations, the supervisor's board and the figures.
 
 use super::Services;
-use crate::access::Principal;
+use crate::access::{Permission, Principal};
 use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::UnitId;
@@ -11,35 +11,9 @@ use crate::sla::{
     ClockKind, DueSignal, Escalation, EscalationQuery, FiguresQuery, SlaPolicies, SlaSettings,
     UnitFigures, figures, follow,
 };
-use crate::user::Role;
 use crate::work_order::WorkOrder;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-
-/// Roles that see the board and the figures of their subtree.
-const OVERSIGHT: [Role; 4] = [
-    Role::Supervisor,
-    Role::CountyLeader,
-    Role::Administrator,
-    Role::UnitLeader,
-];
-
-fn oversight_scope(who: &Principal) -> Result<Vec<UnitPath>> {
-    let mut roots: Vec<UnitPath> = who
-        .grants
-        .iter()
-        .filter(|g| OVERSIGHT.contains(&g.role))
-        .map(|g| g.unit_path.clone())
-        .collect();
-    if roots.is_empty() {
-        return Err(Error::forbidden(
-            "只有督办人员、领导和单位负责人可以查看督办台账与时限统计",
-        ));
-    }
-    roots.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    roots.dedup();
-    Ok(roots)
-}
 
 impl Services {
     /// The time-limit policies of the administrator's `settings` on top of the policy in use
@@ -148,7 +122,7 @@ impl Services {
         who: &Principal,
         mut q: EscalationQuery,
     ) -> Result<Vec<Escalation>> {
-        q.scope = oversight_scope(who)?;
+        q.scope = who.require(Permission::ReadOversight)?.into_roots();
         q.limit = super::page_size(Some(q.limit).filter(|l| *l > 0));
         self.store.list_escalations(&q).await
     }
@@ -164,12 +138,12 @@ impl Services {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<UnitFigures>> {
-        let scope = oversight_scope(who)?;
+        let scope = who.require(Permission::ReadOversight)?;
         let u = self
             .store
             .get_unit(unit)
             .await?
-            .filter(|u| scope.iter().any(|s| s.contains(&u.path)))
+            .filter(|u| scope.contains(&u.path))
             .ok_or_else(super::org::unit_not_found)?;
         if to <= from {
             return Err(Error::new(

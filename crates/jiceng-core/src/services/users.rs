@@ -105,7 +105,7 @@ impl Services {
         let users = self
             .store
             .list_users(&UserQuery {
-                scope: scope.roots,
+                scope: scope.into_roots(),
                 unit,
                 role,
                 name_contains,

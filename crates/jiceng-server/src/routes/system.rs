@@ -25,7 +25,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 /// The metrics, for administrators of a top-level unit (the figures are the whole server's).
 pub async fn admin_metrics(State(state): State<AppState>, caller: Caller) -> Response {
     match state.services.check_server_admin(&caller.principal) {
-        Ok(()) => crate::metrics::render().await,
+        Ok(_granted) => crate::metrics::render().await,
         Err(e) => ApiError::from(e).into_response(),
     }
 }

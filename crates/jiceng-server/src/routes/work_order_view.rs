@@ -2,7 +2,7 @@
 //! actions the caller may take now.
 
 use chrono::{DateTime, Utc};
-use jiceng_core::access::Principal;
+use jiceng_core::access::{Permission, Principal};
 use jiceng_core::ids::{OrderId, UnitId};
 use jiceng_core::services::Services;
 use jiceng_core::sla::{ClockKind, Level};
@@ -112,7 +112,11 @@ impl WorkOrderView {
         let clock = running.map(|c| c.kind);
         let clock_level = running.map(|c| c.level_at(services.clock.now()));
         let clock_deadline = running.map(|c| c.deadline);
-        let routing = if who.is_staff() { o.routing } else { None };
+        let routing = if who.holds(Permission::ReadOrders) {
+            o.routing
+        } else {
+            None
+        };
         Self {
             duty: o.duty,
             routing,
