@@ -3,14 +3,14 @@
 
 use super::Services;
 use super::org::unit_not_found;
-use crate::access::{Permission, Principal};
+use crate::access::{Action, Granted, Permission, Principal, action};
 use crate::duty::{
     Duty, DutyIssue, DutyList, DutyListInfo, DutyListStatus, DutyRules, LocalUnit, Severity,
     TableCheck, Taxonomy, UnitDirectory, UnitRef, effective_at, restatus,
 };
 use crate::error::codes;
 use crate::error::{Error, Result};
-use crate::ids::{DutyId, DutyListId, UnitId, UserId};
+use crate::ids::{DutyId, DutyListId, UnitId};
 use crate::org::{OrgKind, OrgUnit, UnitPath};
 use crate::ports::UnitQuery;
 use chrono::NaiveDate;
@@ -72,28 +72,20 @@ fn is_code(text: &str) -> bool {
 }
 
 impl Services {
-    /// The unit, if the caller holds `perm` over it.
-    async fn duty_unit(
-        &self,
-        who: Option<&Principal>,
-        id: UnitId,
-        perm: Permission,
-    ) -> Result<OrgUnit> {
-        if let Some(p) = who {
-            p.require(perm)?;
-        }
-        let unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
-        if let Some(p) = who {
-            p.require_at(perm, &unit.path, unit_not_found())?;
-        }
-        Ok(unit)
+    /// The unit, if `granted` holds over it; outside, the same 404 as a missing unit.
+    async fn duty_unit<A: Action>(&self, granted: &Granted<A>, id: UnitId) -> Result<OrgUnit> {
+        self.store
+            .get_unit(id)
+            .await?
+            .filter(|u| granted.contains(&u.path))
+            .ok_or_else(unit_not_found)
     }
 
     /// The versions of a jurisdiction's list, newest first.
     #[tracing::instrument(name = "duties.duty_lists", skip_all)]
     pub async fn duty_lists(&self, who: &Principal, unit: UnitId) -> Result<Vec<DutyListInfo>> {
-        self.duty_unit(Some(who), unit, Permission::ReadDutyLists)
-            .await?;
+        let granted = who.grant::<action::ReadDutyLists>()?;
+        self.duty_unit(&granted, unit).await?;
         self.store.list_duty_lists(unit).await
     }
 
@@ -125,11 +117,9 @@ impl Services {
         rows: &[Vec<String>],
         rules: &DutyRules,
     ) -> Result<DutyImport> {
-        let unit = self
-            .duty_unit(Some(who), unit, Permission::ManageDutyLists)
-            .await?;
-        self.import_checked(&unit, rows, rules, Some(who.user_id))
-            .await
+        let granted = who.grant()?;
+        let unit = self.duty_unit(&granted, unit).await?;
+        self.import_checked(&granted, &unit, rows, rules).await
     }
 
     /// [`Services::import_duty_list`] without a caller: for the command line and the demo.
@@ -140,19 +130,19 @@ impl Services {
         rows: &[Vec<String>],
         rules: &DutyRules,
     ) -> Result<DutyImport> {
-        let unit = self
-            .duty_unit(None, unit, Permission::ManageDutyLists)
-            .await?;
-        self.import_checked(&unit, rows, rules, None).await
+        let granted = Granted::unchecked_system();
+        let unit = self.duty_unit(&granted, unit).await?;
+        self.import_checked(&granted, &unit, rows, rules).await
     }
 
     async fn import_checked(
         &self,
+        granted: &Granted<action::ManageDutyLists>,
         unit: &OrgUnit,
         rows: &[Vec<String>],
         rules: &DutyRules,
-        by: Option<UserId>,
     ) -> Result<DutyImport> {
+        let by = granted.user();
         may_hold_list(unit)?;
         let check = TableCheck::read(rows, &Taxonomy::builtin(), rules);
         let dir = self.unit_directory(unit, &check).await?;
@@ -243,8 +233,9 @@ impl Services {
         effective: NaiveDate,
     ) -> Result<DutyList> {
         let list = self.duty_list(who, id).await?;
+        let granted = who.grant()?;
         let unit = self
-            .duty_unit(Some(who), list.info.unit_id, Permission::ManageDutyLists)
+            .duty_unit(&granted, list.info.unit_id)
             .await
             .map_err(|e| {
                 if e.kind == crate::ErrorKind::NotFound {
@@ -253,7 +244,7 @@ impl Services {
                     e
                 }
             })?;
-        self.publish_checked(&unit, list, effective).await
+        self.publish_checked(&granted, &unit, list, effective).await
     }
 
     /// [`Services::publish_duty_list`] without a caller: for the command line and the demo.
@@ -268,14 +259,14 @@ impl Services {
             .get_duty_list(id)
             .await?
             .ok_or_else(duty_list_not_found)?;
-        let unit = self
-            .duty_unit(None, list.info.unit_id, Permission::ManageDutyLists)
-            .await?;
-        self.publish_checked(&unit, list, effective).await
+        let granted = Granted::unchecked_system();
+        let unit = self.duty_unit(&granted, list.info.unit_id).await?;
+        self.publish_checked(&granted, &unit, list, effective).await
     }
 
     async fn publish_checked(
         &self,
+        _: &Granted<action::ManageDutyLists>,
         unit: &OrgUnit,
         mut list: DutyList,
         effective: NaiveDate,
