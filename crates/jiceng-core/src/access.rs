@@ -158,7 +158,7 @@ policy! {
         [UnitLeader, Supervisor, CountyLeader, Administrator],
         "只有督办人员、领导和单位负责人可以查看督办台账与时限统计";
     /// The audit log's proofs and an order's evidence bundle (the order must be readable too).
-    ReadAuditProofs: "查看审计证明、下载证据包", Jurisdiction,
+    ReadAuditProofs: "查看审计证明（只含哈希）、下载辖区内工单的证据包", Jurisdiction,
         [UnitLeader, Supervisor, CountyLeader, Administrator],
         "只有督办、领导和管理员可以查看审计证明";
     /// List, retrain and activate the classifier's models (a model serves the whole server).
