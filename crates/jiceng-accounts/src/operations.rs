@@ -3,23 +3,16 @@
 //! administrator of a top-level unit may read them.
 
 use crate::Accounts;
-use jiceng_kernel::access::Principal;
-use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::user::Role;
+use jiceng_kernel::access::{Granted, Principal, action};
+use jiceng_kernel::error::Result;
 
 impl Accounts {
-    /// 403 unless the caller administers a top-level unit.
-    pub fn check_server_admin(&self, who: &Principal) -> Result<()> {
-        let top_admin = who
-            .grants
-            .iter()
-            .any(|g| g.role == Role::Administrator && g.unit_path.depth() == 1);
-        if top_admin {
-            Ok(())
-        } else {
-            Err(Error::forbidden(
-                "只有最高一级单位的系统管理员可以查看服务器运行指标",
-            ))
-        }
+    /// 403 unless the caller may read the server's figures (an administrator of a top-level
+    /// unit, [`action::ReadServerMetrics`]).
+    pub fn check_server_admin(
+        &self,
+        who: &Principal,
+    ) -> Result<Granted<action::ReadServerMetrics>> {
+        who.grant()
     }
 }

@@ -42,7 +42,7 @@ impl Accounts {
         )?;
         self.store
             .list_units(&UnitQuery {
-                scope: scope.roots,
+                scope: scope.into_roots(),
                 parent,
                 kind,
                 name_contains,

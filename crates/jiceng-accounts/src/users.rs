@@ -106,7 +106,7 @@ impl Accounts {
         let users = self
             .store
             .list_users(&UserQuery {
-                scope: scope.roots,
+                scope: scope.into_roots(),
                 unit,
                 role,
                 name_contains,

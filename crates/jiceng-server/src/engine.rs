@@ -26,7 +26,7 @@ impl Default for DispatchSettings {
     }
 }
 
-/// Services with the engine on, classifying with the services' classifier (the server installs
+/// The use cases with the engine on, classifying with their classifier (the server installs
 /// the active model first) and locating with the locator loaded from storage.
 pub async fn with_engine(orders: Orders, s: &DispatchSettings) -> anyhow::Result<Orders> {
     let (locator, warnings) = jiceng_geo::load_locator(orders.store.as_ref())

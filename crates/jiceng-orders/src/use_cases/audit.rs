@@ -6,7 +6,7 @@ use super::work_orders::order_not_found;
 use crate::work_order::WorkOrder;
 use crate::work_order::audit_records::{describe_zh, order_object};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use jiceng_kernel::access::Principal;
+use jiceng_kernel::access::{Granted, Principal, action};
 use jiceng_kernel::audit::Hash;
 use jiceng_kernel::audit::bundle::{BUNDLE_FORMAT, Bundle, ProvenEntry};
 use jiceng_kernel::audit::chain::{AuditEntry, ChainVerifier, Fault};
@@ -16,7 +16,6 @@ use jiceng_kernel::audit::records;
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ids::OrderId;
-use jiceng_kernel::user::Role;
 use serde::Serialize;
 use std::ops::ControlFlow;
 
@@ -86,21 +85,6 @@ fn no_key() -> Error {
 
 fn audit_not_found() -> Error {
     Error::new(codes::AUDIT_NOT_FOUND, "该审计记录或检查点不存在")
-}
-
-/// May read the log's proofs and download evidence: those who oversee or administer.
-fn require_audit(who: &Principal) -> Result<()> {
-    let ok = who.grants.iter().any(|g| {
-        matches!(
-            g.role,
-            Role::Supervisor | Role::CountyLeader | Role::Administrator | Role::UnitLeader
-        )
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::forbidden("只有督办、领导和管理员可以查看审计证明"))
-    }
 }
 
 fn hexes(v: &[Hash]) -> Vec<String> {
@@ -212,7 +196,7 @@ impl Orders {
     /// the latest one does not cover them.
     #[tracing::instrument(name = "audit.evidence_bundle", skip_all, fields(id = %id))]
     pub async fn evidence_bundle(&self, who: &Principal, id: OrderId) -> Result<Bundle> {
-        require_audit(who)?;
+        who.grant::<action::ReadAuditProofs>()?;
         let o = self.get_order(who, id).await?;
         let object = order_object(o.id);
         let entries = self.store.audit_for_object(&object).await?;
@@ -250,8 +234,8 @@ impl Orders {
         seq: u64,
         size: Option<u64>,
     ) -> Result<InclusionProof> {
-        require_audit(who)?;
-        let cp = self.checkpoint_of(size).await?;
+        let granted = who.grant()?;
+        let cp = self.checkpoint_of(&granted, size).await?;
         let n = cp.checkpoint.size;
         if seq == 0 || seq > n {
             return Err(audit_not_found());
@@ -275,15 +259,15 @@ impl Orders {
         from: u64,
         to: u64,
     ) -> Result<ConsistencyProof> {
-        require_audit(who)?;
+        let granted = who.grant()?;
         if from == 0 || from > to {
             return Err(Error::new(
                 codes::AUDIT_INVALID_RANGE,
                 "from 须大于 0 且不大于 to",
             ));
         }
-        let a = self.checkpoint_of(Some(from)).await?;
-        let b = self.checkpoint_of(Some(to)).await?;
+        let a = self.checkpoint_of(&granted, Some(from)).await?;
+        let b = self.checkpoint_of(&granted, Some(to)).await?;
         let leaves = self.store.audit_leaves(to).await?;
         let hashes = consistency_proof(from as usize, &leaves).ok_or_else(audit_not_found)?;
         Ok(ConsistencyProof {
@@ -295,7 +279,13 @@ impl Orders {
         })
     }
 
-    async fn checkpoint_of(&self, size: Option<u64>) -> Result<StoredCheckpoint> {
+    /// The stored checkpoint of `size` (default: the latest), for a caller the table let
+    /// read the proofs.
+    async fn checkpoint_of(
+        &self,
+        _: &Granted<action::ReadAuditProofs>,
+        size: Option<u64>,
+    ) -> Result<StoredCheckpoint> {
         let all = self.store.checkpoints().await?;
         match size {
             None => all.into_iter().last(),

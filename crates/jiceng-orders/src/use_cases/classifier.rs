@@ -8,12 +8,10 @@ use crate::learning::plan::{label_depth, plan, refusal};
 use crate::learning::{
     CategoryCorrection, ModelId, ModelRef, ModelTrainer, StoredModel, TrainingSummary, records,
 };
-use jiceng_kernel::access::Principal;
+use jiceng_kernel::access::{Granted, Permission, Principal, action};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{OrderId, UserId};
-use jiceng_kernel::org::UnitPath;
-use jiceng_kernel::user::Role;
+use jiceng_kernel::ids::OrderId;
 use sha2::{Digest, Sha256};
 
 /// The longest category code accepted.
@@ -40,26 +38,10 @@ pub fn model_not_found() -> Error {
 }
 
 impl Orders {
-    /// The subtrees of a caller who may manage models: an administrator of a top-level unit
-    /// (a model serves the whole organisation). Anyone else: 403.
-    fn model_admin_scope(&self, who: &Principal) -> Result<Vec<UnitPath>> {
-        let roots: Vec<UnitPath> = who
-            .grants
-            .iter()
-            .filter(|g| g.role == Role::Administrator && g.unit_path.depth() == 1)
-            .map(|g| g.unit_path.clone())
-            .collect();
-        if roots.is_empty() {
-            return Err(Error::forbidden(
-                "只有最高一级单位的系统管理员可以管理分类模型",
-            ));
-        }
-        Ok(roots)
-    }
-
-    /// 403 unless the caller may manage models.
-    pub fn check_model_admin(&self, who: &Principal) -> Result<()> {
-        self.model_admin_scope(who).map(|_| ())
+    /// 403 unless the caller may manage models: an administrator of a top-level unit (a model
+    /// serves the whole organisation), [`action::ManageModels`].
+    pub fn check_model_admin(&self, who: &Principal) -> Result<Granted<action::ManageModels>> {
+        who.grant()
     }
 
     /// A category given at intake: a correction's categories, or one of the demand types the
@@ -117,9 +99,8 @@ impl Orders {
         order: OrderId,
         category: &str,
     ) -> Result<CategoryCorrection> {
-        if !(who.has_role(Role::Dispatcher) || who.has_role(Role::Administrator)) {
-            return Err(Error::forbidden("只有派单员可以纠正工单分类"));
-        }
+        who.require(Permission::DispatchOrders)
+            .map_err(|_| Error::forbidden("只有派单员可以纠正工单分类"))?;
         let o = self.get_order(who, order).await?;
         if !self.capacity(who, &o).dispatcher {
             return Err(order_not_found());
@@ -159,7 +140,7 @@ impl Orders {
     /// The stored models and the one in use.
     #[tracing::instrument(name = "models.list_models", skip_all)]
     pub async fn list_models(&self, who: &Principal) -> Result<ModelList> {
-        self.model_admin_scope(who)?;
+        self.check_model_admin(who)?;
         let models = self.store.list_models().await?;
         let active = models
             .iter()
@@ -170,7 +151,7 @@ impl Orders {
 
     #[tracing::instrument(name = "models.get_model", skip_all, fields(id = %id))]
     pub async fn get_model(&self, who: &Principal, id: ModelId) -> Result<StoredModel> {
-        self.model_admin_scope(who)?;
+        self.check_model_admin(who)?;
         self.store.get_model(id).await?.ok_or_else(model_not_found)
     }
 
@@ -184,9 +165,8 @@ impl Orders {
         trainer: &dyn ModelTrainer,
         force: bool,
     ) -> Result<RetrainOutcome> {
-        let scope = self.model_admin_scope(who)?;
-        self.retrain_in(&scope, Some(who.user_id), trainer, force)
-            .await
+        let granted = self.check_model_admin(who)?;
+        self.retrain_in(&granted, trainer, force).await
     }
 
     /// Retrains from every order (the command line).
@@ -196,16 +176,19 @@ impl Orders {
         trainer: &dyn ModelTrainer,
         force: bool,
     ) -> Result<RetrainOutcome> {
-        self.retrain_in(&[], None, trainer, force).await
+        self.retrain_in(&Granted::unchecked_system(), trainer, force)
+            .await
     }
 
+    /// Retrains from the orders in the grant's subtrees (the system's: every order).
     async fn retrain_in(
         &self,
-        scope: &[UnitPath],
-        by: Option<UserId>,
+        granted: &Granted<action::ManageModels>,
         trainer: &dyn ModelTrainer,
         force: bool,
     ) -> Result<RetrainOutcome> {
+        let scope = granted.roots().unwrap_or(&[]);
+        let by = granted.user();
         let active = self.store.active_model().await?;
         let (active_ref, active_labels, active_bytes) = match active {
             Some(id) => {
@@ -261,7 +244,8 @@ impl Orders {
             refusal(new_f1, active_f1, &active_ref.to_string())
         };
         if refusal.is_none() {
-            self.activate_in(ModelRef::Stored(model.id), by).await?;
+            self.activate_in(granted, ModelRef::Stored(model.id))
+                .await?;
         }
         let model = self
             .store
@@ -279,17 +263,22 @@ impl Orders {
     /// model a model names as its `previous`). Returns the model now active.
     #[tracing::instrument(name = "models.activate_model", skip_all)]
     pub async fn activate_model(&self, who: &Principal, model: ModelRef) -> Result<ModelRef> {
-        self.model_admin_scope(who)?;
-        self.activate_in(model, Some(who.user_id)).await
+        let granted = self.check_model_admin(who)?;
+        self.activate_in(&granted, model).await
     }
 
     /// Activation from the command line.
     #[tracing::instrument(name = "models.system_activate_model", skip_all)]
     pub async fn system_activate_model(&self, model: ModelRef) -> Result<ModelRef> {
-        self.activate_in(model, None).await
+        self.activate_in(&Granted::unchecked_system(), model).await
     }
 
-    async fn activate_in(&self, model: ModelRef, by: Option<UserId>) -> Result<ModelRef> {
+    async fn activate_in(
+        &self,
+        granted: &Granted<action::ManageModels>,
+        model: ModelRef,
+    ) -> Result<ModelRef> {
+        let by = granted.user();
         if let ModelRef::Stored(id) = model {
             self.store
                 .get_model(id)

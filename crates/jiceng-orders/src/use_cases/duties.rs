@@ -9,10 +9,10 @@ use crate::duty::{
 use chrono::NaiveDate;
 use jiceng_accounts::ports::UnitQuery;
 use jiceng_accounts::unit_not_found;
-use jiceng_kernel::access::{Permission, Principal};
+use jiceng_kernel::access::{Action, Granted, Permission, Principal, action};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{DutyId, DutyListId, UnitId, UserId};
+use jiceng_kernel::ids::{DutyId, DutyListId, UnitId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use std::collections::HashMap;
 
@@ -72,28 +72,20 @@ fn is_code(text: &str) -> bool {
 }
 
 impl Orders {
-    /// The unit, if the caller holds `perm` over it.
-    async fn duty_unit(
-        &self,
-        who: Option<&Principal>,
-        id: UnitId,
-        perm: Permission,
-    ) -> Result<OrgUnit> {
-        if let Some(p) = who {
-            p.require(perm)?;
-        }
-        let unit = self.store.get_unit(id).await?.ok_or_else(unit_not_found)?;
-        if let Some(p) = who {
-            p.require_at(perm, &unit.path, unit_not_found())?;
-        }
-        Ok(unit)
+    /// The unit, if `granted` holds over it; outside, the same 404 as a missing unit.
+    async fn duty_unit<A: Action>(&self, granted: &Granted<A>, id: UnitId) -> Result<OrgUnit> {
+        self.store
+            .get_unit(id)
+            .await?
+            .filter(|u| granted.contains(&u.path))
+            .ok_or_else(unit_not_found)
     }
 
     /// The versions of a jurisdiction's list, newest first.
     #[tracing::instrument(name = "duties.duty_lists", skip_all)]
     pub async fn duty_lists(&self, who: &Principal, unit: UnitId) -> Result<Vec<DutyListInfo>> {
-        self.duty_unit(Some(who), unit, Permission::ReadDutyLists)
-            .await?;
+        let granted = who.grant::<action::ReadDutyLists>()?;
+        self.duty_unit(&granted, unit).await?;
         self.store.list_duty_lists(unit).await
     }
 
@@ -125,11 +117,9 @@ impl Orders {
         rows: &[Vec<String>],
         rules: &DutyRules,
     ) -> Result<DutyImport> {
-        let unit = self
-            .duty_unit(Some(who), unit, Permission::ManageDutyLists)
-            .await?;
-        self.import_checked(&unit, rows, rules, Some(who.user_id))
-            .await
+        let granted = who.grant()?;
+        let unit = self.duty_unit(&granted, unit).await?;
+        self.import_checked(&granted, &unit, rows, rules).await
     }
 
     /// [`Orders::import_duty_list`] without a caller: for the command line and the demo.
@@ -140,19 +130,19 @@ impl Orders {
         rows: &[Vec<String>],
         rules: &DutyRules,
     ) -> Result<DutyImport> {
-        let unit = self
-            .duty_unit(None, unit, Permission::ManageDutyLists)
-            .await?;
-        self.import_checked(&unit, rows, rules, None).await
+        let granted = Granted::unchecked_system();
+        let unit = self.duty_unit(&granted, unit).await?;
+        self.import_checked(&granted, &unit, rows, rules).await
     }
 
     async fn import_checked(
         &self,
+        granted: &Granted<action::ManageDutyLists>,
         unit: &OrgUnit,
         rows: &[Vec<String>],
         rules: &DutyRules,
-        by: Option<UserId>,
     ) -> Result<DutyImport> {
+        let by = granted.user();
         may_hold_list(unit)?;
         let check = TableCheck::read(rows, &Taxonomy::builtin(), rules);
         let dir = self.unit_directory(unit, &check).await?;
@@ -243,8 +233,9 @@ impl Orders {
         effective: NaiveDate,
     ) -> Result<DutyList> {
         let list = self.duty_list(who, id).await?;
+        let granted = who.grant()?;
         let unit = self
-            .duty_unit(Some(who), list.info.unit_id, Permission::ManageDutyLists)
+            .duty_unit(&granted, list.info.unit_id)
             .await
             .map_err(|e| {
                 if e.kind == jiceng_kernel::ErrorKind::NotFound {
@@ -253,7 +244,7 @@ impl Orders {
                     e
                 }
             })?;
-        self.publish_checked(&unit, list, effective).await
+        self.publish_checked(&granted, &unit, list, effective).await
     }
 
     /// [`Orders::publish_duty_list`] without a caller: for the command line and the demo.
@@ -268,14 +259,14 @@ impl Orders {
             .get_duty_list(id)
             .await?
             .ok_or_else(duty_list_not_found)?;
-        let unit = self
-            .duty_unit(None, list.info.unit_id, Permission::ManageDutyLists)
-            .await?;
-        self.publish_checked(&unit, list, effective).await
+        let granted = Granted::unchecked_system();
+        let unit = self.duty_unit(&granted, list.info.unit_id).await?;
+        self.publish_checked(&granted, &unit, list, effective).await
     }
 
     async fn publish_checked(
         &self,
+        _: &Granted<action::ManageDutyLists>,
         unit: &OrgUnit,
         mut list: DutyList,
         effective: NaiveDate,

@@ -8,38 +8,12 @@ use crate::sla::{
 };
 use crate::work_order::WorkOrder;
 use chrono::{DateTime, Utc};
-use jiceng_kernel::access::Principal;
+use jiceng_kernel::access::{Permission, Principal};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ids::UnitId;
 use jiceng_kernel::org::UnitPath;
-use jiceng_kernel::user::Role;
 use std::sync::Arc;
-
-/// Roles that see the board and the figures of their subtree.
-const OVERSIGHT: [Role; 4] = [
-    Role::Supervisor,
-    Role::CountyLeader,
-    Role::Administrator,
-    Role::UnitLeader,
-];
-
-fn oversight_scope(who: &Principal) -> Result<Vec<UnitPath>> {
-    let mut roots: Vec<UnitPath> = who
-        .grants
-        .iter()
-        .filter(|g| OVERSIGHT.contains(&g.role))
-        .map(|g| g.unit_path.clone())
-        .collect();
-    if roots.is_empty() {
-        return Err(Error::forbidden(
-            "只有督办人员、领导和单位负责人可以查看督办台账与时限统计",
-        ));
-    }
-    roots.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    roots.dedup();
-    Ok(roots)
-}
 
 impl Orders {
     /// The time-limit policies of the administrator's `settings` on top of the policy in use
@@ -148,7 +122,7 @@ impl Orders {
         who: &Principal,
         mut q: EscalationQuery,
     ) -> Result<Vec<Escalation>> {
-        q.scope = oversight_scope(who)?;
+        q.scope = who.require(Permission::ReadOversight)?.into_roots();
         q.limit = jiceng_kernel::page_size(Some(q.limit).filter(|l| *l > 0));
         self.store.list_escalations(&q).await
     }
@@ -164,12 +138,12 @@ impl Orders {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<UnitFigures>> {
-        let scope = oversight_scope(who)?;
+        let scope = who.require(Permission::ReadOversight)?;
         let u = self
             .store
             .get_unit(unit)
             .await?
-            .filter(|u| scope.iter().any(|s| s.contains(&u.path)))
+            .filter(|u| scope.contains(&u.path))
             .ok_or_else(jiceng_accounts::unit_not_found)?;
         if to <= from {
             return Err(Error::new(

@@ -15,9 +15,7 @@ use jiceng_kernel::access::{Permission, Principal};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ids::{OrderId, UnitId};
-use jiceng_kernel::org::UnitPath;
 use jiceng_kernel::page_size;
-use jiceng_kernel::user::Role;
 
 /// Local time of the jurisdiction for order numbers (Asia/Shanghai has no daylight saving).
 fn local_tz() -> FixedOffset {
@@ -59,50 +57,39 @@ pub enum Inbox {
     Extensions,
 }
 
-fn paths_of(who: &Principal, roles: &[Role]) -> Vec<UnitPath> {
-    who.grants
-        .iter()
-        .filter(|g| roles.contains(&g.role))
-        .map(|g| g.unit_path.clone())
-        .collect()
-}
-
-fn any_contains(scope: &[UnitPath], p: &UnitPath) -> bool {
-    scope.iter().any(|s| s.contains(p))
-}
-
 impl Orders {
     /// What the caller is to this order.
     pub fn capacity(&self, who: &Principal, o: &WorkOrder) -> Capacity {
-        let over = |roles: &[Role]| {
-            let scope = paths_of(who, roles);
-            any_contains(&scope, &o.region.unit_path)
+        // Over the order: its region or its lead unit is in the permission's scope.
+        let over = |perm: Permission| {
+            let scope = who.scope(perm);
+            scope.contains(&o.region.unit_path)
                 || o.lead
                     .as_ref()
-                    .is_some_and(|l| any_contains(&scope, &l.unit_path))
+                    .is_some_and(|l| scope.contains(&l.unit_path))
         };
-        let unit_staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
-        let leaders = paths_of(who, &[Role::UnitLeader]);
+        let unit_staff = who.scope(Permission::HandleOrders);
+        let leaders = who.scope(Permission::ReviewReplies);
         Capacity {
             user: Some(who.user_id),
             user_name: who.username.clone(),
-            dispatcher: over(&[Role::Dispatcher, Role::Administrator]),
-            operator: over(&[Role::HotlineOperator, Role::Dispatcher]),
+            dispatcher: over(Permission::DispatchOrders),
+            operator: over(Permission::FollowUpOrders),
             lead_staff: o
                 .lead
                 .as_ref()
-                .is_some_and(|l| any_contains(&unit_staff, &l.unit_path)),
+                .is_some_and(|l| unit_staff.contains(&l.unit_path)),
             lead_leader: o
                 .lead
                 .as_ref()
-                .is_some_and(|l| any_contains(&leaders, &l.unit_path)),
+                .is_some_and(|l| leaders.contains(&l.unit_path)),
             co_units: o
                 .co_units
                 .iter()
-                .filter(|c| any_contains(&unit_staff, &c.unit.unit_path))
+                .filter(|c| unit_staff.contains(&c.unit.unit_path))
                 .map(|c| c.unit.unit_id)
                 .collect(),
-            supervisor: over(&[Role::Supervisor]),
+            supervisor: over(Permission::DecideExtensions),
             owner: filed_by(who, o),
         }
     }
@@ -192,7 +179,7 @@ impl Orders {
             Some(id) => self.assignee(id, &scope).await?,
             None => {
                 let root = scope
-                    .roots
+                    .roots()
                     .first()
                     .ok_or_else(|| Error::forbidden("无受理权限"))?;
                 let id = root
@@ -203,8 +190,9 @@ impl Orders {
                 self.assignee(id, &scope).await?
             }
         };
-        if who.has_role(Role::Citizen) && !who.is_staff() {
-            // Citizens file for themselves, through the web or the app.
+        if !who.holds(Permission::ReadOrders) {
+            // Citizens (who may register but read no orders) file for themselves, through the
+            // web or the app.
             if !matches!(new.channel, crate::work_order::Channel::Mobile) {
                 new.channel = crate::work_order::Channel::Web;
             }
@@ -395,8 +383,9 @@ impl Orders {
     /// Orders the caller may see, filtered. Citizens see only their own.
     #[tracing::instrument(name = "work_orders.list_orders", skip_all)]
     pub async fn list_orders(&self, who: &Principal, mut q: OrderQuery) -> Result<Vec<WorkOrder>> {
-        if who.is_staff() {
-            q.scope = who.require(Permission::ReadOrders)?.roots;
+        let readable = who.scope(Permission::ReadOrders);
+        if !readable.is_empty() {
+            q.scope = readable.into_roots();
         } else {
             who.require(Permission::RegisterOrders)?;
             q.scope = Vec::new();
@@ -424,34 +413,31 @@ impl Orders {
         cursor: Option<OrderCursor>,
         limit: Option<u32>,
     ) -> Result<InboxPage> {
-        let staff = paths_of(who, &[Role::UnitHandler, Role::UnitLeader]);
         let mut q = OrderQuery {
             sort,
             cursor,
             limit: page_size(limit),
             ..Default::default()
         };
-        let need = |p: Vec<UnitPath>| {
-            if p.is_empty() {
-                Err(Error::forbidden("您的角色没有此待办列表"))
-            } else {
-                Ok(p)
-            }
+        let need = |perm: Permission| {
+            who.require(perm)
+                .map(|s| s.into_roots())
+                .map_err(|_| Error::forbidden("您的角色没有此待办列表"))
         };
         match inbox {
             Inbox::ToSign => {
-                q.to_sign_scope = Some(need(staff)?);
+                q.to_sign_scope = Some(need(Permission::HandleOrders)?);
             }
             Inbox::ToHandle => {
                 q.statuses = vec![Status::Handling, Status::Suspended];
-                q.lead_scope = Some(need(staff)?);
+                q.lead_scope = Some(need(Permission::HandleOrders)?);
             }
             Inbox::ToReview => {
                 q.statuses = vec![Status::PendingReview];
-                q.lead_scope = Some(need(paths_of(who, &[Role::UnitLeader]))?);
+                q.lead_scope = Some(need(Permission::ReviewReplies)?);
             }
             Inbox::ToDispatch | Inbox::Returned => {
-                need(paths_of(who, &[Role::Dispatcher, Role::Administrator]))?;
+                need(Permission::DispatchOrders)?;
                 q.statuses = vec![if inbox == Inbox::ToDispatch {
                     Status::Registered
                 } else {
@@ -459,11 +445,11 @@ impl Orders {
                 }];
             }
             Inbox::ToFollowUp => {
-                need(paths_of(who, &[Role::HotlineOperator, Role::Dispatcher]))?;
+                need(Permission::FollowUpOrders)?;
                 q.statuses = vec![Status::Replied];
             }
             Inbox::Extensions => {
-                need(paths_of(who, &[Role::Supervisor]))?;
+                need(Permission::DecideExtensions)?;
                 q.pending_extension = true;
             }
         }
@@ -858,7 +844,7 @@ impl Orders {
 /// to transitions show contact data in full only then; staff open the order itself to see it,
 /// and that read is recorded.
 pub fn filed_by(who: &Principal, o: &WorkOrder) -> bool {
-    o.created_by == who.user_id && who.has_role(Role::Citizen)
+    o.created_by == who.user_id && who.holds(Permission::ActOnOwnOrders)
 }
 
 /// Records the duty an order is dispatched under, on the order and in the history entry.

@@ -99,6 +99,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::list))
         .routes(routes!(models::retrain))
         .routes(routes!(models::activate))
+        .routes(routes!(system::admin_metrics))
         .split_for_parts();
     let api = api.route(
         "/api/v1/work-orders/{id}/{action}",
@@ -118,7 +119,6 @@ pub fn all(state: AppState) -> Router {
         }),
     )
     .route("/healthz", get(system::healthz))
-    .route("/api/v1/admin/metrics", get(system::admin_metrics))
     .fallback(system::not_found)
     .with_state(state)
 }

@@ -1,5 +1,5 @@
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::Caller;
 use axum::Json;
 use axum::extract::State;
@@ -22,10 +22,17 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The metrics, for administrators of a top-level unit (the figures are the whole server's).
+/// The server's operating figures (requests and background jobs) in the Prometheus text format,
+/// for administrators of a top-level unit: the figures are the whole server's.
+#[utoipa::path(get, path = "/api/v1/admin/metrics", tag = "system",
+    responses(
+        (status = 200, body = String, content_type = "text/plain; version=0.0.4",
+         description = "Prometheus 文本格式的运行指标"),
+        (status = 403, body = ErrorBody, description = "不是最高一级单位的系统管理员"),
+        (status = 503, description = "此服务器未启用运行指标")))]
 pub async fn admin_metrics(State(state): State<AppState>, caller: Caller) -> Response {
     match state.orders.accounts.check_server_admin(&caller.principal) {
-        Ok(()) => crate::metrics::render().await,
+        Ok(_granted) => crate::metrics::render().await,
         Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -2,7 +2,7 @@
 //! actions the caller may take now.
 
 use chrono::{DateTime, Utc};
-use jiceng_kernel::access::Principal;
+use jiceng_kernel::access::{Permission, Principal};
 use jiceng_kernel::ids::{OrderId, UnitId};
 use jiceng_kernel::text::{mask_name, mask_phone};
 use jiceng_orders::sla::{ClockKind, Level};
@@ -103,7 +103,7 @@ pub struct WorkOrderView {
 
 impl WorkOrderView {
     /// The order as `who` sees it; contact data in full only if `reveal` (see
-    /// [`Services::reveal_contact`], which records the read).
+    /// [`Orders::reveal_contact`], which records the read).
     pub fn of(orders: &Orders, who: &Principal, o: WorkOrder, reveal: bool) -> Self {
         let name = |n: Option<String>| n.map(|n| if reveal { n } else { mask_name(&n) });
         let phone = |p: Option<String>| p.map(|p| if reveal { p } else { mask_phone(&p) });
@@ -112,7 +112,11 @@ impl WorkOrderView {
         let clock = running.map(|c| c.kind);
         let clock_level = running.map(|c| c.level_at(orders.clock.now()));
         let clock_deadline = running.map(|c| c.deadline);
-        let routing = if who.is_staff() { o.routing } else { None };
+        let routing = if who.holds(Permission::ReadOrders) {
+            o.routing
+        } else {
+            None
+        };
         Self {
             duty: o.duty,
             routing,

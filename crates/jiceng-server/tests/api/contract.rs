@@ -163,7 +163,6 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     let a = c
         .register(&operator, "滨江路人行道上的井盖缺失，晚上很危险。")
         .await;
-    // Shown once, at registration: the caller's receipt carries it to the public lookup.
     let tracking_code = a["tracking_code"].as_str().unwrap().to_owned();
     let a = c
         .step(
@@ -193,7 +192,7 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
             &handler,
             &a,
             "extension-request",
-            json!({"reason": "需协调供电部门", "new_due": within_longest_extension()}),
+            json!({"reason": "需协调供电部门", "new_due": within_longest_extension(&a)}),
         )
         .await;
     let a = c
@@ -334,7 +333,7 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     )
     .await;
 
-    // The public lookup, by number, phone and tracking code.
+    // The public lookup, by number and phone.
     let number = a["number"].as_str().unwrap();
     let (st, body) = split(
         app.client
@@ -463,9 +462,14 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
 on_both_apps!(the_main_endpoints_answer_as_the_contract_says);
 
 /// A new due date after the order's handling deadline and within the longest extension
-/// ([sla] max_extension, 30 working days by default): five weeks from now, whatever today is.
-fn within_longest_extension() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(35))
-        .format("%Y-%m-%dT09:00:00Z")
+/// ([sla] max_extension, 30 working days by default): a week after that deadline, whatever
+/// today is (three weeks from today can fall on the deadline of 15 working days).
+fn within_longest_extension(o: &Value) -> String {
+    let due: chrono::DateTime<chrono::Utc> = o["clock_deadline"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("no running clock's deadline in {o}"));
+    (due + chrono::Duration::days(7))
+        .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
