@@ -1,0 +1,81 @@
+//! Merging duplicates (并案).
+
+use super::notices_to;
+use crate::access::Principal;
+use crate::error::codes;
+use crate::error::{Error, Result};
+use crate::ids::OrderId;
+use crate::ports::OrderChange;
+use crate::services::Services;
+use crate::work_order::{Command, WorkOrder, decide};
+
+impl Services {
+    /// Joins `duplicate` into `master` (并案): the duplicate closes, its callers move over.
+    #[tracing::instrument(name = "work_orders.merge_orders", skip_all)]
+    pub async fn merge_orders(
+        &self,
+        who: &Principal,
+        duplicate: OrderId,
+        master: OrderId,
+    ) -> Result<WorkOrder> {
+        if duplicate == master {
+            return Err(Error::new(
+                codes::WORK_ORDER_INVALID_MERGE,
+                "不能与自身并案",
+            ));
+        }
+        let dup = self.get_order(who, duplicate).await?;
+        let main = self.get_order(who, master).await?;
+        let now = self.clock.now();
+        let mut callers = vec![crate::work_order::Caller {
+            name: dup.caller_name.clone(),
+            phone: dup.caller_phone.clone(),
+            via_order: dup.id,
+        }];
+        callers.extend(dup.extra_callers.iter().cloned());
+        let mut closed = decide(
+            &dup,
+            Command::MergeInto {
+                master: main.id,
+                master_number: main.number.clone(),
+            },
+            &self.capacity(who, &dup),
+            now,
+        )?;
+        self.follow_clocks(&dup, &mut closed.order, now).await?;
+        let grown = decide(
+            &main,
+            Command::Absorb {
+                duplicate: dup.id,
+                duplicate_number: dup.number.clone(),
+                callers,
+            },
+            &self.capacity(who, &main),
+            now,
+        )?;
+        let text = format!(
+            "您反映的问题已与相同诉求合并办理，请以工单号 {} 查询办理进展。",
+            grown.order.number
+        );
+        let notices = notices_to(&grown.order, "merged", &text);
+        self.store
+            .apply_changes(&[
+                OrderChange {
+                    expected_version: dup.version,
+                    order: closed.order,
+                    entry: closed.entry,
+                    notices: Vec::new(),
+                    escalations: Vec::new(),
+                },
+                OrderChange {
+                    expected_version: main.version,
+                    order: grown.order.clone(),
+                    entry: grown.entry,
+                    notices,
+                    escalations: Vec::new(),
+                },
+            ])
+            .await?;
+        Ok(grown.order)
+    }
+}

@@ -1,0 +1,257 @@
+//! Intake (受理): a demand becomes a numbered order, dispatched at once when the engine or
+//! an installed advisor is sure enough.
+
+use super::{SYSTEM_USER, local_tz, order_not_found, set_duty};
+use crate::access::{Permission, Principal};
+use crate::error::codes;
+use crate::error::{Error, Result};
+use crate::ids::{OrderId, UnitId};
+use crate::ports::{IdempotencyKey, Inserted, OrderChange};
+use crate::routing::Decision;
+use crate::services::Services;
+use crate::services::org::unit_not_found;
+use crate::services::routing::{AdviceInput, dispatch_note};
+use crate::user::Role;
+use crate::work_order::register::day_key;
+use crate::work_order::{Assignee, Capacity, Command, NewWorkOrder, WorkOrder, decide};
+
+impl Services {
+    /// Registers a demand (受理). With an idempotency key, a retry returns the first order.
+    #[tracing::instrument(name = "work_orders.register_order", skip_all)]
+    pub async fn register_order(
+        &self,
+        who: &Principal,
+        new: NewWorkOrder,
+        region: Option<UnitId>,
+        idempotency_key: Option<&str>,
+    ) -> Result<WorkOrder> {
+        Ok(self
+            .register(who, new, region, idempotency_key)
+            .await?
+            .0
+            .order)
+    }
+
+    /// [`Services::register_order`], with the text sketch stored with a new order (`None` for
+    /// a retry, or without duplicate detection).
+    pub(in crate::services) async fn register(
+        &self,
+        who: &Principal,
+        new: NewWorkOrder,
+        region: Option<UnitId>,
+        idempotency_key: Option<&str>,
+    ) -> Result<(Registration, Option<crate::duplicates::OrderSketch>)> {
+        let scope = who.require(Permission::RegisterOrders)?;
+        if let Some(k) = idempotency_key
+            && (k.is_empty() || k.len() > 128 || !k.is_ascii())
+        {
+            return Err(Error::new(
+                codes::REQUEST_INVALID_IDEMPOTENCY_KEY,
+                "Idempotency-Key 须为 1–128 个 ASCII 字符",
+            ));
+        }
+        // The request as the client sent it: a key reused with another one is refused.
+        let request_hash = request_fingerprint(&new, region);
+        let mut new = new;
+        if let Some(c) = new.category.take() {
+            new.category = Some(self.check_intake_category(&c)?);
+        }
+        let region = match region {
+            Some(id) => self.assignee(id, &scope).await?,
+            None => {
+                let root = scope
+                    .roots
+                    .first()
+                    .ok_or_else(|| Error::forbidden("无受理权限"))?;
+                let id = root
+                    .ancestors()
+                    .last()
+                    .copied()
+                    .ok_or_else(unit_not_found)?;
+                self.assignee(id, &scope).await?
+            }
+        };
+        if who.has_role(Role::Citizen) && !who.is_staff() {
+            // Citizens file for themselves, through the web or the app.
+            if !matches!(new.channel, crate::work_order::Channel::Mobile) {
+                new.channel = crate::work_order::Channel::Web;
+            }
+        }
+        // The dispatch engine reads the demand first: the place it finds narrows the region
+        // (so the town's staff see it), the category it predicts fills an empty one.
+        let advice = if self.routing_enabled() {
+            let input = AdviceInput {
+                title: &new.title,
+                content: &new.content,
+                category: new.category.as_deref(),
+                latitude: new.latitude,
+                longitude: new.longitude,
+                address: new.address.as_deref(),
+                region: &region,
+            };
+            match self.advise(input, Vec::new()).await {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::warn!(error = %e, "dispatch engine failed; order left for dispatchers");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let region = match &advice {
+            Some(a) => self.refine_region(a, region).await?,
+            None => region,
+        };
+        if new.category.is_none()
+            && let Some(c) = advice.as_ref().and_then(|a| a.category.as_ref())
+        {
+            new.category = Some(c.label.clone());
+        }
+        let now = self.clock.now();
+        let id = OrderId::new_at(now);
+        let (mut order, entry) =
+            new.into_order(id, String::new(), region, who.user_id, &who.username, now);
+        order.routing = advice;
+        let tracking_code = crate::work_order::tracking::code_from(&self.secrets.random_token());
+        order.tracking_hash = Some(self.secrets.fingerprint(&tracking_code));
+        let prefix = format!("JC{}", day_key(now, local_tz()));
+        let idem = idempotency_key.map(|key| IdempotencyKey {
+            user: who.user_id,
+            key,
+            request_hash: &request_hash,
+        });
+        let sketch = self.sketch_of(&order);
+        match self
+            .store
+            .insert_order(&order, &entry, &prefix, idem, sketch.as_ref())
+            .await?
+        {
+            Inserted::Created(number) => {
+                order.number = number;
+                let order = self.auto_dispatch(order).await?;
+                let created = Registration {
+                    order,
+                    tracking_code: Some(tracking_code),
+                    replayed: false,
+                };
+                Ok((created, sketch))
+            }
+            Inserted::Replayed(existing) => {
+                let order = self
+                    .store
+                    .get_order(existing)
+                    .await?
+                    .ok_or_else(order_not_found)?;
+                let replay = Registration {
+                    order,
+                    tracking_code: None,
+                    replayed: true,
+                };
+                Ok((replay, None))
+            }
+        }
+    }
+
+    /// An installed advisor's best suggestion, when it reaches the threshold and names a unit
+    /// of the order's county tree; anything else is a bad suggestion, ignored.
+    async fn advisor_choice(
+        &self,
+        advisor: &dyn crate::ports::DispatchAdvisor,
+        order: &WorkOrder,
+    ) -> Result<
+        Option<(
+            Assignee,
+            Vec<Assignee>,
+            String,
+            Option<crate::duty::DutyRef>,
+        )>,
+    > {
+        let best = match advisor.suggest(order).await {
+            Ok(s) => s.into_iter().next(),
+            Err(e) => {
+                tracing::warn!(order = %order.number, error = %e, "dispatch advisor failed; order left for dispatchers");
+                None
+            }
+        };
+        let Some(best) = best.filter(|b| b.confidence >= self.auto_dispatch_threshold) else {
+            return Ok(None);
+        };
+        let Some(lead) = self.tree_assignee(order, best.unit).await? else {
+            return Ok(None);
+        };
+        let note = dispatch_note(best.confidence, &best.explanation);
+        Ok(Some((lead, Vec::new(), note, None)))
+    }
+
+    /// Dispatches a new order when the engine (or an installed advisor) is sure enough. A
+    /// failing advisor never loses the order: it simply stays in the dispatcher's queue.
+    async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
+        let chosen = match (&self.advisor, order.routing.as_ref()) {
+            (Some(advisor), _) => self.advisor_choice(advisor.as_ref(), &order).await?,
+            (None, Some(a)) if a.decision == Decision::Auto => match a.suggestions.first() {
+                Some(best) => self
+                    .suggestion_assignees(&order, best)
+                    .await?
+                    .map(|(lead, co)| {
+                        let note = dispatch_note(best.confidence, &best.explanation);
+                        (lead, co, note, best.duty.as_ref().map(|d| d.duty_ref))
+                    }),
+                None => None,
+            },
+            (None, _) => None,
+        };
+        let Some((lead, co_units, note, duty)) = chosen else {
+            return Ok(order);
+        };
+        let cap = Capacity {
+            user: Some(SYSTEM_USER),
+            user_name: "系统自动派单".into(),
+            dispatcher: true,
+            ..Default::default()
+        };
+        let note = Some(note.chars().take(1000).collect());
+        let now = self.clock.now();
+        let mut out = decide(
+            &order,
+            Command::Dispatch {
+                lead,
+                co_units,
+                note,
+            },
+            &cap,
+            now,
+        )?;
+        set_duty(&mut out, duty);
+        self.follow_clocks(&order, &mut out.order, now).await?;
+        self.store
+            .apply_changes(&[OrderChange {
+                expected_version: order.version,
+                order: out.order.clone(),
+                entry: out.entry,
+                notices: Vec::new(),
+                escalations: Vec::new(),
+            }])
+            .await?;
+        self.signal_due(&out.order);
+        Ok(out.order)
+    }
+}
+
+/// A registration's outcome: the order, and whether it was created now or replayed for a
+/// request repeated with its idempotency key.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub order: WorkOrder,
+    /// The tracking code (查询码) for the receipt: shown once, when the order is created.
+    pub tracking_code: Option<String>,
+    pub replayed: bool,
+}
+
+/// SHA-256 of the request's fields as parsed (canonical: spacing and field order of the JSON
+/// do not matter), for idempotency keys.
+fn request_fingerprint(new: &NewWorkOrder, region: Option<UnitId>) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!("{new:?}|{region:?}");
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
