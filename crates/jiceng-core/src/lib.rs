@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod clock;
 pub mod duplicates;
 pub mod duty;
+pub mod effects;
 pub mod error;
 pub mod ids;
 pub mod learning;
