@@ -22,7 +22,10 @@ mod rows;
 mod sla;
 mod throttle;
 mod user;
+#[macro_use]
 mod work_order;
+// After the modules whose macros write its rows.
+mod commit;
 
 pub mod testing;
 

@@ -4,9 +4,9 @@
 
 use super::Services;
 use super::sla_sweep::{SubjectClocks, SubjectNames};
+use crate::effects::Effects;
 use crate::error::Result;
 use crate::ids::OrderId;
-use crate::ports::OrderChange;
 use crate::sla::escalation::order_label;
 use crate::sla::follow::history_entry;
 use crate::sla::{ClockKind, Step, fire_due};
@@ -70,16 +70,11 @@ impl SubjectClocks for WorkOrderClocks {
             escalations.push(record);
         }
         let entry = history_entry(&fired, now, detail);
-        services
-            .store
-            .apply_changes(&[OrderChange {
-                expected_version: order.version,
-                order: fired.order,
-                entry,
-                notices,
-                escalations,
-            }])
-            .await?;
+        let mut effects = Effects::new(now);
+        effects.change_order(order.version, fired.order, entry);
+        effects.notices = notices;
+        effects.escalations = escalations;
+        services.store.commit(&effects).await?;
         Ok(true)
     }
 }

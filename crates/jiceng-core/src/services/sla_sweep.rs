@@ -4,6 +4,7 @@
 //! that nobody stored the step first.
 
 use super::Services;
+use crate::effects::{ClockWrite, Effects};
 use crate::error::{ErrorKind, Result};
 use crate::ids::OrderId;
 use crate::sla::escalation::{addressee_of, compose, number_prefix};
@@ -183,7 +184,12 @@ impl Services {
             label: new.label,
             clock,
         };
-        self.store.put_standalone_clock(&c).await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c.clone(),
+            awaiting: None,
+        });
+        self.store.commit(&effects).await?;
         if let Some(at) = c.clock.next_due {
             self.due_signal.due_at(at);
         }
@@ -258,10 +264,13 @@ impl SubjectClocks for StandaloneClocks {
                     .await?,
             );
         }
-        services
-            .store
-            .fire_standalone_step(&c, step, &escalations)
-            .await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c,
+            awaiting: Some(step),
+        });
+        effects.escalations = escalations;
+        services.store.commit(&effects).await?;
         Ok(true)
     }
 }

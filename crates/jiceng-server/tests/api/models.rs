@@ -7,6 +7,7 @@
 use crate::common;
 
 use common::{Backend, Session, TestApp, error_code, spawn};
+use jiceng_core::effects::Effects;
 use jiceng_core::ids::OrderId;
 use jiceng_core::learning::{ModelId, ModelRef};
 use jiceng_core::user::Role;
@@ -68,7 +69,11 @@ async fn archive(app: &TestApp, examples: &[jiceng_nlp::Example]) {
         o.status = Status::Archived;
         app.services
             .store
-            .insert_order(&o, &h, &format!("JC2026{i:04}"), None, None)
+            .commit(Effects::new(o.created_at).new_order(
+                o.clone(),
+                vec![h.clone()],
+                format!("JC2026{i:04}"),
+            ))
             .await
             .unwrap();
     }

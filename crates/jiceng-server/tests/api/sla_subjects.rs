@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use jiceng_core::calendar::TimeLimit;
 use jiceng_core::clock::{Clock, FixedClock};
+use jiceng_core::effects::{ClockWrite, Effects};
 use jiceng_core::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_core::services::{
     NewStandaloneClock, Services, StandaloneClocks, SubjectClocks, SubjectNames,
@@ -69,7 +70,13 @@ impl SubjectClocks for Rectifications {
                 .await?;
             records.push(r);
         }
-        s.store.fire_standalone_step(&c, step, &records).await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c,
+            awaiting: Some(step),
+        });
+        effects.escalations = records;
+        s.store.commit(&effects).await?;
         self.log.lock().unwrap().push((id, step));
         Ok(true)
     }

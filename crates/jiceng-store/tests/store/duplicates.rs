@@ -5,9 +5,10 @@
 
 use chrono::Duration;
 use jiceng_core::duplicates::{DuplicateStore, Near, OrderSketch, Point, SketchQuery, address_key};
+use jiceng_core::effects::Effects;
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrderChange, OrgStore, WorkOrderStore};
+use jiceng_core::ports::{CommitStore, OrgStore, WorkOrderStore};
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{Assignee, HistoryEntry, NewWorkOrder, Status, WorkOrder};
 use jiceng_store::SqlStore;
@@ -83,7 +84,7 @@ impl World {
             now,
         );
         self.s
-            .insert_order(&o, &e, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
             .await
             .unwrap();
         let sk = OrderSketch {
@@ -141,13 +142,7 @@ impl World {
             payload: serde_json::json!({}),
         };
         self.s
-            .apply_changes(&[OrderChange {
-                expected_version: o.version,
-                order: next,
-                entry,
-                notices: Vec::new(),
-                escalations: Vec::new(),
-            }])
+            .commit(Effects::new(t0()).change_order(o.version, next, entry))
             .await
             .unwrap();
     }
@@ -274,7 +269,7 @@ async fn orders_without_sketches_are_found(s: S) {
         "op",
         now,
     );
-    w.s.insert_order(&o, &e, "JC20261124", None, None)
+    w.s.commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
         .await
         .unwrap();
     let missing: Vec<OrderId> =

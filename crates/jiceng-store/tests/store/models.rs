@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use jiceng_core::audit::chain::AuditRecord;
+use jiceng_core::effects::Effects;
 use jiceng_core::error::ErrorKind;
 use jiceng_core::ids::{OrderId, UnitId, UserId};
 use jiceng_core::learning::{
     CategoryCorrection, ModelId, ModelStore, StoredModel, TrainingSummary,
 };
 use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{AuditStore, OrgStore, UserStore, WorkOrderStore};
+use jiceng_core::ports::{AuditStore, CommitStore, OrgStore, UserStore};
 use jiceng_core::user::User;
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{Assignee, NewWorkOrder, Status};
@@ -100,7 +101,7 @@ async fn order(
     };
     let (mut o, e) = new.into_order(id, String::new(), region, w.user, "派单员", at);
     o.status = status;
-    s.insert_order(&o, &e, "JC20261124", None, None)
+    s.commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
         .await
         .unwrap();
     id

@@ -5,9 +5,10 @@
 
 use chrono::Duration;
 use jiceng_core::calendar::TimeLimit;
+use jiceng_core::effects::Effects;
 use jiceng_core::ids::{OrderId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit};
-use jiceng_core::ports::{OrderChange, OrderQuery, OrgStore, WorkOrderStore};
+use jiceng_core::ports::{CommitStore, OrderQuery, OrgStore, WorkOrderStore};
 use jiceng_core::sla::{ClockKind, SlaClock, SlaPolicies, SlaPolicy};
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{
@@ -112,7 +113,7 @@ impl World {
             o.clocks.handling = Some(c);
         }
         self.s
-            .insert_order(&o, &e, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
             .await
             .unwrap();
         self.s.get_order(o.id).await.unwrap().unwrap()
@@ -263,15 +264,9 @@ async fn pages_by_deadline_return_every_order_once(s: S) {
         to_status: next.status,
         payload: serde_json::json!({}),
     };
-    w.s.apply_changes(&[OrderChange {
-        expected_version: first.version,
-        order: next.clone(),
-        entry,
-        notices: Vec::new(),
-        escalations: Vec::new(),
-    }])
-    .await
-    .unwrap();
+    w.s.commit(Effects::new(later).change_order(first.version, next.clone(), entry))
+        .await
+        .unwrap();
     let orders: Vec<WorkOrder> = orders
         .into_iter()
         .map(|o| if o.id == next.id { next.clone() } else { o })

@@ -3,9 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use jiceng_core::audit::chain::AuditRecord;
+use jiceng_core::effects::Effects;
 use jiceng_core::ids::{OrderId, UnitId, UserId};
 use jiceng_core::org::{OrgKind, OrgUnit, UnitPath};
-use jiceng_core::ports::{OrgStore, UserStore, WorkOrderStore};
+use jiceng_core::ports::{CommitStore, OrgStore, UserStore};
 use jiceng_core::user::User;
 use jiceng_core::work_order::register::IntakeForm;
 use jiceng_core::work_order::{Assignee, NewWorkOrder, Status};
@@ -98,7 +99,7 @@ async fn seed(data: &Path, per_label: usize) {
         );
         o.status = Status::Archived;
         store
-            .insert_order(&o, &h, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![h.clone()], "JC20261124"))
             .await
             .unwrap();
     }

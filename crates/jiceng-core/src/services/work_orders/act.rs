@@ -2,10 +2,10 @@
 
 use super::{local_tz, notices_to, set_duty, version_conflict};
 use crate::access::{Permission, Principal};
+use crate::effects::Effects;
 use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId};
-use crate::ports::OrderChange;
 use crate::services::Services;
 use crate::work_order::machine::Action;
 use crate::work_order::{Command, Status, WorkOrder, decide};
@@ -96,15 +96,10 @@ impl Services {
         } else {
             Vec::new()
         };
-        self.store
-            .apply_changes(&[OrderChange {
-                expected_version: o.version,
-                order: out.order.clone(),
-                entry: out.entry,
-                notices,
-                escalations: Vec::new(),
-            }])
-            .await?;
+        let mut effects = Effects::new(now);
+        effects.change_order(o.version, out.order.clone(), out.entry);
+        effects.notices = notices;
+        self.store.commit(&effects).await?;
         self.signal_due(&out.order);
         Ok(out.order)
     }

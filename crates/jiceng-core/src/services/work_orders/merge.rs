@@ -2,10 +2,10 @@
 
 use super::notices_to;
 use crate::access::Principal;
+use crate::effects::Effects;
 use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::OrderId;
-use crate::ports::OrderChange;
 use crate::services::Services;
 use crate::work_order::{Command, WorkOrder, decide};
 
@@ -58,24 +58,12 @@ impl Services {
             grown.order.number
         );
         let notices = notices_to(&grown.order, "merged", &text);
-        self.store
-            .apply_changes(&[
-                OrderChange {
-                    expected_version: dup.version,
-                    order: closed.order,
-                    entry: closed.entry,
-                    notices: Vec::new(),
-                    escalations: Vec::new(),
-                },
-                OrderChange {
-                    expected_version: main.version,
-                    order: grown.order.clone(),
-                    entry: grown.entry,
-                    notices,
-                    escalations: Vec::new(),
-                },
-            ])
-            .await?;
+        let mut effects = Effects::new(now);
+        effects
+            .change_order(dup.version, closed.order, closed.entry)
+            .change_order(main.version, grown.order.clone(), grown.entry);
+        effects.notices = notices;
+        self.store.commit(&effects).await?;
         Ok(grown.order)
     }
 }

@@ -1,19 +1,20 @@
 //! Intake (受理): a demand becomes a numbered order, dispatched at once when the engine or
 //! an installed advisor is sure enough.
 
-use super::{SYSTEM_USER, local_tz, order_not_found, set_duty};
+use super::{SYSTEM_USER, local_tz, set_duty};
 use crate::access::{Permission, Principal};
+use crate::effects::{Committed, Effects, Idempotency, SketchWrite};
 use crate::error::codes;
 use crate::error::{Error, Result};
 use crate::ids::{OrderId, UnitId};
-use crate::ports::{IdempotencyKey, Inserted, OrderChange};
 use crate::routing::Decision;
 use crate::services::Services;
 use crate::services::org::unit_not_found;
 use crate::services::routing::{AdviceInput, dispatch_note};
+use crate::subject::Subject;
 use crate::user::Role;
 use crate::work_order::register::day_key;
-use crate::work_order::{Assignee, Capacity, Command, NewWorkOrder, WorkOrder, decide};
+use crate::work_order::{Assignee, Capacity, Command, NewWorkOrder, Outcome, WorkOrder, decide};
 
 impl Services {
     /// Registers a demand (受理). With an idempotency key, a retry returns the first order.
@@ -29,7 +30,7 @@ impl Services {
             .register(who, new, region, idempotency_key)
             .await?
             .0
-            .order)
+            .into_order())
     }
 
     /// [`Services::register_order`], with the text sketch stored with a new order (`None` for
@@ -116,39 +117,41 @@ impl Services {
         let tracking_code = crate::work_order::tracking::code_from(&self.secrets.random_token());
         order.tracking_hash = Some(self.secrets.fingerprint(&tracking_code));
         let prefix = format!("JC{}", day_key(now, local_tz()));
-        let idem = idempotency_key.map(|key| IdempotencyKey {
-            user: who.user_id,
-            key,
-            request_hash: &request_hash,
-        });
         let sketch = self.sketch_of(&order);
-        match self
-            .store
-            .insert_order(&order, &entry, &prefix, idem, sketch.as_ref())
-            .await?
-        {
-            Inserted::Created(number) => {
-                order.number = number;
-                let order = self.auto_dispatch(order).await?;
-                let created = Registration {
+        // A new order the engine (or an installed advisor) is sure about is stored dispatched,
+        // with both steps in its history, in the same transaction.
+        let dispatch = self.auto_dispatch(&order).await?;
+        let mut history = vec![entry];
+        let dispatched = dispatch.is_some();
+        if let Some(out) = dispatch {
+            order = out.order;
+            history.push(out.entry);
+        }
+        let mut effects = Effects::new(now);
+        effects.new_order(order.clone(), history, prefix);
+        effects
+            .sketches
+            .extend(sketch.iter().cloned().map(SketchWrite::Put));
+        effects.idempotency = idempotency_key.map(|key| Idempotency {
+            user: who.user_id,
+            key: key.to_owned(),
+            request_hash,
+        });
+        match self.store.commit(&effects).await? {
+            Committed::Replayed { order } => Ok((Registration::Replayed { order }, None)),
+            committed => {
+                let number = committed
+                    .number_of(&Subject::work_order(order.id))
+                    .ok_or_else(|| Error::internal("新工单未获得编号"))?;
+                order.number = number.to_owned();
+                if dispatched {
+                    self.signal_due(&order);
+                }
+                let created = Registration::Created {
                     order,
-                    tracking_code: Some(tracking_code),
-                    replayed: false,
+                    tracking_code,
                 };
                 Ok((created, sketch))
-            }
-            Inserted::Replayed(existing) => {
-                let order = self
-                    .store
-                    .get_order(existing)
-                    .await?
-                    .ok_or_else(order_not_found)?;
-                let replay = Registration {
-                    order,
-                    tracking_code: None,
-                    replayed: true,
-                };
-                Ok((replay, None))
             }
         }
     }
@@ -170,7 +173,7 @@ impl Services {
         let best = match advisor.suggest(order).await {
             Ok(s) => s.into_iter().next(),
             Err(e) => {
-                tracing::warn!(order = %order.number, error = %e, "dispatch advisor failed; order left for dispatchers");
+                tracing::warn!(order = %order.id, error = %e, "dispatch advisor failed; order left for dispatchers");
                 None
             }
         };
@@ -184,14 +187,14 @@ impl Services {
         Ok(Some((lead, Vec::new(), note, None)))
     }
 
-    /// Dispatches a new order when the engine (or an installed advisor) is sure enough. A
-    /// failing advisor never loses the order: it simply stays in the dispatcher's queue.
-    async fn auto_dispatch(&self, order: WorkOrder) -> Result<WorkOrder> {
+    /// The dispatch of a new order, when the engine (or an installed advisor) is sure enough.
+    /// A failing advisor never loses the order: it simply stays in the dispatcher's queue.
+    async fn auto_dispatch(&self, order: &WorkOrder) -> Result<Option<Outcome>> {
         let chosen = match (&self.advisor, order.routing.as_ref()) {
-            (Some(advisor), _) => self.advisor_choice(advisor.as_ref(), &order).await?,
+            (Some(advisor), _) => self.advisor_choice(advisor.as_ref(), order).await?,
             (None, Some(a)) if a.decision == Decision::Auto => match a.suggestions.first() {
                 Some(best) => self
-                    .suggestion_assignees(&order, best)
+                    .suggestion_assignees(order, best)
                     .await?
                     .map(|(lead, co)| {
                         let note = dispatch_note(best.confidence, &best.explanation);
@@ -202,7 +205,7 @@ impl Services {
             (None, _) => None,
         };
         let Some((lead, co_units, note, duty)) = chosen else {
-            return Ok(order);
+            return Ok(None);
         };
         let cap = Capacity {
             user: Some(SYSTEM_USER),
@@ -213,7 +216,7 @@ impl Services {
         let note = Some(note.chars().take(1000).collect());
         let now = self.clock.now();
         let mut out = decide(
-            &order,
+            order,
             Command::Dispatch {
                 lead,
                 co_units,
@@ -223,29 +226,37 @@ impl Services {
             now,
         )?;
         set_duty(&mut out, duty);
-        self.follow_clocks(&order, &mut out.order, now).await?;
-        self.store
-            .apply_changes(&[OrderChange {
-                expected_version: order.version,
-                order: out.order.clone(),
-                entry: out.entry,
-                notices: Vec::new(),
-                escalations: Vec::new(),
-            }])
-            .await?;
-        self.signal_due(&out.order);
-        Ok(out.order)
+        self.follow_clocks(order, &mut out.order, now).await?;
+        Ok(Some(out))
     }
 }
 
-/// A registration's outcome: the order, and whether it was created now or replayed for a
-/// request repeated with its idempotency key.
+/// A registration's outcome: the order created now, or the one created before for a request
+/// repeated with its idempotency key.
 #[derive(Debug, Clone)]
-pub struct Registration {
-    pub order: WorkOrder,
-    /// The tracking code (查询码) for the receipt: shown once, when the order is created.
-    pub tracking_code: Option<String>,
-    pub replayed: bool,
+pub enum Registration {
+    Created {
+        order: WorkOrder,
+        /// The tracking code (查询码) for the receipt: shown once, when the order is created.
+        tracking_code: String,
+    },
+    Replayed {
+        order: WorkOrder,
+    },
+}
+
+impl Registration {
+    pub fn order(&self) -> &WorkOrder {
+        match self {
+            Self::Created { order, .. } | Self::Replayed { order } => order,
+        }
+    }
+
+    pub fn into_order(self) -> WorkOrder {
+        match self {
+            Self::Created { order, .. } | Self::Replayed { order } => order,
+        }
+    }
 }
 
 /// SHA-256 of the request's fields as parsed (canonical: spacing and field order of the JSON
