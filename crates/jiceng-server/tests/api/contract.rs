@@ -163,6 +163,8 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     let a = c
         .register(&operator, "滨江路人行道上的井盖缺失，晚上很危险。")
         .await;
+    // The receipt's tracking code, for the public lookup below.
+    let code = a["tracking_code"].as_str().unwrap().to_owned();
     let a = c
         .step(
             &dispatcher,
@@ -191,7 +193,7 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
             &handler,
             &a,
             "extension-request",
-            json!({"reason": "需协调供电部门", "new_due": within_longest_extension()}),
+            json!({"reason": "需协调供电部门", "new_due": within_longest_extension(&a)}),
         )
         .await;
     let a = c
@@ -337,7 +339,7 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
     let (st, body) = split(
         app.client
             .get(app.url(&format!(
-                "/api/v1/public/work-orders/{number}?phone=13912340000"
+                "/api/v1/public/work-orders/{number}?phone=13912340000&code={code}"
             )))
             .send()
             .await
@@ -460,10 +462,10 @@ async fn the_main_endpoints_answer_as_the_contract_says(app: &mut TestApp) {
 
 on_both_apps!(the_main_endpoints_answer_as_the_contract_says);
 
-/// A new due date within the longest extension ([sla] max_extension, 30 working days by
-/// default): three weeks from now, whatever today is.
-fn within_longest_extension() -> String {
-    (chrono::Utc::now() + chrono::Duration::days(21))
-        .format("%Y-%m-%dT09:00:00Z")
-        .to_string()
+/// A new due date after the order's handling deadline and within the longest extension
+/// ([sla] max_extension, 30 working days from that deadline by default): one week after the
+/// deadline, whatever the day and hour of the run.
+fn within_longest_extension(o: &Value) -> String {
+    let due: chrono::DateTime<chrono::Utc> = o["handling_due"].as_str().unwrap().parse().unwrap();
+    (due + chrono::Duration::days(7)).to_rfc3339()
 }
