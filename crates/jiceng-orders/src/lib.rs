@@ -8,6 +8,7 @@
 
 pub mod duplicates;
 pub mod duty;
+pub mod effects;
 pub mod learning;
 pub mod locator;
 pub mod ports;

@@ -12,6 +12,7 @@ use jiceng_kernel::org::UnitPath;
 /// (units and users it routes to and names), the audit log, leases and attempt counts.
 pub trait OrdersStore:
     AccountsStore
+    + CommitStore
     + WorkOrderStore
     + AttachmentStore
     + crate::sla::SlaStore
@@ -25,6 +26,7 @@ pub trait OrdersStore:
 
 impl<T> OrdersStore for T where
     T: AccountsStore
+        + CommitStore
         + WorkOrderStore
         + AttachmentStore
         + crate::sla::SlaStore
@@ -66,52 +68,22 @@ pub struct OrderQuery {
     pub limit: u32,
 }
 
-/// How an insert with an idempotency key ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inserted {
-    /// A new order, with its number.
-    Created(String),
-    /// The key was used before with the same request: the order it created then.
-    Replayed(jiceng_kernel::ids::OrderId),
-}
-
-/// A client's idempotency key and the fingerprint of the request it came with: a key used
-/// again with another request is `idempotency.key_reused` (422), not a replay.
-#[derive(Debug, Clone, Copy)]
-pub struct IdempotencyKey<'a> {
-    pub user: UserId,
-    pub key: &'a str,
-    pub request_hash: &'a str,
-}
-
-/// One stored change of an order: the version it was read at, and the outcome.
-#[derive(Debug, Clone)]
-pub struct OrderChange {
-    pub expected_version: u32,
-    pub order: crate::work_order::WorkOrder,
-    pub entry: crate::work_order::HistoryEntry,
-    /// Citizens to inform of this change, through the outbox.
-    pub notices: Vec<crate::work_order::Notice>,
-    /// Escalation records the change issues; each order, clock generation and step takes one
-    /// at most (a second is `work_order.version_conflict`, and nothing is written).
-    pub escalations: Vec<crate::sla::Escalation>,
+/// The one write of a use case: its [`Effects`](crate::effects::Effects), all in one
+/// transaction or none of it.
+#[async_trait]
+pub trait CommitStore: Send + Sync {
+    /// Writes the effects in one transaction. New subjects are numbered in it; a changed
+    /// subject no longer at the version it was read at, or an escalation step stored before,
+    /// is `work_order.version_conflict` (409) and nothing is written; so is a fired step of
+    /// a standalone clock whose row moved on. With an idempotency key used before by the same
+    /// user for the same request, nothing is written and the answer is
+    /// [`Committed::Replayed`](crate::effects::Committed::Replayed) with the order it created
+    /// then; for another request, `idempotency.key_reused` (422).
+    async fn commit(&self, effects: &crate::effects::Effects) -> Result<crate::effects::Committed>;
 }
 
 #[async_trait]
 pub trait WorkOrderStore: Send + Sync {
-    /// Inserts a new order and its first history entry, numbering it `{number_prefix}NNNNNN`
-    /// from the day's counter in the same transaction. With an idempotency key already used
-    /// by the same user for the same request, inserts nothing and returns the earlier order;
-    /// for another request, `idempotency.key_reused`. Also stores `order.tracking_hash`.
-    async fn insert_order(
-        &self,
-        order: &crate::work_order::WorkOrder,
-        entry: &crate::work_order::HistoryEntry,
-        number_prefix: &str,
-        idempotency: Option<IdempotencyKey<'_>>,
-        // The order's text sketch for duplicate detection, stored in the same transaction.
-        sketch: Option<&crate::duplicates::OrderSketch>,
-    ) -> Result<Inserted>;
     async fn get_order(
         &self,
         id: jiceng_kernel::ids::OrderId,
@@ -125,9 +97,6 @@ pub trait WorkOrderStore: Send + Sync {
         &self,
         number: &str,
     ) -> Result<Option<crate::work_order::WorkOrder>>;
-    /// Applies changes to one or more orders in one transaction. If any order's stored
-    /// version is not the expected one, nothing is written: `work_order.version_conflict` (409).
-    async fn apply_changes(&self, changes: &[OrderChange]) -> Result<()>;
     async fn order_history(
         &self,
         id: jiceng_kernel::ids::OrderId,

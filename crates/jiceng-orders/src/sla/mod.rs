@@ -104,23 +104,12 @@ pub trait SlaStore: Send + Sync {
     async fn closed_clocks(&self, q: &FiguresQuery) -> Result<Vec<ClosedClock>>;
     /// Clocks still open (running or paused) per unit, and how many of them are past due at `now`.
     async fn open_clocks(&self, q: &FiguresQuery, now: DateTime<Utc>) -> Result<Vec<OpenClocks>>;
-    /// Writes a standalone clock's row (a new generation, or any change of one).
-    async fn put_standalone_clock(&self, c: &StandaloneClock) -> Result<()>;
     /// The latest generation of a subject's standalone clock of `kind`.
     async fn standalone_clock(
         &self,
         subject: &Subject,
         kind: ClockKind,
     ) -> Result<Option<StandaloneClock>>;
-    /// Stores a fired step of a standalone clock with its records in one transaction, if
-    /// the row still waits for `expected` in the same generation; otherwise a version
-    /// conflict (another sweeper stored it first), as is a record whose key exists.
-    async fn fire_standalone_step(
-        &self,
-        c: &StandaloneClock,
-        expected: Step,
-        escalations: &[Escalation],
-    ) -> Result<()>;
 }
 
 /// Tells the sweeper that a clock now falls due at `at`, so it can wake earlier than planned.

@@ -112,14 +112,14 @@ impl Orders {
         idempotency_key: Option<&str>,
     ) -> Result<(super::Registration, Option<Vec<DuplicateCandidate>>)> {
         let (r, sketch) = self.register(who, new, region, idempotency_key).await?;
-        if self.duplicates.is_none() || !self.may_check_duplicates(who, &r.order) {
+        if self.duplicates.is_none() || !self.may_check_duplicates(who, r.order()) {
             return Ok((r, None));
         }
         // A new order's sketch was stored with it: compared as it is, not read back.
-        match self.candidates_for(who, &r.order, sketch).await {
+        match self.candidates_for(who, r.order(), sketch).await {
             Ok(c) => Ok((r, Some(c))),
             Err(e) => {
-                tracing::warn!(order = %r.order.number, error = %e, "duplicate check failed");
+                tracing::warn!(order = %r.order().number, error = %e, "duplicate check failed");
                 Ok((r, None))
             }
         }

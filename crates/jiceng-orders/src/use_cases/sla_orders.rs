@@ -4,7 +4,7 @@
 
 use super::Orders;
 use super::sla_sweep::{SubjectClocks, SubjectNames};
-use crate::ports::OrderChange;
+use crate::effects::Effects;
 use crate::sla::escalation::order_label;
 use crate::sla::follow::history_entry;
 use crate::sla::{ClockKind, Step, fire_due};
@@ -29,15 +29,15 @@ impl SubjectClocks for WorkOrderClocks {
 
     async fn fire(
         &self,
-        services: &Orders,
+        orders: &Orders,
         id: uuid::Uuid,
         kind: ClockKind,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let Some(order) = services.store.get_order(OrderId(id)).await? else {
+        let Some(order) = orders.store.get_order(OrderId(id)).await? else {
             return Ok(false);
         };
-        let policy = services.sla.for_region(&order.region.unit_path);
+        let policy = orders.sla.for_region(&order.region.unit_path);
         let Some(fired) = fire_due(&order, kind, now, policy)? else {
             return Ok(false);
         };
@@ -51,17 +51,11 @@ impl SubjectClocks for WorkOrderClocks {
                 reference: &order.number,
                 label: &order_label(&order),
             };
-            let record = services
+            let record = orders
                 .escalation_record(about, &fired.clock, fired.step, now, policy)
                 .await?;
-            notices = leader_notices(
-                services,
-                &order,
-                &record.addressee,
-                fired.step,
-                &record.text,
-            )
-            .await?;
+            notices =
+                leader_notices(orders, &order, &record.addressee, fired.step, &record.text).await?;
             detail = json!({
                 "addressee": record.addressee.unit_name,
                 "text": record.text,
@@ -70,29 +64,24 @@ impl SubjectClocks for WorkOrderClocks {
             escalations.push(record);
         }
         let entry = history_entry(&fired, now, detail);
-        services
-            .store
-            .apply_changes(&[OrderChange {
-                expected_version: order.version,
-                order: fired.order,
-                entry,
-                notices,
-                escalations,
-            }])
-            .await?;
+        let mut effects = Effects::new(now);
+        effects.change_order(order.version, fired.order, entry);
+        effects.notices = notices;
+        effects.escalations = escalations;
+        orders.store.commit(&effects).await?;
         Ok(true)
     }
 }
 
 /// Text messages to the addressee unit's leaders, through the outbox.
 async fn leader_notices(
-    services: &Orders,
+    orders: &Orders,
     order: &WorkOrder,
     addressee: &Assignee,
     step: Step,
     text: &str,
 ) -> Result<Vec<Notice>> {
-    let leaders = services
+    let leaders = orders
         .store
         .list_users(&jiceng_accounts::ports::UserQuery {
             unit: Some(addressee.unit_id),

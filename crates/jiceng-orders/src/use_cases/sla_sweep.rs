@@ -4,6 +4,7 @@
 //! that nobody stored the step first.
 
 use super::Orders;
+use crate::effects::{ClockWrite, Effects};
 use crate::sla::escalation::{addressee_of, compose, number_prefix};
 use crate::sla::{ClockKind, Escalation, SlaClock, SlaPolicy, StandaloneClock, Step};
 use crate::work_order::Assignee;
@@ -39,7 +40,7 @@ pub trait SubjectClocks: Send + Sync {
     /// or a transition stored first.
     async fn fire(
         &self,
-        services: &Orders,
+        orders: &Orders,
         id: uuid::Uuid,
         clock: ClockKind,
         now: DateTime<Utc>,
@@ -186,7 +187,12 @@ impl Orders {
             label: new.label,
             clock,
         };
-        self.store.put_standalone_clock(&c).await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c.clone(),
+            awaiting: None,
+        });
+        self.store.commit(&effects).await?;
         if let Some(at) = c.clock.next_due {
             self.due_signal.due_at(at);
         }
@@ -235,16 +241,16 @@ impl SubjectClocks for StandaloneClocks {
 
     async fn fire(
         &self,
-        services: &Orders,
+        orders: &Orders,
         id: uuid::Uuid,
         clock: ClockKind,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let subject = Subject::new(self.kind.clone(), id);
-        let Some(mut c) = services.store.standalone_clock(&subject, clock).await? else {
+        let Some(mut c) = orders.store.standalone_clock(&subject, clock).await? else {
             return Ok(false);
         };
-        let policy = services.sla.for_region(&c.unit().unit_path);
+        let policy = orders.sla.for_region(&c.unit().unit_path);
         let Some((step, _due)) = c.clock.advance_due(now, policy)? else {
             return Ok(false);
         };
@@ -256,15 +262,18 @@ impl SubjectClocks for StandaloneClocks {
                 label: &c.label,
             };
             escalations.push(
-                services
+                orders
                     .escalation_record(about, &c.clock, step, now, policy)
                     .await?,
             );
         }
-        services
-            .store
-            .fire_standalone_step(&c, step, &escalations)
-            .await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c,
+            awaiting: Some(step),
+        });
+        effects.escalations = escalations;
+        orders.store.commit(&effects).await?;
         Ok(true)
     }
 }

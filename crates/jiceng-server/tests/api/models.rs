@@ -9,6 +9,7 @@ use crate::common;
 use common::{Backend, Session, TestApp, error_code, spawn};
 use jiceng_kernel::ids::OrderId;
 use jiceng_kernel::user::Role;
+use jiceng_orders::effects::Effects;
 use jiceng_orders::learning::{ModelId, ModelRef};
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
@@ -68,7 +69,11 @@ async fn archive(app: &TestApp, examples: &[jiceng_nlp::Example]) {
         o.status = Status::Archived;
         app.orders
             .store
-            .insert_order(&o, &h, &format!("JC2026{i:04}"), None, None)
+            .commit(Effects::new(o.created_at).new_order(
+                o.clone(),
+                vec![h.clone()],
+                format!("JC2026{i:04}"),
+            ))
             .await
             .unwrap();
     }

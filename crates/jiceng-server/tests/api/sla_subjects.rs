@@ -10,6 +10,7 @@ use jiceng_kernel::calendar::TimeLimit;
 use jiceng_kernel::clock::{Clock, FixedClock};
 use jiceng_kernel::org::{NewOrgUnit, OrgKind, OrgUnit};
 use jiceng_kernel::subject::{Subject, SubjectKind};
+use jiceng_orders::effects::{ClockWrite, Effects};
 use jiceng_orders::sla::{ClockKind, EscalationQuery, SlaStore, Step};
 use jiceng_orders::use_cases::{
     NewStandaloneClock, Orders, StandaloneClocks, SubjectClocks, SubjectNames,
@@ -69,7 +70,13 @@ impl SubjectClocks for Rectifications {
                 .await?;
             records.push(r);
         }
-        s.store.fire_standalone_step(&c, step, &records).await?;
+        let mut effects = Effects::new(now);
+        effects.clocks.push(ClockWrite::Standalone {
+            clock: c,
+            awaiting: Some(step),
+        });
+        effects.escalations = records;
+        s.store.commit(&effects).await?;
         self.log.lock().unwrap().push((id, step));
         Ok(true)
     }
@@ -99,7 +106,7 @@ struct Process {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// The use cases of a process of its own: a new pool on the database.
+/// Orders of a process of its own: a new pool on the database.
 async fn orders_on(url: &str, clock: &Arc<FixedClock>, handler: Arc<dyn SubjectClocks>) -> Orders {
     let store = SqlStore::connect(url).await.unwrap();
     Orders::new(

@@ -59,6 +59,23 @@ macro_rules! write_sketch {
     }};
 }
 
+/// Drops the sketch of order `$id` (an `OrderId`) and its place rows in the transaction `$tx`.
+macro_rules! drop_sketch {
+    ($tx:expr, $id:expr) => {{
+        let id: jiceng_kernel::ids::OrderId = $id;
+        for sql in [
+            "DELETE FROM order_sketch_places WHERE order_id = $1",
+            "DELETE FROM order_sketches WHERE order_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.0)
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::pool::db_err)?;
+        }
+    }};
+}
+
 const COLUMNS: &str = "s.order_id, s.region_path, s.created_at, s.latitude, s.longitude, \
      s.address_key, s.method, s.sketch";
 

@@ -1,7 +1,6 @@
 //! Clock rows, escalation records, the sweeper's due index and the figures' queries.
 
 use crate::accounts::org::push_scope;
-use crate::orders::work_order::is_version_clash;
 use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
@@ -14,8 +13,7 @@ use jiceng_orders::sla::{
     ClockKind, ClosedClock, DueClock, Escalation, EscalationQuery, FiguresQuery, OpenClocks,
     SlaStore, StandaloneClock, Step,
 };
-use jiceng_orders::use_cases::version_conflict;
-use jiceng_orders::work_order::{Assignee, WorkOrder};
+use jiceng_orders::work_order::Assignee;
 use sqlx::types::Json;
 use sqlx::{Database, QueryBuilder};
 use uuid::Uuid;
@@ -49,14 +47,14 @@ macro_rules! upsert_clock {
             .bind(c.unit.unit_name.clone())
             .bind(c.unit.unit_path.as_str().to_owned())
             .bind(c.limit.to_string())
-            .bind(micros(c.started_at))
-            .bind(micros(c.deadline))
-            .bind(c.paused_at.map(micros))
-            .bind(c.stopped_at.map(micros))
+            .bind($crate::rows::micros(c.started_at))
+            .bind($crate::rows::micros(c.deadline))
+            .bind(c.paused_at.map($crate::rows::micros))
+            .bind(c.stopped_at.map($crate::rows::micros))
             .bind(c.worked_secs)
             .bind(c.on_time())
             .bind(c.next_step.map(jiceng_orders::sla::Step::as_str))
-            .bind(c.next_due.map(micros))
+            .bind(c.next_due.map($crate::rows::micros))
             .bind($state)
     }};
 }
@@ -71,7 +69,7 @@ macro_rules! write_escalations {
                 .bind(&e.number)
                 .fetch_one(&mut *$tx)
                 .await
-                .map_err(db_err)?;
+                .map_err($crate::pool::db_err)?;
             sqlx::query($crate::orders::sla::INSERT_ESCALATION)
                 .bind(e.id)
                 .bind(format!("{}{seq:06}", e.number))
@@ -88,15 +86,15 @@ macro_rules! write_escalations {
                 .bind(&e.unit.unit_name)
                 .bind(e.unit.unit_path.as_str())
                 .bind(&e.text)
-                .bind(micros(e.issued_at))
-                .bind(micros(e.deadline))
+                .bind($crate::rows::micros(e.issued_at))
+                .bind($crate::rows::micros(e.deadline))
                 .execute(&mut *$tx)
                 .await
                 .map_err(|err| {
-                    if is_version_clash(&err) {
-                        version_conflict()
+                    if $crate::orders::work_order::is_version_clash(&err) {
+                        jiceng_orders::use_cases::version_conflict()
                     } else {
-                        db_err(err)
+                        $crate::pool::db_err(err)
                     }
                 })?;
         }
@@ -108,30 +106,53 @@ macro_rules! write_escalations {
 pub(crate) const NEXT_NUMBER: &str = "INSERT INTO order_counters (day, value) VALUES ($1, 1) \
      ON CONFLICT (day) DO UPDATE SET value = order_counters.value + 1 RETURNING value";
 
-/// Whether the clock's row must be written with this version of the order: every clock that
-/// still runs or is paused, and one that stopped in this very change. Rows of clocks that
-/// stopped earlier are already final.
-pub(crate) fn clock_changed(o: &WorkOrder, c: &jiceng_orders::sla::SlaClock) -> bool {
-    c.stopped_at.is_none_or(|s| s >= o.updated_at)
-}
+/// Moves a standalone clock past a fired step, if its row still waits for that step in the
+/// same generation.
+pub(crate) const ADVANCE_STANDALONE: &str = "UPDATE sla_clocks SET next_step = $1, next_due = $2, state = $3 \
+     WHERE subject_kind = $4 AND subject_id = $5 AND clock = $6 AND generation = $7 AND next_step = $8";
 
-/// Writes the order's clock rows and the change's escalation records inside `$tx`. A second
-/// record for the same order, clock generation and step is a version conflict.
-macro_rules! write_sla_rows {
-    ($tx:expr, $o:expr, $escalations:expr) => {{
-        let o: &jiceng_orders::work_order::WorkOrder = $o;
-        let subject = jiceng_kernel::subject::Subject::work_order(o.id);
-        for c in o
-            .clocks
-            .iter()
-            .filter(|c| $crate::orders::sla::clock_changed(o, c))
-        {
-            upsert_clock!(&subject, c, None::<sqlx::types::Json<()>>)
-                .execute(&mut *$tx)
-                .await
-                .map_err(db_err)?;
+/// Writes one clock row (a [`jiceng_orders::effects::ClockWrite`]) inside `$tx`. A fired step
+/// of a standalone clock whose row no longer waits for it is a version conflict.
+macro_rules! write_clock {
+    ($tx:expr, $w:expr) => {{
+        use jiceng_orders::effects::ClockWrite;
+        match $w {
+            ClockWrite::Copy { subject, clock } => {
+                upsert_clock!(subject, clock, None::<sqlx::types::Json<()>>)
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err($crate::pool::db_err)?;
+            }
+            ClockWrite::Standalone {
+                clock: c,
+                awaiting: None,
+            } => {
+                upsert_clock!(&c.subject, &c.clock, Some(sqlx::types::Json(c)))
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err($crate::pool::db_err)?;
+            }
+            ClockWrite::Standalone {
+                clock: c,
+                awaiting: Some(step),
+            } => {
+                let r = sqlx::query($crate::orders::sla::ADVANCE_STANDALONE)
+                    .bind(c.clock.next_step.map(jiceng_orders::sla::Step::as_str))
+                    .bind(c.clock.next_due.map($crate::rows::micros))
+                    .bind(sqlx::types::Json(c))
+                    .bind(c.subject.kind.as_str())
+                    .bind(c.subject.id)
+                    .bind(c.clock.kind.as_str())
+                    .bind(i64::from(c.clock.generation))
+                    .bind(step.as_str())
+                    .execute(&mut *$tx)
+                    .await
+                    .map_err($crate::pool::db_err)?;
+                if r.rows_affected() != 1 {
+                    return Err(jiceng_orders::use_cases::version_conflict());
+                }
+            }
         }
-        write_escalations!($tx, $escalations);
     }};
 }
 
@@ -347,14 +368,6 @@ impl SlaStore for SqlStore {
             .collect())
     }
 
-    async fn put_standalone_clock(&self, c: &StandaloneClock) -> Result<()> {
-        on_write!(self, |p| upsert_clock!(&c.subject, &c.clock, Some(Json(c)))
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(db_err))
-    }
-
     async fn standalone_clock(
         &self,
         subject: &Subject,
@@ -376,37 +389,5 @@ impl SlaStore for SqlStore {
             // A row written from a document (a work order's) is not a standalone clock.
             Some(_) => Err(corrupt()),
         }
-    }
-
-    async fn fire_standalone_step(
-        &self,
-        c: &StandaloneClock,
-        expected: Step,
-        escalations: &[Escalation],
-    ) -> Result<()> {
-        on_write!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            let r = sqlx::query(
-                "UPDATE sla_clocks SET next_step = $1, next_due = $2, state = $3 \
-                 WHERE subject_kind = $4 AND subject_id = $5 AND clock = $6 AND generation = $7 \
-                 AND next_step = $8",
-            )
-            .bind(c.clock.next_step.map(Step::as_str))
-            .bind(c.clock.next_due.map(micros))
-            .bind(Json(c))
-            .bind(c.subject.kind.as_str())
-            .bind(c.subject.id)
-            .bind(c.clock.kind.as_str())
-            .bind(i64::from(c.clock.generation))
-            .bind(expected.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if r.rows_affected() != 1 {
-                return Err(version_conflict());
-            }
-            write_escalations!(tx, escalations);
-            tx.commit().await.map_err(db_err)
-        })
     }
 }

@@ -10,7 +10,8 @@ use jiceng_kernel::org::{OrgKind, OrgUnit};
 use jiceng_orders::duplicates::{
     DuplicateStore, Near, OrderSketch, Point, SketchQuery, address_key,
 };
-use jiceng_orders::ports::{OrderChange, WorkOrderStore};
+use jiceng_orders::effects::Effects;
+use jiceng_orders::ports::{CommitStore, WorkOrderStore};
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{Assignee, HistoryEntry, NewWorkOrder, Status, WorkOrder};
 use jiceng_store::SqlStore;
@@ -86,7 +87,7 @@ impl World {
             now,
         );
         self.s
-            .insert_order(&o, &e, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
             .await
             .unwrap();
         let sk = OrderSketch {
@@ -144,13 +145,7 @@ impl World {
             payload: serde_json::json!({}),
         };
         self.s
-            .apply_changes(&[OrderChange {
-                expected_version: o.version,
-                order: next,
-                entry,
-                notices: Vec::new(),
-                escalations: Vec::new(),
-            }])
+            .commit(Effects::new(t0()).change_order(o.version, next, entry))
             .await
             .unwrap();
     }
@@ -277,7 +272,7 @@ async fn orders_without_sketches_are_found(s: S) {
         "op",
         now,
     );
-    w.s.insert_order(&o, &e, "JC20261124", None, None)
+    w.s.commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
         .await
         .unwrap();
     let missing: Vec<OrderId> =

@@ -9,10 +9,11 @@ use jiceng_kernel::ids::{OrderId, UnitId, UserId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use jiceng_kernel::ports::AuditStore;
 use jiceng_kernel::user::User;
+use jiceng_orders::effects::Effects;
 use jiceng_orders::learning::{
     CategoryCorrection, ClassifierStore, ModelId, StoredModel, TrainingSummary,
 };
-use jiceng_orders::ports::WorkOrderStore;
+use jiceng_orders::ports::CommitStore;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
 use jiceng_store::SqlStore;
@@ -102,7 +103,7 @@ async fn order(
     };
     let (mut o, e) = new.into_order(id, String::new(), region, w.user, "派单员", at);
     o.status = status;
-    s.insert_order(&o, &e, "JC20261124", None, None)
+    s.commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
         .await
         .unwrap();
     id

@@ -8,7 +8,8 @@ use jiceng_accounts::ports::OrgStore;
 use jiceng_kernel::calendar::TimeLimit;
 use jiceng_kernel::ids::{OrderId, UserId};
 use jiceng_kernel::org::{OrgKind, OrgUnit};
-use jiceng_orders::ports::{OrderChange, OrderQuery, WorkOrderStore};
+use jiceng_orders::effects::Effects;
+use jiceng_orders::ports::{CommitStore, OrderQuery, WorkOrderStore};
 use jiceng_orders::sla::{ClockKind, SlaClock, SlaPolicies, SlaPolicy};
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{
@@ -113,7 +114,7 @@ impl World {
             o.clocks.handling = Some(c);
         }
         self.s
-            .insert_order(&o, &e, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
             .await
             .unwrap();
         self.s.get_order(o.id).await.unwrap().unwrap()
@@ -264,15 +265,9 @@ async fn pages_by_deadline_return_every_order_once(s: S) {
         to_status: next.status,
         payload: serde_json::json!({}),
     };
-    w.s.apply_changes(&[OrderChange {
-        expected_version: first.version,
-        order: next.clone(),
-        entry,
-        notices: Vec::new(),
-        escalations: Vec::new(),
-    }])
-    .await
-    .unwrap();
+    w.s.commit(Effects::new(later).change_order(first.version, next.clone(), entry))
+        .await
+        .unwrap();
     let orders: Vec<WorkOrder> = orders
         .into_iter()
         .map(|o| if o.id == next.id { next.clone() } else { o })

@@ -7,7 +7,8 @@ use jiceng_kernel::audit::chain::AuditRecord;
 use jiceng_kernel::ids::{OrderId, UnitId, UserId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use jiceng_kernel::user::User;
-use jiceng_orders::ports::WorkOrderStore;
+use jiceng_orders::effects::Effects;
+use jiceng_orders::ports::CommitStore;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{Assignee, NewWorkOrder, Status};
 use std::path::Path;
@@ -99,7 +100,7 @@ async fn seed(data: &Path, per_label: usize) {
         );
         o.status = Status::Archived;
         store
-            .insert_order(&o, &h, "JC20261124", None, None)
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![h.clone()], "JC20261124"))
             .await
             .unwrap();
     }

@@ -34,7 +34,7 @@ use jiceng_kernel::error::Error;
 use jiceng_kernel::error::codes;
 use jiceng_kernel::ids::{OrderId, UnitId};
 use jiceng_orders::ports::OrderQuery;
-use jiceng_orders::use_cases::{ActRequest, Inbox};
+use jiceng_orders::use_cases::{ActRequest, Inbox, Registration};
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{
     Channel, HistoryEntry, NewWorkOrder, OrderCursor, OrderSort, Status, Urgency,
@@ -105,12 +105,13 @@ pub async fn register(
         .register_with_duplicates(p, new, req.region_unit_id, key)
         .await?;
     // A retry returns the order created before this request, with 200 instead of 201.
-    let status = if registered.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
+    let (status, order, tracking_code) = match registered {
+        Registration::Created {
+            order,
+            tracking_code,
+        } => (StatusCode::CREATED, order, Some(tracking_code)),
+        Registration::Replayed { order } => (StatusCode::OK, order, None),
     };
-    let order = registered.order;
     // The registering clerk gets back what was just typed in: an echo, not a read.
     let echo = state.orders.may_see_contact(p, &order);
     let duplicates = duplicates.map(|c| super::duplicates::views(&state.orders, p, c));
@@ -119,7 +120,7 @@ pub async fn register(
         Json(RegisteredView {
             order: WorkOrderView::of(&state.orders, p, order, echo),
             duplicates,
-            tracking_code: registered.tracking_code,
+            tracking_code,
         }),
     ))
 }
