@@ -94,24 +94,11 @@ fn codes_are_stable_machine_strings() {
 
 #[test]
 fn the_readme_table_is_generated_from_the_registry() {
-    let _readme = crate::README.lock().unwrap_or_else(|e| e.into_inner());
-    let path = workspace().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap_or_default();
-    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
-        panic!("README.md has no section between {BEGIN:?} and {END:?}");
-    };
-    let current = &readme[b + BEGIN.len()..e];
-    let generated = markdown_table();
-    if std::env::var_os("JICENG_UPDATE_README").is_some_and(|v| v == "1") {
-        let updated = format!("{}{BEGIN}{generated}{}", &readme[..b], &readme[e..]);
-        if let Err(err) = std::fs::write(&path, updated) {
-            panic!("cannot write README.md: {err}");
-        }
-        return;
-    }
-    assert!(
-        current == generated,
-        "README.md's error-code table differs from the registry; run \
-         JICENG_UPDATE_README=1 cargo test -p jiceng-kernel --test kernel error_codes::"
+    crate::readme_section(
+        BEGIN,
+        END,
+        &markdown_table(),
+        "error-code table (crates/jiceng-kernel/src/error/codes.rs)",
+        "cargo test -p jiceng-kernel --test kernel error_codes::",
     );
 }

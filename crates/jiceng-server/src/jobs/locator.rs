@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 pub struct LocatorReload {
-    // Weak: the job must not keep the services alive after the server dropped them.
+    // Weak: the job must not keep the use cases alive after the server dropped them.
     routing: Weak<jiceng_orders::use_cases::routing::Routing>,
     store: Weak<dyn OrdersStore>,
     every: Duration,
