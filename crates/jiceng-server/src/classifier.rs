@@ -207,7 +207,7 @@ impl ModelManager {
         Ok(manager)
     }
 
-    /// The classifier to hand to the services.
+    /// The classifier to hand to the use cases.
     pub fn classifier(&self) -> Arc<ActiveModel> {
         self.active.clone()
     }

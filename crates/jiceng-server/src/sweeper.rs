@@ -2,7 +2,7 @@
 //!
 //! It reads only due rows through the index on the next due instant, then sleeps until the
 //! earliest next one (capped), or until a transition signals an earlier one. Time is the
-//! services' injected clock, so tests jump in time and wake it. Exactly-once comes from the
+//! use cases' injected clock, so tests jump in time and wake it. Exactly-once comes from the
 //! storage (version check and unique key), not from this task: any number may run.
 
 use chrono::{DateTime, Utc};
@@ -37,7 +37,7 @@ impl Default for SweeperConfig {
 #[derive(Debug)]
 pub struct Wake {
     notify: Notify,
-    /// The planned wake-up, microseconds on the services' clock.
+    /// The planned wake-up, microseconds on the use cases' clock.
     planned: AtomicI64,
 }
 

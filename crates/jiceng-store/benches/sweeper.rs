@@ -31,7 +31,7 @@ const DUE: usize = 1_000;
 const TICK: u32 = 100;
 const BATCH: usize = 400;
 
-/// The sweeper needs no secrets; the services want some.
+/// The sweeper needs no secrets; the use cases want some.
 struct NoSecrets;
 
 #[async_trait]

@@ -5,7 +5,7 @@
 //! Every stored model stays, so the one before can be activated again (rollback).
 //!
 //! The rules (what is trained on, what is held out, when a model is refused) are in [`plan`];
-//! the use cases in `services::models`; training itself happens behind [`ModelTrainer`].
+//! the use cases in `use_cases::classifier`; training itself happens behind [`ModelTrainer`].
 
 pub mod plan;
 pub mod records;

@@ -11,7 +11,7 @@
 //!
 //! Clock rows and records are keyed by a [`Subject`]: other kinds of subject (applications,
 //! rectification tasks, …) run on the same calendar, ladder and sweeper; each kind tells the
-//! sweep how to fire its steps (`services::SubjectClocks`).
+//! sweep how to fire its steps (`use_cases::SubjectClocks`).
 
 pub mod clock;
 pub mod escalation;

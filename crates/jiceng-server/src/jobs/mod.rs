@@ -164,7 +164,7 @@ impl Supervisor {
     }
 
     /// The clock leases are dated by (wall time by default: leases are shared between
-    /// processes, whatever clock the services use).
+    /// processes, whatever clock the use cases use).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -1,4 +1,4 @@
-//! Random walks through the services over a real database: whatever the sequence of
+//! Random walks through the use cases over a real database: whatever the sequence of
 //! commands and actors, the stored history is gapless and chained (each entry starts where
 //! the previous one ended), matches the order's version, and ends at a closed state if any.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -98,7 +98,7 @@ async fn database(postgres: bool) -> Option<TestDb> {
     }
 }
 
-/// One process: its own pool on the database, services with the test's handler, and its
+/// One process: its own pool on the database, use cases with the test's handler, and its
 /// sweeper task.
 struct Process {
     wake: Arc<Wake>,
@@ -106,7 +106,7 @@ struct Process {
     task: tokio::task::JoinHandle<()>,
 }
 
-/// Orders of a process of its own: a new pool on the database.
+/// The use cases of a process of its own: a new pool on the database.
 async fn orders_on(url: &str, clock: &Arc<FixedClock>, handler: Arc<dyn SubjectClocks>) -> Orders {
     let store = SqlStore::connect(url).await.unwrap();
     Orders::new(

@@ -87,7 +87,7 @@ pub async fn spawn_with(
 }
 
 impl TestApp {
-    /// Builds services on `store` and serves them.
+    /// Builds the use cases on `store` and serves them.
     async fn start(&mut self, store: Arc<jiceng_store::SqlStore>) {
         let orders = match &self.clock {
             Some(c) => Orders {

@@ -46,7 +46,7 @@ pub fn load_config(data: &DataArgs) -> Result<Config> {
     Config::load(data.config.as_deref(), FlagOverrides::from_data(data))
 }
 
-/// An open, migrated store and the services on it.
+/// An open, migrated store and the use cases on it.
 pub struct Opened {
     pub store: Arc<SqlStore>,
     pub orders: Orders,

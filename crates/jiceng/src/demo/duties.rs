@@ -12,7 +12,7 @@ use jiceng_server::duty_files;
 /// The list in the import layout (UTF-8 CSV), also a sample for administrators.
 pub const DUTY_LIST: &str = include_str!("../../demo/duty-list.csv");
 
-/// Imports and publishes the list for the county, effective on the services' clock's day.
+/// Imports and publishes the list for the county, effective on the use cases' clock's day.
 pub async fn seed(orders: &Orders, county: UnitId) -> Result<DutyList> {
     let rows = duty_files::read_table(DUTY_LIST.as_bytes())
         .map_err(|e| anyhow!("demo duty list: {}", e.message))?;

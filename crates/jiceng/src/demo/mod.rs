@@ -1,7 +1,7 @@
 //! The demo county: 广安区 with its real towns/streets and villages/communities (from a fixture
 //! embedded in the binary), departments, offices, synthetic grids, one user per role, staff
 //! for every department, and a few thousand work orders built from real citizen messages,
-//! taken through every state of the loop by the real services over the last 90 days.
+//! taken through every state of the loop by the real use cases over the last 90 days.
 
 mod duties;
 mod layout;

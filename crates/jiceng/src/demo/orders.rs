@@ -1,4 +1,4 @@
-//! Runs the planned work orders through the real services, every step in the order of time,
+//! Runs the planned work orders through the real use cases, every step in the order of time,
 //! on a clock the seeding moves forward: history, versions, numbers and every rule of the
 //! loop hold exactly as if people had done it.
 
@@ -28,7 +28,7 @@ pub struct DeskStaff {
     pub leader: String,
 }
 
-/// Everything the steps need: services on the demo clock, the people, the units.
+/// Everything the steps need: the use cases on the demo clock, the people, the units.
 pub struct World<'a> {
     pub orders: &'a Orders,
     pub clock: &'a FixedClock,

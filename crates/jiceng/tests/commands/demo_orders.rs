@@ -1,4 +1,4 @@
-//! `jiceng demo` seeds thousands of work orders through the real services: every status,
+//! `jiceng demo` seeds thousands of work orders through the real use cases: every status,
 //! gapless histories in time order, numbers that follow the creation days, and inboxes with
 //! work for the demo handler.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, too
@@ -118,7 +118,7 @@ async fn demo_seeds_orders_in_every_status() {
             .any(|c| c.via_order == merged.id)
     );
 
-    // The demo handler has work waiting, seen through the services' inboxes.
+    // The demo handler has work waiting, seen through the use cases' inboxes.
     let app: Orders = jiceng_server::orders_for(Arc::clone(&store));
     let handler = principal(&store, "handler").await;
     for (inbox, at_least) in [(Inbox::ToSign, 20), (Inbox::ToHandle, 20)] {
