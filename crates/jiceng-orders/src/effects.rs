@@ -229,7 +229,7 @@ impl Effects {
 /// Whether a clock's row must be written with this version of the order: every clock that
 /// still runs or is paused, and one that stopped in this very change. Rows of clocks that
 /// stopped earlier are already final.
-pub fn clock_changed(o: &WorkOrder, c: &SlaClock) -> bool {
+fn clock_changed(o: &WorkOrder, c: &SlaClock) -> bool {
     c.stopped_at.is_none_or(|s| s >= o.updated_at)
 }
 
