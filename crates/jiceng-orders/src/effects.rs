@@ -1,7 +1,7 @@
 //! What a use case changes, as data. A use case reads what it needs, decides, and returns
 //! [`Effects`]: the subjects it creates or changes with their history entries, the audit
 //! entries, the messages for the outbox, the clock rows, the escalation records, the
-//! duplicate-detection sketches and the client's idempotency key. One store call
+//! duplicate-detection sketches, category corrections and the client's idempotency key. One store call
 //! ([`crate::ports::CommitStore::commit`]) writes all of it in one transaction, or none of it.
 //!
 //! Nothing here performs I/O. The helpers ([`Effects::new_order`], [`Effects::change_order`])
@@ -9,6 +9,7 @@
 //! its audit record, dropping the sketch of a closed order.
 
 use crate::duplicates::OrderSketch;
+use crate::learning::CategoryCorrection;
 use crate::sla::{Escalation, SlaClock, StandaloneClock, Step};
 use crate::work_order::{HistoryEntry, Notice, WorkOrder};
 use chrono::{DateTime, Utc};
@@ -37,6 +38,9 @@ pub struct Effects {
     pub escalations: Vec<Escalation>,
     /// Duplicate-detection sketches to store or drop.
     pub sketches: Vec<SketchWrite>,
+    /// Dispatchers' corrections of an order's category, each replacing the order's earlier
+    /// one: labelled examples for the classifier's next retraining.
+    pub corrections: Vec<CategoryCorrection>,
     /// The client's idempotency key of a registration: with a key used before for the same
     /// request, nothing is written and the commit answers [`Committed::Replayed`]; used before
     /// for another request, `idempotency.key_reused`. Only with exactly one new work order
@@ -158,6 +162,7 @@ impl Effects {
             clocks: Vec::new(),
             escalations: Vec::new(),
             sketches: Vec::new(),
+            corrections: Vec::new(),
             idempotency: None,
         }
     }

@@ -70,22 +70,20 @@ impl DueSignal for Wake {
 }
 
 /// One pass: fires what is due, then plans the next wake-up and returns the pause until it
-/// (the runtime sleeps it, or less when a transition wakes the sweeper).
+/// (the runtime sleeps it, or less when a transition wakes the sweeper). A failed read of the
+/// store ends the pass with its error, which the runtime records as the job's last error
+/// before it tries again.
 pub async fn tick(
     orders: &Orders,
     wake: &Wake,
     config: &SweeperConfig,
     stop: &watch::Receiver<bool>,
-) -> Duration {
-    let progressed = sweep_all(orders, config.batch, stop).await;
+) -> jiceng_kernel::Result<Duration> {
+    let progressed = sweep_all(orders, config.batch, stop).await?;
     let now = orders.clock.now();
-    let mut sleep = match orders.next_due().await {
-        Ok(Some(t)) => (t - now).to_std().unwrap_or(Duration::ZERO),
-        Ok(None) => config.max_sleep,
-        Err(e) => {
-            tracing::warn!(error = %e, "sweeper: cannot read the next due instant");
-            config.max_sleep
-        }
+    let mut sleep = match orders.next_due().await? {
+        Some(t) => (t - now).to_std().unwrap_or(Duration::ZERO),
+        None => config.max_sleep,
     };
     if !progressed {
         // A due row that cannot fire must not spin the loop.
@@ -95,31 +93,28 @@ pub async fn tick(
     let planned = now + chrono::Duration::from_std(sleep).unwrap_or_default();
     wake.planned
         .store(planned.timestamp_micros(), Ordering::Relaxed);
-    sleep
+    Ok(sleep)
 }
 
 /// Sweeps batch after batch while full batches make progress; whether anything fired.
-async fn sweep_all(orders: &Orders, batch: u32, stop: &watch::Receiver<bool>) -> bool {
+async fn sweep_all(
+    orders: &Orders,
+    batch: u32,
+    stop: &watch::Receiver<bool>,
+) -> jiceng_kernel::Result<bool> {
     let mut progressed = false;
     loop {
-        match orders.sweep_due(batch).await {
-            Ok(o) => {
-                if o.fired > 0 {
-                    progressed = true;
-                    tracing::debug!(
-                        fired = o.fired,
-                        lost = o.lost_races,
-                        "sweeper fired due steps"
-                    );
-                }
-                if o.due < batch as usize || o.fired == 0 || *stop.borrow() {
-                    return progressed || o.lost_races > 0;
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "sweeper: sweep failed; retrying later");
-                return false;
-            }
+        let o = orders.sweep_due(batch).await?;
+        if o.fired > 0 {
+            progressed = true;
+            tracing::debug!(
+                fired = o.fired,
+                lost = o.lost_races,
+                "sweeper fired due steps"
+            );
+        }
+        if o.due < batch as usize || o.fired == 0 || *stop.borrow() {
+            return Ok(progressed || o.lost_races > 0);
         }
     }
 }

@@ -182,11 +182,12 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             return Error::new(
                 codes::STORAGE_CONFLICT,
                 format!("{what}，未作任何更改；请刷新后检查输入再试"),
-            );
+            )
+            .with_source(e);
         }
     }
     tracing::error!(error = %e, "database error");
-    Error::internal("数据库暂时不可用，请稍后重试")
+    Error::internal("数据库暂时不可用，请稍后重试").with_source(e)
 }
 
 /// Maps a unique-constraint violation to a 409 with the given code and message.

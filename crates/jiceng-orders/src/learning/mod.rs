@@ -138,8 +138,6 @@ pub struct StoredModel {
 /// Corrections and models on both backends.
 #[async_trait]
 pub trait ClassifierStore: Send + Sync {
-    /// Stores the correction of an order, replacing an earlier one, with its audit record.
-    async fn put_correction(&self, c: &CategoryCorrection, audit: &AuditRecord) -> Result<()>;
     async fn get_correction(&self, order: OrderId) -> Result<Option<CategoryCorrection>>;
     /// The labelled orders whose region lies in `scope` (empty: all): archived ones with a
     /// category, and corrected ones in any state but merged, with the correction's label.

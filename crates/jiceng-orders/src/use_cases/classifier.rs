@@ -4,6 +4,7 @@
 use super::Orders;
 use super::work_orders::order_not_found;
 use crate::duty::taxonomy::{Taxonomy, normalize_code};
+use crate::effects::{AuditItem, Effects};
 use crate::learning::plan::{label_depth, plan, refusal};
 use crate::learning::{
     CategoryCorrection, ModelId, ModelRef, ModelTrainer, StoredModel, TrainingSummary, records,
@@ -122,18 +123,30 @@ impl Orders {
             corrected_at: self.clock.now(),
         };
         let audit = records::correction(&c, &o.number, &who.username);
-        if !o.status.is_final() && o.category.as_deref() != Some(c.corrected.as_str()) {
-            self.act(
-                who,
-                o.id,
-                crate::use_cases::ActRequest::Other(crate::work_order::Command::Recategorize {
+        // An open order moves to the new category in the same transaction as the example.
+        let (mut effects, changed) =
+            if !o.status.is_final() && o.category.as_deref() != Some(c.corrected.as_str()) {
+                let cmd = crate::work_order::Command::Recategorize {
                     category: c.corrected.clone(),
-                }),
-                Some(o.version),
-            )
-            .await?;
+                };
+                let (effects, order) = self
+                    .plan_act(
+                        who,
+                        &o,
+                        crate::use_cases::ActRequest::Other(cmd),
+                        Some(o.version),
+                    )
+                    .await?;
+                (effects, Some(order))
+            } else {
+                (Effects::new(c.corrected_at), None)
+            };
+        effects.corrections.push(c.clone());
+        effects.audit.push(AuditItem::Record(audit));
+        self.store.commit(&effects).await?;
+        if let Some(order) = &changed {
+            self.signal_due(order);
         }
-        self.store.put_correction(&c, &audit).await?;
         Ok(c)
     }
 

@@ -4,6 +4,7 @@
 
 use super::{Job, JobContext, Tick};
 use crate::sweeper::{SweeperConfig, Wake};
+use anyhow::Context;
 use jiceng_orders::use_cases::Orders;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +26,9 @@ impl Job for Sweep {
     }
 
     async fn tick(&self, ctx: &JobContext) -> anyhow::Result<Tick> {
-        let pause =
-            crate::sweeper::tick(&self.orders, &self.wake, &self.config, ctx.stop_flag()).await;
+        let pause = crate::sweeper::tick(&self.orders, &self.wake, &self.config, ctx.stop_flag())
+            .await
+            .context("sweep of due clocks")?;
         Ok(Tick::after(pause))
     }
 

@@ -21,7 +21,7 @@ pub struct UploadQuery {
 }
 
 /// Uploads a photo (JPEG, PNG, WebP) or PDF, up to 5 MB, as the raw request body.
-#[utoipa::path(post, path = "/api/v1/work-orders/{id}/attachments", tag = "work-orders",
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/attachments", operation_id = "upload_attachment", tag = "work-orders",
     params(("id" = String, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses((status = 201, body = Attachment), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
@@ -49,7 +49,7 @@ pub async fn upload(
 }
 
 /// The order's attachments (without content).
-#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments", tag = "work-orders",
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments", operation_id = "list_attachments", tag = "work-orders",
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<Attachment>), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -63,7 +63,7 @@ pub async fn list(
 }
 
 /// One attachment's content.
-#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments/{attachment_id}", tag = "work-orders",
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/attachments/{attachment_id}", operation_id = "download_attachment", tag = "work-orders",
     params(("id" = String, Path), ("attachment_id" = String, Path)),
     responses((status = 200, description = "文件内容"), (status = 404, body = ErrorBody)))]
 pub async fn download(

@@ -86,7 +86,7 @@ pub fn views(s: &Orders, who: &Principal, cands: Vec<DuplicateCandidate>) -> Vec
 /// coordinates, otherwise at the same address or in the same place) and with similar text.
 /// For operators, dispatchers and supervisors over the order. Merge with
 /// `POST /api/v1/work-orders/{id}/merge`.
-#[utoipa::path(get, path = "/api/v1/work-orders/{id}/duplicates", tag = "work-orders",
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}/duplicates", operation_id = "list_duplicates", tag = "work-orders",
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<DuplicateView>), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody)))]

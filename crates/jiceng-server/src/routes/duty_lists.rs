@@ -135,7 +135,7 @@ pub struct DutyUploadView {
 }
 
 /// The versions of a jurisdiction's list, newest first.
-#[utoipa::path(get, path = "/api/v1/org-units/{id}/duty-lists", tag = "duty-lists",
+#[utoipa::path(get, path = "/api/v1/org-units/{id}/duty-lists", operation_id = "list_duty_lists", tag = "duty-lists",
     params(("id" = String, Path, description = "辖区单位编号")),
     responses((status = 200, body = Vec<DutyListInfoView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -149,7 +149,7 @@ pub async fn list(
 
 /// Uploads a list (xlsx, xls or CSV in UTF-8 or GBK, as the raw body) as the next draft.
 /// With any error nothing is stored and the answer is 422 with every issue.
-#[utoipa::path(post, path = "/api/v1/org-units/{id}/duty-lists", tag = "duty-lists",
+#[utoipa::path(post, path = "/api/v1/org-units/{id}/duty-lists", operation_id = "upload_duty_list", tag = "duty-lists",
     params(("id" = String, Path, description = "辖区单位编号")),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     responses((status = 201, body = DutyUploadView), (status = 422, body = DutyUploadView),
@@ -194,7 +194,7 @@ pub async fn upload(
 }
 
 /// One version with its duties.
-#[utoipa::path(get, path = "/api/v1/duty-lists/{id}", tag = "duty-lists",
+#[utoipa::path(get, path = "/api/v1/duty-lists/{id}", operation_id = "get_duty_list", tag = "duty-lists",
     params(("id" = String, Path, description = "清单版本编号")),
     responses((status = 200, body = DutyListView), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -241,7 +241,7 @@ pub struct DownloadQuery {
 }
 
 /// One version as a file in the upload layout: uploading it again gives the same list.
-#[utoipa::path(get, path = "/api/v1/duty-lists/{id}/file", tag = "duty-lists",
+#[utoipa::path(get, path = "/api/v1/duty-lists/{id}/file", operation_id = "download_duty_list", tag = "duty-lists",
     params(("id" = String, Path, description = "清单版本编号"), DownloadQuery),
     responses((status = 200, description = "xlsx 或 csv 文件"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download(

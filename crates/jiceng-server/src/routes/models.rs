@@ -114,7 +114,7 @@ pub struct ModelListView {
 }
 
 /// The stored models with their figures, and which one is in use.
-#[utoipa::path(get, path = "/api/v1/models", tag = "models",
+#[utoipa::path(get, path = "/api/v1/models", operation_id = "list_models", tag = "models",
     responses((status = 200, body = ModelListView), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<ModelListView>> {
     let l = state.orders.list_models(&caller.principal).await?;

@@ -60,7 +60,7 @@ pub struct UnitListQuery {
 }
 
 /// Units within the caller's jurisdiction, in tree order.
-#[utoipa::path(get, path = "/api/v1/org-units", tag = "org",
+#[utoipa::path(get, path = "/api/v1/org-units", operation_id = "list_org_units", tag = "org",
     params(UnitListQuery),
     responses((status = 200, body = Page<OrgUnitView>), (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -88,7 +88,7 @@ pub async fn list(
 }
 
 /// One unit.
-#[utoipa::path(get, path = "/api/v1/org-units/{id}", tag = "org",
+#[utoipa::path(get, path = "/api/v1/org-units/{id}", operation_id = "get_org_unit", tag = "org",
     params(("id" = String, Path, description = "单位编号")),
     responses((status = 200, body = OrgUnitView), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -117,7 +117,7 @@ pub struct NewUnitRequest {
 }
 
 /// Creates a unit under a parent within the caller's jurisdiction.
-#[utoipa::path(post, path = "/api/v1/org-units", tag = "org",
+#[utoipa::path(post, path = "/api/v1/org-units", operation_id = "create_org_unit", tag = "org",
     request_body = NewUnitRequest,
     responses((status = 201, body = OrgUnitView), (status = 400, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -24,7 +24,7 @@ pub struct UserListQuery {
 
 /// Users holding a role within the caller's jurisdiction. Phones are masked unless the
 /// caller may see personal data.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users",
     params(UserListQuery),
     responses((status = 200, body = Page<UserView>), (status = 403, body = ErrorBody)))]
 pub async fn list(
@@ -44,7 +44,7 @@ pub async fn list(
 }
 
 /// One user.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users",
     params(("id" = String, Path, description = "用户编号")),
     responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -79,7 +79,7 @@ pub struct NewUserRequest {
 }
 
 /// Creates a user with roles in units of the caller's jurisdiction.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users",
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users",
     request_body = NewUserRequest,
     responses((status = 201, body = UserView), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]

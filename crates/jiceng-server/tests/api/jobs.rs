@@ -297,3 +297,60 @@ async fn metrics_name_every_job_of_the_server() {
         "{text}"
     );
 }
+
+/// A sweep that cannot read the clocks is the sweeper's last error, in the status and the
+/// metrics, and the sweeper works again once the store does.
+#[tokio::test]
+async fn a_failed_sweep_is_the_sweepers_last_error() {
+    let app = common::spawn(common::Backend::Sqlite).await.unwrap();
+    let jobs = app.jobs.clone();
+    wait_until("the first sweep", Duration::from_secs(10), || {
+        jobs.get("sweeper").is_some_and(|s| s.successes >= 1)
+    })
+    .await;
+    let raw = sqlx::SqlitePool::connect(&app.db.url).await.unwrap();
+    sqlx::query("ALTER TABLE sla_clocks RENAME TO sla_clocks_hidden")
+        .execute(&raw)
+        .await
+        .unwrap();
+    app.wake.wake_now();
+    wait_until("the failed sweep", Duration::from_secs(10), || {
+        jobs.get("sweeper").is_some_and(|s| s.failures >= 1)
+    })
+    .await;
+    let st = jobs.get("sweeper").unwrap();
+    let error = st.last_error.clone().unwrap();
+    assert!(error.starts_with("sweep of due clocks"), "{error}");
+    assert!(
+        error.contains("no such table: sla_clocks"),
+        "the cause is kept: {error}"
+    );
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.metrics_base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let failures: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("job_failures_total{job=\"sweeper\"} "))
+        .unwrap_or_else(|| panic!("no sweeper failures in\n{text}"))
+        .parse()
+        .unwrap();
+    assert!(failures >= 1.0, "{text}");
+
+    sqlx::query("ALTER TABLE sla_clocks_hidden RENAME TO sla_clocks")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    let successes = st.successes;
+    app.wake.wake_now();
+    wait_until("a sweep after the repair", Duration::from_secs(10), || {
+        jobs.get("sweeper").is_some_and(|s| s.successes > successes)
+    })
+    .await;
+}

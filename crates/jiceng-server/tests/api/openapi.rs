@@ -1,5 +1,5 @@
 //! The HTTP contract: the committed `openapi/jiceng.json` is what the server serves, every
-//! operation declares its security and its 4xx answers, the declared security is the one the
+//! operation has an id of its own and declares its security and its 4xx answers, the declared security is the one the
 //! server enforces, and every work-order action has its own typed body.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -92,7 +92,19 @@ async fn every_operation_declares_security_and_its_client_errors() {
     let ops = operations(&doc);
     assert!(ops.len() > 50, "only {} operations", ops.len());
     let mut missing = Vec::new();
+    // A generated client names a function after each operation id: one id, one operation.
+    let mut ids = std::collections::HashMap::new();
     for (path, method, op) in &ops {
+        match op["operationId"].as_str() {
+            None => missing.push(format!("{method} {path}: no operationId")),
+            Some(id) => {
+                if let Some(other) = ids.insert(id.to_owned(), format!("{method} {path}")) {
+                    missing.push(format!(
+                        "{method} {path}: operationId {id} also names {other}"
+                    ));
+                }
+            }
+        }
         match op["security"].as_array() {
             None => missing.push(format!("{method} {path}: no security")),
             Some(reqs) => {

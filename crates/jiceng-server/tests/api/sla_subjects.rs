@@ -128,7 +128,10 @@ impl Process {
             let config = SweeperConfig::default();
             let mut stopped = stopped;
             while !*stopped.borrow() {
-                let pause = sweeper::tick(&orders, &w, &config, &stopped).await;
+                // A pass that fails (a lock held by the other process) is tried again soon.
+                let pause = sweeper::tick(&orders, &w, &config, &stopped)
+                    .await
+                    .unwrap_or(Duration::from_millis(500));
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
                     _ = w.notified() => {}

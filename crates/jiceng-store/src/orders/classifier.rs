@@ -51,6 +51,30 @@ impl ModelRow {
     }
 }
 
+/// Stores a dispatcher's correction of an order's category, replacing the order's earlier one
+/// (the latest counts), in the transaction `tx`.
+macro_rules! write_correction {
+    ($tx:expr, $c:expr) => {{
+        let c: &jiceng_orders::learning::CategoryCorrection = $c;
+        sqlx::query($crate::orders::classifier::UPSERT_CORRECTION)
+            .bind(c.order_id.0)
+            .bind(&c.predicted)
+            .bind(&c.model)
+            .bind(&c.corrected)
+            .bind(c.corrected_by.0)
+            .bind($crate::rows::micros(c.corrected_at))
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::pool::db_err)?;
+    }};
+}
+
+pub(crate) const UPSERT_CORRECTION: &str = "INSERT INTO category_corrections \
+     (order_id, predicted, model, corrected, corrected_by, corrected_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (order_id) DO UPDATE SET predicted = excluded.predicted, model = excluded.model, \
+     corrected = excluded.corrected, corrected_by = excluded.corrected_by, corrected_at = excluded.corrected_at";
+
 type CorrectionRow = (Uuid, Option<String>, Option<String>, String, Uuid, i64);
 
 #[derive(sqlx::FromRow)]
@@ -64,30 +88,6 @@ struct TrainingDbRow {
 
 #[async_trait]
 impl ClassifierStore for SqlStore {
-    #[tracing::instrument(name = "store.model.put_correction", skip_all)]
-    async fn put_correction(&self, c: &CategoryCorrection, audit: &AuditRecord) -> Result<()> {
-        on_write!(self, |p| {
-            let mut tx = p.begin().await.map_err(db_err)?;
-            sqlx::query(
-                "INSERT INTO category_corrections (order_id, predicted, model, corrected, corrected_by, corrected_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (order_id) DO UPDATE SET predicted = excluded.predicted, model = excluded.model, \
-                 corrected = excluded.corrected, corrected_by = excluded.corrected_by, corrected_at = excluded.corrected_at",
-            )
-            .bind(c.order_id.0)
-            .bind(&c.predicted)
-            .bind(&c.model)
-            .bind(&c.corrected)
-            .bind(c.corrected_by.0)
-            .bind(micros(c.corrected_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            append_audit!(self, tx, std::slice::from_ref(audit));
-            tx.commit().await.map_err(db_err)
-        })
-    }
-
     #[tracing::instrument(name = "store.model.get_correction", skip_all)]
     async fn get_correction(&self, order: OrderId) -> Result<Option<CategoryCorrection>> {
         let row: Option<CorrectionRow> = on_read!(self, |p| sqlx::query_as(

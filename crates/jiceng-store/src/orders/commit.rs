@@ -2,7 +2,7 @@
 //!
 //! In order: the idempotency key is looked up (a replay writes nothing); the subjects are
 //! numbered and written with their history; then the clock rows, escalation records,
-//! sketches, outbox rows and the key; the audit records last. Any failure rolls all of it
+//! sketches, outbox rows, category corrections and the key; the audit records last. Any failure rolls all of it
 //! back.
 
 use crate::orders::work_order::is_version_clash;
@@ -75,6 +75,28 @@ fn audit_records(effects: &Effects, numbered: &[WorkOrder]) -> Result<Vec<AuditR
 
 #[async_trait]
 impl CommitStore for SqlStore {
+    #[tracing::instrument(name = "store.replay", skip_all)]
+    async fn replay(&self, k: &Idempotency) -> Result<Option<WorkOrder>> {
+        on_read!(self, |p| {
+            let found: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
+                .bind(k.user.0)
+                .bind(&k.key)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)?;
+            let Some(found) = found else {
+                return Ok(None);
+            };
+            let id = replayed_order(found, k)?;
+            let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
+                .bind(id)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)?;
+            Ok(Some(doc.ok_or_else(order_not_found)?.0))
+        })
+    }
+
     #[tracing::instrument(name = "store.commit", skip_all, fields(subjects = effects.subjects.len()))]
     async fn commit(&self, effects: &Effects) -> Result<Committed> {
         let keyed = keyed_order(effects)?;
@@ -133,6 +155,9 @@ impl CommitStore for SqlStore {
             }
             for n in &effects.notices {
                 write_notice!(tx, n, effects.at);
+            }
+            for c in &effects.corrections {
+                write_correction!(tx, c);
             }
             if let Some((k, order)) = keyed {
                 let r = sqlx::query(INSERT_KEY)

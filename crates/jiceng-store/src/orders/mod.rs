@@ -3,7 +3,8 @@
 
 mod area;
 mod attachment;
-mod classifier;
+#[macro_use]
+pub(crate) mod classifier;
 #[macro_use]
 pub(crate) mod duplicates;
 mod duty;

@@ -9,7 +9,7 @@ use jiceng_kernel::ids::{OrderId, UnitId, UserId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use jiceng_kernel::ports::AuditStore;
 use jiceng_kernel::user::User;
-use jiceng_orders::effects::Effects;
+use jiceng_orders::effects::{AuditItem, Effects};
 use jiceng_orders::learning::{
     CategoryCorrection, ClassifierStore, ModelId, StoredModel, TrainingSummary,
 };
@@ -24,6 +24,14 @@ fn t(micros: i64) -> DateTime<Utc> {
 
 fn rec() -> AuditRecord {
     AuditRecord::new(t(1), "system", "test", "x", serde_json::json!({}))
+}
+
+/// Stores a correction with its audit record through the one commit path.
+async fn put_correction(s: &SqlStore, c: &CategoryCorrection, audit: &AuditRecord) {
+    let mut effects = Effects::new(c.corrected_at);
+    effects.corrections.push(c.clone());
+    effects.audit.push(AuditItem::Record(audit.clone()));
+    s.commit(&effects).await.unwrap();
 }
 
 struct World {
@@ -139,20 +147,20 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
     let before = s.audit_size().await.unwrap();
 
     let first = correction(open, w.user, "交通运输", 1_795_000_000_000_001);
-    s.put_correction(&first, &rec()).await.unwrap();
+    put_correction(s, &first, &rec()).await;
     let latest = correction(
         open,
         w.user,
         "城乡建设/城市建设和市政管理",
         1_795_000_000_000_002,
     );
-    s.put_correction(&latest, &rec()).await.unwrap();
-    s.put_correction(
+    put_correction(s, &latest, &rec()).await;
+    put_correction(
+        s,
         &correction(merged, w.user, "环境保护", 1_795_000_000_000_003),
         &rec(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(s.get_correction(open).await.unwrap(), Some(latest));
     assert_eq!(s.get_correction(archived).await.unwrap(), None);
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Runs the real `jiceng` binary against a fresh data directory per test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, too
 
+use crate::demo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -71,9 +72,7 @@ fn help_lists_the_subcommands() {
 
 #[test]
 fn demo_seeds_once_and_reports_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = with_data(dir.path(), &["demo"]);
-    expect_ok(&first);
+    let first = &demo::seeded().stdout;
     for s in [
         "seeded the demo county 广安区 (511602000000)",
         "1 区县 (county)",
@@ -88,8 +87,10 @@ fn demo_seeds_once_and_reports_counts() {
         "浓洄街道翠屏路社区第1网格",
         "jiceng-demo",
     ] {
-        assert!(first.stdout.contains(s), "{s:?} not in {}", first.stdout);
+        assert!(first.contains(s), "{s:?} not in {first}");
     }
+    let dir = tempfile::tempdir().unwrap();
+    demo::copy_seeded(&dir.path().join("data"));
     assert!(dir.path().join("data").join("jiceng.db").is_file());
 
     let again = with_data(dir.path(), &["demo"]);
@@ -107,7 +108,7 @@ fn demo_seeds_once_and_reports_counts() {
 #[test]
 fn user_add_then_list_then_set_password() {
     let dir = tempfile::tempdir().unwrap();
-    expect_ok(&with_data(dir.path(), &["demo"]));
+    demo::copy_seeded(&dir.path().join("data"));
     let add = with_data(
         dir.path(),
         &[
@@ -160,7 +161,7 @@ fn user_add_then_list_then_set_password() {
 #[test]
 fn bad_user_input_gives_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
-    expect_ok(&with_data(dir.path(), &["demo"]));
+    demo::copy_seeded(&dir.path().join("data"));
     let add = |role: &str, unit: &str, extra: &[&str]| {
         let mut args = vec![
             "user",

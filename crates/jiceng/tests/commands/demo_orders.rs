@@ -3,37 +3,14 @@
 //! work for the demo handler.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers, too
 
+use crate::demo;
 use chrono::{Duration, FixedOffset, Utc};
 use jiceng_kernel::access::Principal;
 use jiceng_orders::ports::OrderQuery;
 use jiceng_orders::use_cases::{Inbox, Orders};
 use jiceng_orders::work_order::{Status, WorkOrder};
 use jiceng_store::SqlStore;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
-
-fn seed_demo(data: &Path) -> String {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("JICENG_") {
-            cmd.env_remove(k);
-        }
-    }
-    let out = cmd
-        .args(["demo", "--data-dir"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
 
 async fn principal(store: &SqlStore, username: &str) -> Principal {
     use jiceng_accounts::ports::UserStore;
@@ -55,10 +32,11 @@ async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_seeds_orders_in_every_status() {
     use jiceng_orders::ports::WorkOrderStore;
+    let seeded = demo::seeded();
+    let (before, stdout) = (seeded.started, &seeded.stdout);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let before = Utc::now();
-    let stdout = seed_demo(&data);
+    demo::copy_seeded(&data);
     for s in Status::ALL {
         assert!(stdout.contains(s.as_str()), "{s:?} not in {stdout}");
     }
@@ -145,7 +123,7 @@ async fn demo_seeds_orders_in_every_status() {
     store.close().await;
 
     // Seeding again changes nothing.
-    let again = seed_demo(&data);
+    let again = demo::seed(&data);
     assert!(again.contains("nothing changed"), "{again}");
     let store = SqlStore::connect(&url).await.unwrap();
     assert_eq!(all_orders(&store).await.len(), orders.len());

@@ -21,12 +21,27 @@ impl Orders {
         expected_version: Option<u32>,
     ) -> Result<WorkOrder> {
         let o = self.get_order(who, id).await?;
+        let (effects, order) = self.plan_act(who, &o, cmd, expected_version).await?;
+        self.store.commit(&effects).await?;
+        self.signal_due(&order);
+        Ok(order)
+    }
+
+    /// What a transition of `o` (read for `who`) writes, and the order after it: checked and
+    /// decided, nothing written.
+    pub(crate) async fn plan_act(
+        &self,
+        who: &Principal,
+        o: &WorkOrder,
+        cmd: ActRequest,
+        expected_version: Option<u32>,
+    ) -> Result<(Effects, WorkOrder)> {
         if let Some(v) = expected_version
             && v != o.version
         {
             return Err(version_conflict());
         }
-        let cap = self.capacity(who, &o);
+        let cap = self.capacity(who, o);
         let cmd = match cmd {
             ActRequest::Dispatch {
                 lead,
@@ -67,10 +82,10 @@ impl Orders {
             _ => None,
         };
         if let Command::RequestExtension { new_due, .. } = &cmd {
-            self.check_extension_bound(&o, *new_due, now)?;
+            self.check_extension_bound(o, *new_due, now)?;
         }
         let cmd_action = cmd.action();
-        let mut out = decide(&o, cmd, &cap, now)?;
+        let mut out = decide(o, cmd, &cap, now)?;
         if matches!(cmd_action, Action::Recategorize) {
             // An order still waiting for a dispatcher gets suggestions for its new category.
             if matches!(out.order.status, Status::Registered | Status::Returned)
@@ -84,9 +99,9 @@ impl Orders {
                 }
             }
         } else {
-            self.after_routing_step(&o, &mut out, returned).await;
+            self.after_routing_step(o, &mut out, returned).await;
         }
-        self.follow_clocks(&o, &mut out.order, now).await?;
+        self.follow_clocks(o, &mut out.order, now).await?;
         let notices = if out.order.status == Status::Replied && o.status != Status::Replied {
             let text = format!(
                 "您反映的问题（工单号 {}）已办理完毕，答复已发布，可凭工单号和手机号查询。",
@@ -99,9 +114,7 @@ impl Orders {
         let mut effects = Effects::new(now);
         effects.change_order(o.version, out.order.clone(), out.entry);
         effects.notices = notices;
-        self.store.commit(&effects).await?;
-        self.signal_due(&out.order);
-        Ok(out.order)
+        Ok((effects, out.order))
     }
 
     /// An extension adds at most the policy's `max_extension` to the later of now and the

@@ -78,6 +78,17 @@ impl Orders {
                 new.channel = crate::work_order::Channel::Web;
             }
         }
+        let idempotency = idempotency_key.map(|key| Idempotency {
+            user: who.user_id,
+            key: key.to_owned(),
+            request_hash,
+        });
+        // A retry is answered before the dispatch engine reads the demand again.
+        if let Some(k) = &idempotency
+            && let Some(order) = self.store.replay(k).await?
+        {
+            return Ok((Registration::Replayed { order }, None));
+        }
         // The dispatch engine reads the demand first: the place it finds narrows the region
         // (so the town's staff see it), the category it predicts fills an empty one.
         let advice = if self.routing_enabled() {
@@ -132,11 +143,7 @@ impl Orders {
         effects
             .sketches
             .extend(sketch.iter().cloned().map(SketchWrite::Put));
-        effects.idempotency = idempotency_key.map(|key| Idempotency {
-            user: who.user_id,
-            key: key.to_owned(),
-            request_hash,
-        });
+        effects.idempotency = idempotency;
         match self.store.commit(&effects).await? {
             Committed::Replayed { order } => Ok((Registration::Replayed { order }, None)),
             committed => {

@@ -214,7 +214,7 @@ fn page(
 }
 
 /// Orders within the caller's jurisdiction (a citizen: their own), newest first or by deadline.
-#[utoipa::path(get, path = "/api/v1/work-orders", tag = "work-orders",
+#[utoipa::path(get, path = "/api/v1/work-orders", operation_id = "list_work_orders", tag = "work-orders",
     params(OrderListQuery),
     responses((status = 200, body = Page<WorkOrderView>), (status = 400, body = ErrorBody)))]
 pub async fn list(
@@ -283,7 +283,7 @@ pub async fn inbox(
 }
 
 /// One order.
-#[utoipa::path(get, path = "/api/v1/work-orders/{id}", tag = "work-orders",
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}", operation_id = "get_work_order", tag = "work-orders",
     params(("id" = String, Path)),
     responses((status = 200, body = WorkOrderView), (status = 404, body = ErrorBody)))]
 pub async fn get(
