@@ -314,3 +314,12 @@ mod tests {
         assert!(NewOrgUnit::parse(None, OrgKind::Grid, "一号网格", None, Some(bad)).is_err());
     }
 }
+
+/// A unit something is assigned to (an order's lead, a clock's answering unit), named as it
+/// was then, with its path for jurisdiction checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    pub unit_id: UnitId,
+    pub unit_name: String,
+    pub unit_path: UnitPath,
+}

@@ -10,9 +10,10 @@
 
 use crate::duplicates::OrderSketch;
 use crate::learning::CategoryCorrection;
-use crate::sla::{Escalation, SlaClock, StandaloneClock, Step};
+use crate::sla::{Escalation, SlaClock};
 use crate::work_order::{HistoryEntry, Notice, WorkOrder};
 use chrono::{DateTime, Utc};
+pub use jiceng_deadlines::ClockWrite;
 use jiceng_kernel::audit::chain::AuditRecord;
 use jiceng_kernel::ids::{OrderId, UserId};
 use jiceng_kernel::subject::Subject;
@@ -84,22 +85,6 @@ pub enum AuditItem {
     /// ([`crate::work_order::audit_records::order_step`]), which names the order by its number: built
     /// in the transaction, once the order is numbered.
     NewOrderStep { order: OrderId, seq: u32 },
-}
-
-/// A clock row to write.
-#[derive(Debug, Clone)]
-pub enum ClockWrite {
-    /// The row of a clock its subject's document carries (a work order's): a copy of the
-    /// clock for the sweeper's due index and the figures.
-    Copy { subject: Subject, clock: SlaClock },
-    /// A clock with no document of its own: the row is the whole clock. With `awaiting`, a
-    /// fired step: the stored row must still wait for that step in the same generation, or
-    /// the commit fails (`work_order.version_conflict`: another sweeper stored it first).
-    /// Without, the row is written as it is (a new generation, or any change of one).
-    Standalone {
-        clock: StandaloneClock,
-        awaiting: Option<Step>,
-    },
 }
 
 /// A change to the duplicate-detection sketches.

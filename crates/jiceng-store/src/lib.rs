@@ -9,6 +9,9 @@ mod pool;
 #[macro_use]
 mod kernel;
 mod accounts;
+// Before the contexts whose commits write clock rows and escalation records.
+#[macro_use]
+mod deadlines;
 mod orders;
 mod rows;
 

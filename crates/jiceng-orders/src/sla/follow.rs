@@ -1,10 +1,9 @@
 //! How the clocks follow the order's loop, and how a due step fires. Both are pure: the
 //! service resolves the limits and the addressees, storage writes the result.
 
-use super::clock::{ClockKind, SlaClock, Step};
-use super::policy::SlaPolicy;
 use crate::work_order::{HistoryEntry, Status, WorkOrder};
 use chrono::{DateTime, Utc};
+use jiceng_deadlines::{ClockKind, SlaClock, SlaPolicy, Step};
 use jiceng_kernel::calendar::TimeLimits;
 use jiceng_kernel::error::Result;
 use serde_json::json;
@@ -158,4 +157,9 @@ pub fn history_entry(f: &Fired, now: DateTime<Utc>, detail: serde_json::Value) -
             "detail": detail,
         }),
     }
+}
+
+/// How a record names a work order: `工单 GD…「title」`.
+pub fn order_label(order: &WorkOrder) -> String {
+    format!("工单 {}「{}」", order.number, order.title)
 }

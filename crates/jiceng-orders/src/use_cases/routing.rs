@@ -9,6 +9,7 @@ use crate::routing::{
     Advice, Candidate, CategoryFinding, CategorySource, Decision, DutyListBrief, Excluded,
     PlaceFinding, PlaceStatus, Suggestion, UnitBrief, best_matches, categories_to_follow, rank,
 };
+use crate::sla::OrderLimits;
 use crate::work_order::{Assignee, Urgency, WorkOrder};
 use async_trait::async_trait;
 use jiceng_kernel::calendar::{TimeLimits, china_standard_time};

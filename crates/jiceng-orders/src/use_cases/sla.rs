@@ -2,6 +2,7 @@
 //! and escalations, the supervisor's board and the figures.
 
 use super::Orders;
+use crate::sla::OrderLimits;
 use crate::sla::{
     ClockKind, DueSignal, Escalation, EscalationQuery, FiguresQuery, SlaPolicies, SlaSettings,
     UnitFigures, figures, follow,

@@ -5,8 +5,8 @@
 use super::Orders;
 use super::sla_sweep::{SubjectClocks, SubjectNames};
 use crate::effects::Effects;
-use crate::sla::escalation::order_label;
 use crate::sla::follow::history_entry;
+use crate::sla::order_label;
 use crate::sla::{ClockKind, Step, fire_due};
 use crate::work_order::{Assignee, Notice, WorkOrder};
 use async_trait::async_trait;

@@ -1,6 +1,5 @@
 use chrono::{DateTime, Utc};
-use jiceng_kernel::ids::{OrderId, UnitId, UserId};
-use jiceng_kernel::org::UnitPath;
+use jiceng_kernel::ids::{OrderId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Where the order is in its loop.
@@ -193,13 +192,7 @@ impl Satisfaction {
     }
 }
 
-/// A unit assigned to an order, with its path for jurisdiction checks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignee {
-    pub unit_id: UnitId,
-    pub unit_name: String,
-    pub unit_path: UnitPath,
-}
+pub use jiceng_kernel::org::Assignee;
 
 /// A co-unit's (协办) part of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

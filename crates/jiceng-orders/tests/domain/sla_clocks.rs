@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use jiceng_kernel::calendar::TimeLimit;
 use jiceng_kernel::ids::{OrderId, UnitId, UserId};
 use jiceng_kernel::org::UnitPath;
-use jiceng_orders::sla::{ClockKind, SlaPolicies, SlaPolicy, Step, fire_due, follow};
+use jiceng_orders::sla::{ClockKind, OrderLimits, SlaPolicies, SlaPolicy, Step, fire_due, follow};
 use jiceng_orders::work_order::machine::ReturnReason;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{

@@ -9,8 +9,6 @@ pub(crate) mod classifier;
 pub(crate) mod duplicates;
 mod duty;
 #[macro_use]
-pub(crate) mod sla;
-#[macro_use]
 pub(crate) mod work_order;
 // After the modules whose macros write its rows.
 mod commit;

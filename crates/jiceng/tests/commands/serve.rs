@@ -62,8 +62,10 @@ async fn serve_demo_answers_health_and_login() {
     let mut base = None;
     let mut seen = Vec::new();
     while base.is_none() {
+        // Seeding the demo takes the unoptimised binary a minute alone, and several on a
+        // loaded two-core machine.
         let line = rx
-            .recv_timeout(Duration::from_secs(120))
+            .recv_timeout(Duration::from_secs(300))
             .unwrap_or_else(|_| panic!("no address printed; got {seen:?}"));
         if let Some(i) = line.find("http://") {
             base = Some(line[i..].trim().to_owned());

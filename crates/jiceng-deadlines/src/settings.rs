@@ -4,7 +4,7 @@
 //! built-in defaults ([`SlaPolicy::china_default`]). An order follows the override of the
 //! nearest unit on its region's path that has one ([`SlaPolicies::for_region`]).
 
-use super::policy::{Ladder, SlaPolicies, SlaPolicy};
+use crate::policy::{Ladder, SlaPolicies, SlaPolicy};
 use jiceng_kernel::calendar::{TimeLimit, WorkCalendar, WorkingHours};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};

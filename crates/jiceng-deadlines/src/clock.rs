@@ -1,11 +1,11 @@
 //! One clock of an order: when it started, its deadline, where its warnings and escalation
 //! ladder stand, and how pauses and extensions move it.
 
-use super::policy::{Ladder, SlaPolicy};
-use crate::work_order::Assignee;
+use crate::policy::{Ladder, SlaPolicy};
 use chrono::{DateTime, Duration, Utc};
 use jiceng_kernel::Result;
 use jiceng_kernel::calendar::{TimeLimit, WorkCalendar};
+use jiceng_kernel::org::Assignee;
 use serde::{Deserialize, Serialize};
 
 /// The three clocks of a work order.

@@ -5,15 +5,15 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::UnitId;
-use jiceng_kernel::org::UnitPath;
-use jiceng_kernel::subject::{Subject, SubjectKind};
-use jiceng_orders::sla::{
+use jiceng_deadlines::{
     ClockKind, ClosedClock, DueClock, Escalation, EscalationQuery, FiguresQuery, OpenClocks,
     SlaStore, StandaloneClock, Step,
 };
-use jiceng_orders::work_order::Assignee;
+use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::Assignee;
+use jiceng_kernel::org::UnitPath;
+use jiceng_kernel::subject::{Subject, SubjectKind};
 use sqlx::types::Json;
 use sqlx::{Database, QueryBuilder};
 use uuid::Uuid;
@@ -37,8 +37,8 @@ pub(crate) const INSERT_ESCALATION: &str = "INSERT INTO sla_escalations (id, num
 macro_rules! upsert_clock {
     ($subject:expr, $c:expr, $state:expr) => {{
         let s: &jiceng_kernel::subject::Subject = $subject;
-        let c: &jiceng_orders::sla::SlaClock = $c;
-        sqlx::query($crate::orders::sla::UPSERT_CLOCK)
+        let c: &jiceng_deadlines::SlaClock = $c;
+        sqlx::query($crate::deadlines::UPSERT_CLOCK)
             .bind(s.kind.as_str().to_owned())
             .bind(s.id)
             .bind(c.kind.as_str())
@@ -53,7 +53,7 @@ macro_rules! upsert_clock {
             .bind(c.stopped_at.map($crate::rows::micros))
             .bind(c.worked_secs)
             .bind(c.on_time())
-            .bind(c.next_step.map(jiceng_orders::sla::Step::as_str))
+            .bind(c.next_step.map(jiceng_deadlines::Step::as_str))
             .bind(c.next_due.map($crate::rows::micros))
             .bind($state)
     }};
@@ -64,13 +64,13 @@ macro_rules! upsert_clock {
 macro_rules! write_escalations {
     ($tx:expr, $escalations:expr) => {{
         for e in $escalations {
-            let e: &jiceng_orders::sla::Escalation = e;
-            let seq: i64 = sqlx::query_scalar($crate::orders::sla::NEXT_NUMBER)
+            let e: &jiceng_deadlines::Escalation = e;
+            let seq: i64 = sqlx::query_scalar($crate::deadlines::NEXT_NUMBER)
                 .bind(&e.number)
                 .fetch_one(&mut *$tx)
                 .await
                 .map_err($crate::pool::db_err)?;
-            sqlx::query($crate::orders::sla::INSERT_ESCALATION)
+            sqlx::query($crate::deadlines::INSERT_ESCALATION)
                 .bind(e.id)
                 .bind(format!("{}{seq:06}", e.number))
                 .bind(e.subject.kind.as_str())
@@ -111,11 +111,11 @@ pub(crate) const NEXT_NUMBER: &str = "INSERT INTO order_counters (day, value) VA
 pub(crate) const ADVANCE_STANDALONE: &str = "UPDATE sla_clocks SET next_step = $1, next_due = $2, state = $3 \
      WHERE subject_kind = $4 AND subject_id = $5 AND clock = $6 AND generation = $7 AND next_step = $8";
 
-/// Writes one clock row (a [`jiceng_orders::effects::ClockWrite`]) inside `$tx`. A fired step
+/// Writes one clock row (a [`jiceng_deadlines::ClockWrite`]) inside `$tx`. A fired step
 /// of a standalone clock whose row no longer waits for it is a version conflict.
 macro_rules! write_clock {
     ($tx:expr, $w:expr) => {{
-        use jiceng_orders::effects::ClockWrite;
+        use jiceng_deadlines::ClockWrite;
         match $w {
             ClockWrite::Copy { subject, clock } => {
                 upsert_clock!(subject, clock, None::<sqlx::types::Json<()>>)
@@ -136,8 +136,8 @@ macro_rules! write_clock {
                 clock: c,
                 awaiting: Some(step),
             } => {
-                let r = sqlx::query($crate::orders::sla::ADVANCE_STANDALONE)
-                    .bind(c.clock.next_step.map(jiceng_orders::sla::Step::as_str))
+                let r = sqlx::query($crate::deadlines::ADVANCE_STANDALONE)
+                    .bind(c.clock.next_step.map(jiceng_deadlines::Step::as_str))
                     .bind(c.clock.next_due.map($crate::rows::micros))
                     .bind(sqlx::types::Json(c))
                     .bind(c.subject.kind.as_str())

@@ -1,11 +1,7 @@
 //! Where a clock's limit and its escalation ladder come from: a policy per jurisdiction, with
-//! limits per urgency and category, and a port through which the duty list (权责清单) can
-//! supply the limits of its matters instead.
+//! limits per urgency and category.
 
-use crate::work_order::{Urgency, WorkOrder};
-use async_trait::async_trait;
 use jiceng_kernel::calendar::{TimeLimit, TimeLimits, WorkCalendar};
-use jiceng_kernel::error::Result;
 use jiceng_kernel::org::UnitPath;
 
 /// The escalation ladder after breach (reminder at breach, then supervision, then circular),
@@ -46,10 +42,10 @@ impl Ladder {
         }
     }
 
-    pub fn reply_for(&self, step: super::Step) -> TimeLimit {
+    pub fn reply_for(&self, step: crate::Step) -> TimeLimit {
         match step {
-            super::Step::Supervision => self.supervision_reply,
-            super::Step::Circular => self.circular_reply,
+            crate::Step::Supervision => self.supervision_reply,
+            crate::Step::Circular => self.circular_reply,
             _ => self.reminder_reply,
         }
     }
@@ -111,12 +107,13 @@ impl SlaPolicy {
         }
     }
 
-    /// The policy's limits for an order, and the reason given for them.
-    pub fn limits_for(&self, order: &WorkOrder) -> (TimeLimits, String) {
-        if order.urgency == Urgency::Urgent {
+    /// The policy's limits for a demand, urgent or of a category, and the reason given for
+    /// them.
+    pub fn limits_for_demand(&self, urgent: bool, category: Option<&str>) -> (TimeLimits, String) {
+        if urgent {
             return (self.urgent, "紧急诉求默认时限".into());
         }
-        if let Some(cat) = &order.category
+        if let Some(cat) = category
             && let Some((key, l)) = self
                 .by_category
                 .iter()
@@ -171,12 +168,4 @@ impl SlaPolicies {
             .max_by_key(|(p, _)| p.depth())
             .map_or(&self.default, |(_, pol)| pol)
     }
-}
-
-/// A source of limits that overrides the policy's, such as the duty list: the matter an order
-/// was routed under carries its own `TimeLimits`. `None`: the policy decides.
-#[async_trait]
-pub trait LimitSource: Send + Sync {
-    /// The limits and a short basis naming the source (e.g. the duty's name and list version).
-    async fn limits_for(&self, order: &WorkOrder) -> Result<Option<(TimeLimits, String)>>;
 }

@@ -1,11 +1,11 @@
 //! Escalation records (催办单, 督办单, 通报): numbered, addressed to a unit, with a text and
 //! a deadline to answer by. Each is written once per subject, clock generation and step.
 
-use super::clock::{ClockKind, SlaClock, Step};
-use crate::work_order::Assignee;
+use crate::clock::{ClockKind, SlaClock, Step};
 use chrono::{DateTime, Utc};
 use jiceng_kernel::calendar::WorkCalendar;
 use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::org::Assignee;
 use jiceng_kernel::org::UnitPath;
 use jiceng_kernel::subject::Subject;
 use serde::{Deserialize, Serialize};
@@ -62,11 +62,6 @@ pub fn addressee_of(step: Step, unit: &UnitPath) -> Option<UnitId> {
 
 fn local(cal: &WorkCalendar, t: DateTime<Utc>) -> String {
     cal.local(t).format("%Y年%m月%d日 %H:%M").to_string()
-}
-
-/// How a record names a work order: `工单 GD…「title」`.
-pub fn order_label(order: &crate::work_order::WorkOrder) -> String {
-    format!("工单 {}「{}」", order.number, order.title)
 }
 
 /// The text of a record, in the words of a notice; `what` names the subject
