@@ -10,6 +10,7 @@ use jiceng_kernel::access::Principal;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ids::UnitId;
 use jiceng_orders::ports::{DispatchAdvisor, DispatchSuggestion};
+use jiceng_orders::use_cases::Orders;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{NewWorkOrder, Status, WorkOrder};
 use std::sync::Arc;
@@ -40,6 +41,17 @@ impl DispatchAdvisor for KeywordAdvisor {
     }
 }
 
+/// The test app's hotline operator, as the use cases see them.
+async fn operator(orders: &Orders, app: &common::TestApp) -> Principal {
+    let u = orders
+        .store
+        .get_user(app.users["operator"])
+        .await
+        .unwrap()
+        .unwrap();
+    Principal::from(u)
+}
+
 #[tokio::test]
 async fn confident_suggestions_dispatch_at_intake() {
     let app = spawn(Backend::Sqlite).await.unwrap();
@@ -51,13 +63,7 @@ async fn confident_suggestions_dispatch_at_intake() {
         .orders
         .clone()
         .with_dispatch_advisor(Arc::new(advisor), 0.9);
-    let u = orders
-        .store
-        .get_user(app.users["operator"])
-        .await
-        .unwrap()
-        .unwrap();
-    let operator = Principal::from(u);
+    let operator = operator(&orders, &app).await;
     let form = |content| {
         NewWorkOrder::parse(IntakeForm {
             content,
@@ -135,13 +141,7 @@ async fn a_retried_intake_is_answered_without_advice() {
         .orders
         .clone()
         .with_dispatch_advisor(advisor.clone(), 0.9);
-    let u = orders
-        .store
-        .get_user(app.users["operator"])
-        .await
-        .unwrap()
-        .unwrap();
-    let operator = Principal::from(u);
+    let operator = operator(&orders, &app).await;
     let form = || {
         NewWorkOrder::parse(IntakeForm {
             content: "人行道井盖缺失",

@@ -244,15 +244,7 @@ async fn health_metrics_openapi_and_headers() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert_eq!(b["code"], "request.not_found");
     // On the metrics listener.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.metrics_base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/api/v1/auth/login\""));
     // Administrators of the top-level unit read them through the API; nobody else does.

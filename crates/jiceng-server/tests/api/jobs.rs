@@ -273,15 +273,7 @@ async fn metrics_name_every_job_of_the_server() {
             && jobs.get("sweeper").unwrap().successes >= 1
     })
     .await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.metrics_base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     for job in names {
         for series in ["job_runs_total", "job_failures_total", "job_running"] {
             let line = format!("{series}{{job=\"{job}\"}}");
@@ -325,15 +317,7 @@ async fn a_failed_sweep_is_the_sweepers_last_error() {
         error.contains("no such table: sla_clocks"),
         "the cause is kept: {error}"
     );
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.metrics_base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let failures: f64 = text
         .lines()
         .find_map(|l| l.strip_prefix("job_failures_total{job=\"sweeper\"} "))

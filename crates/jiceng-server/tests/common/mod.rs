@@ -219,6 +219,18 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The text the metrics listener serves.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.metrics_base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn unit_count(&self) -> u64 {
         self.orders.store.count_units().await.unwrap()
     }

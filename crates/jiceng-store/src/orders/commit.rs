@@ -73,28 +73,38 @@ fn audit_records(effects: &Effects, numbered: &[WorkOrder]) -> Result<Vec<AuditR
         .collect()
 }
 
+/// The order the idempotency key `$k` created, read through `$exec` (a pool or a
+/// transaction): `None` for a key not used yet; `idempotency.key_reused` for a key used with
+/// another request.
+macro_rules! stored_replay {
+    ($exec:expr, $k:expr) => {{
+        let k: &Idempotency = $k;
+        let found: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
+            .bind(k.user.0)
+            .bind(&k.key)
+            .fetch_optional($exec)
+            .await
+            .map_err(db_err)?;
+        match found {
+            None => None,
+            Some(found) => {
+                let id = replayed_order(found, k)?;
+                let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
+                    .bind(id)
+                    .fetch_optional($exec)
+                    .await
+                    .map_err(db_err)?;
+                Some(doc.ok_or_else(order_not_found)?.0)
+            }
+        }
+    }};
+}
+
 #[async_trait]
 impl CommitStore for SqlStore {
     #[tracing::instrument(name = "store.replay", skip_all)]
     async fn replay(&self, k: &Idempotency) -> Result<Option<WorkOrder>> {
-        on_read!(self, |p| {
-            let found: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
-                .bind(k.user.0)
-                .bind(&k.key)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)?;
-            let Some(found) = found else {
-                return Ok(None);
-            };
-            let id = replayed_order(found, k)?;
-            let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
-                .bind(id)
-                .fetch_optional(p)
-                .await
-                .map_err(db_err)?;
-            Ok(Some(doc.ok_or_else(order_not_found)?.0))
-        })
+        on_read!(self, |p| Ok(stored_replay!(p, k)))
     }
 
     #[tracing::instrument(name = "store.commit", skip_all, fields(subjects = effects.subjects.len()))]
@@ -102,23 +112,10 @@ impl CommitStore for SqlStore {
         let keyed = keyed_order(effects)?;
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            if let Some((k, _)) = keyed {
-                let found: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
-                    .bind(k.user.0)
-                    .bind(&k.key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if let Some(found) = found {
-                    let id = replayed_order(found, k)?;
-                    let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    let order = doc.ok_or_else(order_not_found)?.0;
-                    return Ok(Committed::Replayed { order });
-                }
+            if let Some((k, _)) = keyed
+                && let Some(order) = stored_replay!(&mut *tx, k)
+            {
+                return Ok(Committed::Replayed { order });
             }
             let mut numbered: Vec<WorkOrder> = Vec::new();
             for s in &effects.subjects {
@@ -174,19 +171,7 @@ impl CommitStore for SqlStore {
                     }
                     // A concurrent request with the same key won the race: answer with its order.
                     drop(tx);
-                    let found: (Uuid, Option<String>) = sqlx::query_as(SELECT_KEY)
-                        .bind(k.user.0)
-                        .bind(&k.key)
-                        .fetch_one(p)
-                        .await
-                        .map_err(db_err)?;
-                    let id = replayed_order(found, k)?;
-                    let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
-                        .bind(id)
-                        .fetch_optional(p)
-                        .await
-                        .map_err(db_err)?;
-                    let order = doc.ok_or_else(order_not_found)?.0;
+                    let order = stored_replay!(p, k).ok_or_else(order_not_found)?;
                     return Ok(Committed::Replayed { order });
                 }
             }
