@@ -14,6 +14,7 @@ use jiceng_orders::work_order::attachment::{Attachment, MAX_ATTACHMENT_BYTES};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name as the user knows it.

@@ -38,6 +38,7 @@ pub async fn public_key(State(state): State<AppState>) -> ApiResult<Json<PublicK
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionQuery {
     /// The entry's sequence number.
@@ -65,6 +66,7 @@ pub async fn inclusion(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
     /// The older checkpoint's size.

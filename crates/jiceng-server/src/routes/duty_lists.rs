@@ -234,6 +234,7 @@ pub async fn publish(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DownloadQuery {
     /// `xlsx` (default) or `csv` (UTF-8 with BOM).

@@ -46,6 +46,7 @@ impl From<OrgUnit> for OrgUnitView {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnitListQuery {
     /// Only direct children of this unit.

@@ -68,6 +68,7 @@ impl From<Escalation> for EscalationView {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
     /// `reminder`, `supervision` or `circular`.
@@ -108,6 +109,7 @@ pub async fn board(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresParams {
     /// Units under this one are counted, each on its own.

@@ -11,6 +11,7 @@ use jiceng_kernel::user::{NewUser, Role};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserListQuery {
     /// Users holding a role in this unit.

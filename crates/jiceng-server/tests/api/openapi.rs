@@ -95,6 +95,23 @@ async fn every_operation_declares_security_and_its_client_errors() {
     // A generated client names a function after each operation id: one id, one operation.
     let mut ids = std::collections::HashMap::new();
     for (path, method, op) in &ops {
+        // A path parameter is a `{name}` of the path, and each `{name}` is declared once.
+        let declared: Vec<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let templated: Vec<&str> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        if declared != templated {
+            missing.push(format!(
+                "{method} {path}: path parameters {declared:?}, the path names {templated:?}"
+            ));
+        }
         match op["operationId"].as_str() {
             None => missing.push(format!("{method} {path}: no operationId")),
             Some(id) => {

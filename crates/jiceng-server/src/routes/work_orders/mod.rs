@@ -143,6 +143,7 @@ fn default_channel(p: &jiceng_kernel::access::Principal, headers: &HeaderMap) ->
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderListQuery {
     /// Comma-separated statuses, e.g. `handling,suspended`.
@@ -243,6 +244,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// `newest` (default), `deadline` or `-deadline`, as in the list.
