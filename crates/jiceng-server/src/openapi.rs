@@ -24,6 +24,8 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
         license(name = "Apache-2.0")
     ),
     modifiers(&Security),
+    // Types named only as path parameters: the handlers' signatures do not register them.
+    components(schemas(jiceng_orders::use_cases::Inbox)),
     tags(
         (name = "auth", description = "登录、会话与 API 令牌"),
         (name = "org", description = "组织机构"),

@@ -29,4 +29,5 @@ mod sla_figures;
 mod sla_jurisdictions;
 mod sla_race;
 mod sla_subjects;
+mod sweep;
 mod work_orders;

@@ -66,6 +66,39 @@ async fn the_committed_document_is_the_served_one() {
     }
 }
 
+/// Every `$ref` in `v`.
+fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("$ref", Value::String(r)) => out.push(r),
+                    _ => refs(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_names_a_schema_of_the_document() {
+    let doc = common::openapi().await;
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 100, "only {} references", all.len());
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let dangling: std::collections::BTreeSet<&str> = all
+        .into_iter()
+        .filter(|r| {
+            r.strip_prefix("#/components/schemas/")
+                .is_none_or(|name| !schemas.contains_key(name))
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+}
+
 /// Every operation of the document, as (path, method, operation).
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
