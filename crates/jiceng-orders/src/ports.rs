@@ -80,14 +80,6 @@ pub trait CommitStore: Send + Sync {
     /// [`Committed::Replayed`](crate::effects::Committed::Replayed) with the order it created
     /// then; for another request, `idempotency.key_reused` (422).
     async fn commit(&self, effects: &crate::effects::Effects) -> Result<crate::effects::Committed>;
-    /// The order an idempotency key created, as stored now, when the same user used the key
-    /// before for the same request; `None` for a key not used yet; `idempotency.key_reused`
-    /// (422) for a key used with another request. A read ahead of the work a retry need not
-    /// repeat: [`CommitStore::commit`] still settles a race of two first attempts.
-    async fn replay(
-        &self,
-        key: &crate::effects::Idempotency,
-    ) -> Result<Option<crate::work_order::WorkOrder>>;
 }
 
 #[async_trait]

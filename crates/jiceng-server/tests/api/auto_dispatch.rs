@@ -14,7 +14,6 @@ use jiceng_orders::use_cases::Orders;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_orders::work_order::{NewWorkOrder, Status, WorkOrder};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Keyword rules: 井盖 belongs to the city management bureau, with high confidence.
 struct KeywordAdvisor {
@@ -109,61 +108,5 @@ async fn confident_suggestions_dispatch_at_intake() {
     assert_eq!(
         orders.store.order_history(failing.id).await.unwrap().len(),
         1
-    );
-}
-
-/// Counts the orders it is asked about, and is sure about every one.
-struct CountingAdvisor {
-    unit: UnitId,
-    asked: AtomicUsize,
-}
-
-#[async_trait]
-impl DispatchAdvisor for CountingAdvisor {
-    async fn suggest(&self, _: &WorkOrder) -> Result<Vec<DispatchSuggestion>> {
-        self.asked.fetch_add(1, Ordering::SeqCst);
-        Ok(vec![DispatchSuggestion {
-            unit: self.unit,
-            confidence: 0.99,
-            explanation: "总是城管".into(),
-        }])
-    }
-}
-
-#[tokio::test]
-async fn a_retried_intake_is_answered_without_advice() {
-    let app = spawn(Backend::Sqlite).await.unwrap();
-    let advisor = Arc::new(CountingAdvisor {
-        unit: app.units["dept"].id,
-        asked: AtomicUsize::new(0),
-    });
-    let orders = app
-        .orders
-        .clone()
-        .with_dispatch_advisor(advisor.clone(), 0.9);
-    let operator = operator(&orders, &app).await;
-    let form = || {
-        NewWorkOrder::parse(IntakeForm {
-            content: "人行道井盖缺失",
-            ..Default::default()
-        })
-        .unwrap()
-    };
-    let first = orders
-        .register_order(&operator, form(), None, Some("retry-0001"))
-        .await
-        .unwrap();
-    assert_eq!(first.status, Status::Dispatched);
-    assert_eq!(advisor.asked.load(Ordering::SeqCst), 1);
-    let again = orders
-        .register_order(&operator, form(), None, Some("retry-0001"))
-        .await
-        .unwrap();
-    assert_eq!(again.id, first.id);
-    assert_eq!(again.number, first.number);
-    assert_eq!(
-        advisor.asked.load(Ordering::SeqCst),
-        1,
-        "the retry asked the advisor again"
     );
 }

@@ -102,11 +102,6 @@ macro_rules! stored_replay {
 
 #[async_trait]
 impl CommitStore for SqlStore {
-    #[tracing::instrument(name = "store.replay", skip_all)]
-    async fn replay(&self, k: &Idempotency) -> Result<Option<WorkOrder>> {
-        on_read!(self, |p| Ok(stored_replay!(p, k)))
-    }
-
     #[tracing::instrument(name = "store.commit", skip_all, fields(subjects = effects.subjects.len()))]
     async fn commit(&self, effects: &Effects) -> Result<Committed> {
         let keyed = keyed_order(effects)?;
