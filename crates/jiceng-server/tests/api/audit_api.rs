@@ -40,15 +40,7 @@ async fn walk(backend: Backend) {
     let dispatcher = app.login("dispatcher").await;
     let handler = app.login("dept_handler").await;
     let supervisor = app.login("supervisor").await;
-    let (st, o) = operator
-        .post(
-            "/api/v1/work-orders",
-            json!({"channel": "hotline", "caller_name": "李四", "caller_phone": "13912340000",
-                   "content": "消防通道被占用，请尽快处理。"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    let id = o["id"].as_str().unwrap().to_owned();
+    let id = common::register(&operator).await;
     let dept = app.units["dept"].id.to_string();
     let (st, _) = dispatcher
         .post(

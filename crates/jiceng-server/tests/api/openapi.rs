@@ -204,14 +204,7 @@ fn sample(name: &str, schema: &Value) -> String {
 }
 
 fn concrete(path: &str, op: &Value) -> String {
-    let mut out = path.to_owned();
-    for p in op["parameters"].as_array().into_iter().flatten() {
-        if p["in"] == "path" {
-            let name = p["name"].as_str().unwrap();
-            out = out.replace(&format!("{{{name}}}"), &sample(name, &p["schema"]));
-        }
-    }
-    out
+    common::fill_path(path, op, sample)
 }
 
 #[tokio::test]

@@ -25,18 +25,6 @@ async fn gate(path: &str, outside: &Session, inside: &Session, denied: Option<Pe
     assert_eq!(st, StatusCode::OK, "{path}: {b}");
 }
 
-async fn register(operator: &Session) -> String {
-    let (st, o) = operator
-        .post(
-            "/api/v1/work-orders",
-            json!({"channel": "hotline", "caller_name": "李四", "caller_phone": "13912340000",
-                   "content": "消防通道被占用，请尽快处理。"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{o}");
-    o["id"].as_str().unwrap().to_owned()
-}
-
 async fn moved_checks_ask_the_table(app: &TestApp) {
     let admin = app.login("admin").await;
     let admin_a = app.login("admin_a").await;
@@ -45,7 +33,7 @@ async fn moved_checks_ask_the_table(app: &TestApp) {
     let supervisor = app.login("supervisor").await;
     let dispatcher = app.login("dispatcher").await;
     let operator = app.login("operator").await;
-    let id = register(&operator).await;
+    let id = common::register(&operator).await;
 
     // The supervisor's board and the time-limit figures (ReadOversight).
     gate(

@@ -115,15 +115,9 @@ fn id_for(path: &str, name: &str, schema: &Value, ids: &Elsewhere) -> Option<Str
 
 /// `path` with its parameters filled from `ids`.
 fn concrete(path: &str, op: &Value, ids: &Elsewhere) -> String {
-    let mut out = path.to_owned();
-    for p in op["parameters"].as_array().into_iter().flatten() {
-        if p["in"] == "path" {
-            let name = p["name"].as_str().unwrap();
-            let value = id_for(path, name, &p["schema"], ids).unwrap();
-            out = out.replace(&format!("{{{name}}}"), &value);
-        }
-    }
-    out
+    common::fill_path(path, op, |name, schema| {
+        id_for(path, name, schema, ids).unwrap()
+    })
 }
 
 /// A value `schema` accepts, with units and other ids from `ids`: every required field of an

@@ -390,6 +390,32 @@ macro_rules! on_both_apps {
 }
 
 /// The OpenAPI document a fresh SQLite app serves.
+/// Registers a hotline demand (消防通道被占用) as `operator`; the new order's id.
+pub async fn register(operator: &Session) -> String {
+    let (st, o) = operator
+        .post(
+            "/api/v1/work-orders",
+            json!({"channel": "hotline", "caller_name": "李四", "caller_phone": "13912340000",
+                   "content": "消防通道被占用，请尽快处理。"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{o}");
+    o["id"].as_str().unwrap().to_owned()
+}
+
+/// `path` with each of `op`'s path parameters (an operation of the OpenAPI document) replaced
+/// by `value(name, schema)`.
+pub fn fill_path(path: &str, op: &Value, value: impl Fn(&str, &Value) -> String) -> String {
+    let mut out = path.to_owned();
+    for p in op["parameters"].as_array().into_iter().flatten() {
+        if p["in"] == "path" {
+            let name = p["name"].as_str().unwrap();
+            out = out.replace(&format!("{{{name}}}"), &value(name, &p["schema"]));
+        }
+    }
+    out
+}
+
 pub async fn openapi() -> serde_json::Value {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let (st, doc) = split(
