@@ -389,7 +389,6 @@ macro_rules! on_both_apps {
     };
 }
 
-/// The OpenAPI document a fresh SQLite app serves.
 /// Registers a hotline demand (消防通道被占用) as `operator`; the new order's id.
 pub async fn register(operator: &Session) -> String {
     let (st, o) = operator
@@ -416,6 +415,7 @@ pub fn fill_path(path: &str, op: &Value, value: impl Fn(&str, &Value) -> String)
     out
 }
 
+/// The OpenAPI document a fresh SQLite app serves.
 pub async fn openapi() -> serde_json::Value {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let (st, doc) = split(
