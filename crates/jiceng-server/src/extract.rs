@@ -2,28 +2,105 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use jiceng_kernel::access::Principal;
 use jiceng_kernel::auth::SessionRecord;
 use jiceng_kernel::error::codes;
+use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
-/// `axum::Json` whose rejections render as `{code, message}`.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json` whose rejections render as `{code, message}`, refusing NUL characters.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
-/// `axum::extract::Path` whose rejections render as `{code, message}`.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+/// `axum::extract::Path` whose rejections render as `{code, message}`, refusing NUL characters.
+#[derive(Debug)]
 pub struct ApiPath<T>(pub T);
 
-/// `axum::extract::Query` whose rejections render as `{code, message}`.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// `axum::extract::Query` whose rejections render as `{code, message}`, refusing NUL characters.
+#[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
+
+/// Whether JSON text holds the escape `\u0000` (not an escaped backslash before `u0000`).
+/// Raw control characters are already invalid JSON.
+fn json_has_nul(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        w == b"\\u0000" && bytes[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// Whether a percent-encoded path or query names a NUL byte.
+fn uri_has_nul(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|w| w == b"%00")
+}
+
+/// A NUL character cannot be stored by every engine (PostgreSQL refuses it in text), so it is
+/// refused at the door, the same on every backend.
+fn nul_refused() -> ApiError {
+    ApiError::of(codes::REQUEST_NUL_CHARACTER)
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let head = Request::from_parts(parts.clone(), Body::empty());
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| ApiError::of(codes::REQUEST_TOO_LARGE))?;
+        let axum::Json(value) = axum::Json::<T>::from_request(
+            Request::from_parts(head.into_parts().0, Body::from(bytes.clone())),
+            state,
+        )
+        .await?;
+        if json_has_nul(&bytes) {
+            return Err(nul_refused());
+        }
+        Ok(Self(value))
+    }
+}
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if uri_has_nul(parts.uri.path()) {
+            return Err(nul_refused());
+        }
+        let axum::extract::Path(v) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(v))
+    }
+}
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if uri_has_nul(parts.uri.query().unwrap_or_default()) {
+            return Err(nul_refused());
+        }
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(v))
+    }
+}
 
 pub const SESSION_COOKIE: &str = "jiceng_session";
 pub const CSRF_COOKIE: &str = "jiceng_csrf";

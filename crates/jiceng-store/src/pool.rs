@@ -177,6 +177,12 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             }
             _ => None,
         };
+        // A data exception (class 22: a NUL in text, a number or date out of range) is the
+        // input's fault, never the server's.
+        if d.code().is_some_and(|c| c.starts_with("22")) {
+            tracing::warn!(error = %e, "value refused by the database");
+            return Error::of(codes::STORAGE_INVALID_VALUE).with_source(e);
+        }
         if let Some(what) = clash {
             tracing::warn!(error = %e, constraint = ?d.constraint(), "constraint violated");
             return Error::new(

@@ -13,6 +13,7 @@ mod dispatch_engine;
 mod duplicates;
 mod duty_lists;
 mod error_logs;
+mod fuzz;
 mod input;
 mod intake_input;
 mod jobs;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Ids of town B's records, by the name of the path or query parameter that carries them.
-struct Elsewhere {
+pub(crate) struct Elsewhere {
     order: String,
     number: String,
     attachment: String,
@@ -26,7 +26,7 @@ struct Elsewhere {
 }
 
 /// A record of town B for each kind the contract names, made by county staff.
-async fn elsewhere(app: &TestApp) -> Elsewhere {
+pub(crate) async fn elsewhere(app: &TestApp) -> Elsewhere {
     let operator = app.login("operator").await;
     let town_b = app.units["town_b"].id.to_string();
     let (st, o) = operator
@@ -114,7 +114,7 @@ fn id_for(path: &str, name: &str, schema: &Value, ids: &Elsewhere) -> Option<Str
 }
 
 /// `path` with its parameters filled from `ids`.
-fn concrete(path: &str, op: &Value, ids: &Elsewhere) -> String {
+pub(crate) fn concrete(path: &str, op: &Value, ids: &Elsewhere) -> String {
     common::fill_path(path, op, |name, schema| {
         id_for(path, name, schema, ids).unwrap()
     })
@@ -122,7 +122,7 @@ fn concrete(path: &str, op: &Value, ids: &Elsewhere) -> String {
 
 /// A value `schema` accepts, with units and other ids from `ids`: every required field of an
 /// object, the first of an enum, the first non-null type of a union.
-fn sample(doc: &Value, schema: &Value, ids: &Elsewhere) -> Value {
+pub(crate) fn sample(doc: &Value, schema: &Value, ids: &Elsewhere) -> Value {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
         if name == "UnitId" {

@@ -235,6 +235,10 @@ impl TestApp {
         self.orders.store.count_units().await.unwrap()
     }
 
+    pub async fn order_count(&self) -> u64 {
+        self.orders.store.count_orders().await.unwrap()
+    }
+
     pub async fn user_count(&self) -> u64 {
         self.orders.store.count_users().await.unwrap()
     }

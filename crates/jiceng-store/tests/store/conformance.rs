@@ -7,7 +7,7 @@ use jiceng_accounts::ports::{AuthStore, OrgStore, UnitQuery, UserQuery, UserStor
 use jiceng_kernel::audit::chain::AuditRecord;
 use jiceng_kernel::auth::{ApiToken, SessionRecord};
 use jiceng_kernel::calendar::TimeLimit;
-use jiceng_kernel::error::ErrorKind;
+use jiceng_kernel::error::{ErrorKind, codes};
 use jiceng_kernel::ids::{DutyId, DutyListId, TokenId, UnitId, UserId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use jiceng_kernel::ports::Backend;
@@ -169,6 +169,22 @@ async fn name_search_escapes_wildcards(s: S) {
         .await
         .unwrap();
     assert!(none.is_empty(), "a literal % must not match everything");
+}
+
+/// A value the engine cannot store (PostgreSQL refuses a NUL in text) is the input's fault: a
+/// validation error, never an internal one.
+async fn a_value_the_engine_refuses_is_a_validation_error(s: S) {
+    tree(&s).await;
+    let found = s
+        .list_units(&UnitQuery {
+            name_contains: Some("浓洄\0街道".into()),
+            ..q(vec![])
+        })
+        .await;
+    match found {
+        Ok(units) => assert!(units.is_empty()),
+        Err(e) => assert_eq!(e.code, codes::STORAGE_INVALID_VALUE, "{e:?}"),
+    }
 }
 
 async fn keyset_pagination_is_complete(s: S) {
@@ -515,6 +531,7 @@ jiceng_store::conformance!(
     units_round_trip,
     scope_is_the_subtree,
     name_search_escapes_wildcards,
+    a_value_the_engine_refuses_is_a_validation_error,
     keyset_pagination_is_complete,
     duplicate_code_is_a_conflict,
     users_round_trip,
