@@ -24,6 +24,7 @@ lint:
 	python3 scripts/check-architecture.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	scripts/deny.sh
 
 ## Benchmarks, each beside its baseline measured in the same run; report in bench/out/.
 bench:
