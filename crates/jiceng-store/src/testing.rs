@@ -96,10 +96,16 @@ async fn postgres_db(fresh_migration: bool) -> Option<TestDb> {
                 .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set: {e}")),
         )
     };
-    let name = format!("jiceng_t_{}", uuid::Uuid::now_v7().simple());
+    // The process id in the name lets a later run drop what this one leaves behind.
+    let name = format!(
+        "jiceng_t_{}_{}",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    );
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but the server is unreachable: {e}"));
+    drop_leftovers(&mut admin).await;
     match template {
         Some(t) => template::postgres_copy(&mut admin, &name, t).await,
         None => sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -125,6 +131,35 @@ async fn postgres_db(fresh_migration: bool) -> Option<TestDb> {
         url,
         file: None,
     })
+}
+
+/// Drops, once per process, the test databases of test processes that have ended: without
+/// it, every run leaves a database per test behind, and a server restart spends minutes
+/// syncing them.
+async fn drop_leftovers(admin: &mut sqlx::PgConnection) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'jiceng\\_t\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let ended = name
+            .strip_prefix("jiceng_t_")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if ended {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
+    }
 }
 
 /// Swaps the database name in a `postgres://user:pass@host:port/db?params` URL.
