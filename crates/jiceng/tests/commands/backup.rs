@@ -405,7 +405,9 @@ async fn postgres_round_trip_of_the_demo_and_refusals() {
     );
     ok(&seeded);
     let file = dir.path().join("pg.dump");
+    let started = Instant::now();
     ok(&backup(&source.url, &data, &file));
+    let took = started.elapsed();
     let before = census(&source.url).await;
     assert!(before.orders >= 2500, "{before:?}");
 
@@ -414,8 +416,16 @@ async fn postgres_round_trip_of_the_demo_and_refusals() {
         blank_postgres().await.unwrap(),
         testing::postgres().await.unwrap().url.clone(),
     ] {
+        let started = Instant::now();
         let r = restore(&target, &dir.path().join("elsewhere"), &file);
         ok(&r);
+        eprintln!(
+            "pg_dump backup {took:?}, restore {:?}, {} bytes, {} orders, {} audit entries",
+            started.elapsed(),
+            std::fs::metadata(&file).unwrap().len(),
+            before.orders,
+            before.audit_entries
+        );
         assert!(r.out.contains("audit log verified"), "{}", r.out);
         assert_eq!(census(&target).await, before);
         assert_eq!(history(&target).await, history(&source.url).await);
