@@ -16,14 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-struct Run {
-    ok: bool,
-    out: String,
-    err: String,
+pub(crate) struct Run {
+    pub ok: bool,
+    pub out: String,
+    pub err: String,
 }
 
 /// `jiceng ARGS` with no `JICENG_*` variables inherited from the caller's shell.
-fn jiceng(args: &[&str], extra: &[&Path]) -> Run {
+pub(crate) fn jiceng(args: &[&str], extra: &[&Path]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
     cmd.env("RUST_LOG", "warn").args(args).args(extra);
     for (k, _) in std::env::vars() {
@@ -39,26 +39,26 @@ fn jiceng(args: &[&str], extra: &[&Path]) -> Run {
     }
 }
 
-fn backup(url: &str, data: &Path, output: &Path) -> Run {
+pub(crate) fn backup(url: &str, data: &Path, output: &Path) -> Run {
     jiceng(
         &["backup", "--database-url", url, "--output"],
         &[output, Path::new("--data-dir"), data],
     )
 }
 
-fn restore(url: &str, data: &Path, input: &Path) -> Run {
+pub(crate) fn restore(url: &str, data: &Path, input: &Path) -> Run {
     jiceng(
         &["restore", "--database-url", url, "--input"],
         &[input, Path::new("--data-dir"), data],
     )
 }
 
-fn ok(r: &Run) {
+pub(crate) fn ok(r: &Run) {
     assert!(r.ok, "failed:\nstdout: {}\nstderr: {}", r.out, r.err);
 }
 
 /// A failure naming every needle on one line of stderr.
-fn refused(r: &Run, needles: &[&str]) {
+pub(crate) fn refused(r: &Run, needles: &[&str]) {
     assert!(!r.ok, "unexpected success: {}", r.out);
     assert_eq!(r.err.trim().lines().count(), 1, "not one line: {}", r.err);
     for n in needles {
@@ -70,11 +70,11 @@ fn sqlite_url(p: &Path) -> String {
     format!("sqlite://{}", p.display())
 }
 
-fn manifest_of(backup: &Path) -> PathBuf {
+pub(crate) fn manifest_of(backup: &Path) -> PathBuf {
     PathBuf::from(format!("{}.manifest.json", backup.display()))
 }
 
-async fn census(url: &str) -> Census {
+pub(crate) async fn census(url: &str) -> Census {
     let s = SqlStore::connect(url).await.unwrap();
     let c = s.census().await.unwrap();
     s.close().await;
@@ -82,7 +82,7 @@ async fn census(url: &str) -> Census {
 }
 
 /// Every history row of every order, in one text per row: equal lists, equal histories.
-async fn history(url: &str) -> Vec<String> {
+pub(crate) async fn history(url: &str) -> Vec<String> {
     if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
         sqlx::query_scalar(
@@ -106,7 +106,7 @@ async fn history(url: &str) -> Vec<String> {
     }
 }
 
-fn sha(path: &Path) -> Vec<u8> {
+pub(crate) fn sha(path: &Path) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
 }
@@ -278,7 +278,7 @@ fn attempt_ok(file: &Path, whole: &[u8], manifest: &str) -> PathBuf {
 }
 
 /// A county, a town and a user, made through the use cases so the audit chain records them.
-async fn units_and_user(
+pub(crate) async fn units_and_user(
     orders: &jiceng_orders::use_cases::Orders,
 ) -> (jiceng_kernel::org::OrgUnit, String) {
     use jiceng_kernel::org::{NewOrgUnit, OrgKind};
@@ -305,7 +305,7 @@ async fn units_and_user(
 
 /// Backs up while a writer appends to the audit chain (and signs checkpoints), then restores:
 /// the restored chain verifies and holds a prefix of what was written, taken mid-stream.
-async fn backup_under_writes(source: TestDb, restore_url: String) {
+pub(crate) async fn backup_under_writes(source: TestDb, restore_url: String) {
     let data = tempfile::tempdir().unwrap();
     let key = jiceng_server::audit::load_or_create_key(data.path()).unwrap();
     let orders = jiceng_server::orders_for(source.store.clone()).with_audit_key(key);
@@ -369,141 +369,4 @@ async fn sqlite_backup_under_writes_restores_a_verifying_chain() {
     let dir = tempfile::tempdir().unwrap();
     let target = sqlite_url(&dir.path().join("restored.db"));
     backup_under_writes(testing::sqlite().await, target).await;
-}
-
-/// A new, blank PostgreSQL database (no tables), as `createdb` makes.
-async fn blank_postgres() -> Option<String> {
-    let admin = std::env::var(testing::POSTGRES_ENV).ok()?;
-    let name = format!("jiceng_r_{}", uuid::Uuid::now_v7().simple());
-    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    Some(testing::replace_database(&admin, &name))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_backup_under_writes_restores_a_verifying_chain() {
-    let Some(source) = testing::postgres().await else {
-        return;
-    };
-    let target = blank_postgres().await.unwrap();
-    backup_under_writes(source, target).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_round_trip_of_the_demo_and_refusals() {
-    let Some(source) = testing::postgres().await else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let seeded = jiceng(
-        &["demo", "--database-url", &source.url, "--data-dir"],
-        &[&data],
-    );
-    ok(&seeded);
-    let file = dir.path().join("pg.dump");
-    let started = Instant::now();
-    ok(&backup(&source.url, &data, &file));
-    let took = started.elapsed();
-    let before = census(&source.url).await;
-    assert!(before.orders >= 2500, "{before:?}");
-
-    // Into a blank database (createdb), and into a migrated, empty one.
-    for target in [
-        blank_postgres().await.unwrap(),
-        testing::postgres().await.unwrap().url.clone(),
-    ] {
-        let started = Instant::now();
-        let r = restore(&target, &dir.path().join("elsewhere"), &file);
-        ok(&r);
-        eprintln!(
-            "pg_dump backup {took:?}, restore {:?}, {} bytes, {} orders, {} audit entries",
-            started.elapsed(),
-            std::fs::metadata(&file).unwrap().len(),
-            before.orders,
-            before.audit_entries
-        );
-        assert!(r.out.contains("audit log verified"), "{}", r.out);
-        assert_eq!(census(&target).await, before);
-        assert_eq!(history(&target).await, history(&source.url).await);
-    }
-
-    // Into a database holding data: refused, unchanged.
-    let held = testing::postgres().await.unwrap();
-    let orders = jiceng_server::orders_for(held.store.clone());
-    units_and_user(&orders).await;
-    let held_before = census(&held.url).await;
-    refused(
-        &restore(&held.url, &data, &file),
-        &["not empty", "1 users", "nothing was changed"],
-    );
-    assert_eq!(census(&held.url).await, held_before);
-
-    // A truncated dump: refused before pg_restore runs; the blank target stays blank.
-    let whole = std::fs::read(&file).unwrap();
-    std::fs::write(&file, &whole[..whole.len() - 10]).unwrap();
-    let blank = blank_postgres().await.unwrap();
-    refused(&restore(&blank, &data, &file), &["damaged or incomplete"]);
-    let s = SqlStore::connect(&blank).await.unwrap();
-    assert_eq!(
-        s.restore_target().await.unwrap(),
-        jiceng_store::backup::Target::Blank
-    );
-    s.close().await;
-}
-
-#[test]
-fn postgres_backup_without_pg_dump_says_so_in_one_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("pg.dump");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
-    // A PATH without the client tools; the server is never contacted.
-    cmd.env_clear()
-        .env("PATH", dir.path())
-        .args([
-            "backup",
-            "--database-url",
-            "postgres://u:p@127.0.0.1:1/none",
-            "--output",
-        ])
-        .arg(&file)
-        .arg("--data-dir")
-        .arg(dir.path());
-    let out = cmd.output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("pg_dump not found on PATH"), "{err}");
-    assert!(!err.contains(":p@"), "the password is shown: {err}");
-    assert!(!file.exists());
-    // A whole PostgreSQL backup, but no pg_restore: one line, before the target is touched.
-    std::fs::write(&file, b"x").unwrap();
-    let manifest = serde_json::json!({
-        "format": "jiceng-backup", "format_version": 1, "backend": "postgres",
-        "schema_version": 1, "county": null, "created_at": "2026-12-07T00:00:00Z",
-        "written_by": "0.1.0", "file": "pg.dump", "bytes": 1,
-        "sha256": hex::encode(sha(&file)), "audit_public_key": null,
-        "counts": {"orders": 0, "history": 0, "audit_entries": 0, "users": 0, "units": 0},
-    });
-    std::fs::write(manifest_of(&file), manifest.to_string()).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
-    cmd.env_clear()
-        .env("PATH", dir.path())
-        .args([
-            "restore",
-            "--database-url",
-            "postgres://u:p@127.0.0.1:1/none",
-            "--input",
-        ])
-        .arg(&file)
-        .arg("--data-dir")
-        .arg(dir.path());
-    let out = cmd.output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.contains("pg_restore not found on PATH"), "{err}");
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod backup;
+mod backup_postgres;
 mod calendar;
 mod cli;
 mod demo;
