@@ -15,6 +15,8 @@ mod deadlines;
 mod orders;
 mod rows;
 
+pub mod backup;
+
 pub mod testing;
 
 pub use kernel::audit;

@@ -44,6 +44,35 @@ pub enum Command {
     /// Tamper-evident audit log (全程留痕): verify the log, sign a checkpoint, check bundles.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent backup of the database, while the server may be running: a SQLite
+    /// copy (VACUUM INTO) or a pg_dump archive, with FILE.manifest.json beside it.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty database, check it against its manifest and verify the
+    /// audit chain. A database holding anything is refused and left unchanged.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The backup file to write (refused if it exists); its manifest is written beside it as
+    /// FILE.manifest.json. Keep both: restore needs them together
+    #[arg(long, visible_alias = "out", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The backup file written by `jiceng backup`, with FILE.manifest.json beside it
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// The audit public key (hex, or a file holding it) to verify the restored chain with
+    /// [default: the key recorded in the manifest, else DATA_DIR/keys/audit-ed25519.pub]
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,13 +16,18 @@ pub async fn run(command: AuditCommand) -> Result<()> {
     }
 }
 
-/// A key given as hex, or as a file holding the hex.
-fn read_key(given: &str) -> Result<VerifyingKey> {
-    let text = if Path::new(given).is_file() {
+/// The text of a key given as hex, or as a file holding the hex.
+pub(super) fn read_key_text(given: &str) -> Result<String> {
+    Ok(if Path::new(given).is_file() {
         std::fs::read_to_string(given).with_context(|| format!("cannot read {given}"))?
     } else {
         given.to_owned()
-    };
+    })
+}
+
+/// A key given as hex, or as a file holding the hex.
+fn read_key(given: &str) -> Result<VerifyingKey> {
+    let text = read_key_text(given)?;
     parse_public_key(&text).with_context(|| {
         format!("{given}: not an Ed25519 public key (64 hex digits, or a file holding them)")
     })

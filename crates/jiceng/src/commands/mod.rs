@@ -1,11 +1,14 @@
 //! One module per subcommand; each parses its flags, calls the domain, and prints.
 
 mod audit;
+mod backup;
 pub mod calendar;
 mod duties;
 mod import;
+mod manifest;
 mod migrate;
 pub mod model;
+mod restore;
 mod retrain;
 mod serve;
 mod user;
@@ -37,6 +40,8 @@ pub fn run(cli: Cli) -> Result<()> {
             Command::Calendar(command) => calendar::run(command),
             Command::Audit(command) => audit::run(command).await,
             Command::Model(command) => model::run(command).await,
+            Command::Backup(args) => backup::run(args).await,
+            Command::Restore(args) => restore::run(args).await,
         }
     })
 }

@@ -1,6 +1,8 @@
 //! The command-line binary's tests, one test binary: each runs `jiceng` as a user would.
 
 mod audit;
+mod backup;
+mod backup_postgres;
 mod calendar;
 mod cli;
 mod demo;
