@@ -113,6 +113,30 @@ async fn uploads_that_lie_or_overflow_store_nothing(app: &TestApp) {
     assert_eq!(stored(&operator, &order).await, 1);
 }
 
+async fn an_oversized_duty_list_stores_nothing(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let county = app.units["county"].id;
+    let path = format!("/api/v1/org-units/{county}/duty-lists");
+    let resp = app
+        .client
+        .post(app.url(&path))
+        .header("cookie", &admin.cookie)
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "text/csv")
+        .body(vec![b'a'; 10 * 1024 * 1024 + 1])
+        .send()
+        .await
+        .unwrap();
+    let (st, b) = split(resp).await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::PAYLOAD_TOO_LARGE),
+        "duty_file.too_large"
+    );
+    let (st, versions) = admin.get(&path).await;
+    assert_eq!(st, StatusCode::OK, "{versions}");
+    assert_eq!(versions, serde_json::json!([]), "nothing stored");
+}
+
 /// Sends `GET target` as written, without the normalisation an HTTP client applies to `..` and
 /// `%2e%2e`; the status and the body.
 async fn raw_get(app: &TestApp, target: &str, cookie: &str) -> (u16, String) {
@@ -262,6 +286,7 @@ async fn downloaded_names_and_types_are_safe(app: &TestApp) {
 
 on_both_apps!(
     uploads_that_lie_or_overflow_store_nothing,
+    an_oversized_duty_list_stores_nothing,
     downloads_name_no_other_file,
     downloaded_names_and_types_are_safe,
 );
