@@ -22,9 +22,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// For a downloaded file opened in a tab: it runs nothing and reaches nothing, whatever it is.
 pub const DOWNLOAD_POLICY: &str = "default-src 'none'; sandbox";
 
-/// The UI needs none of these browser features; a script that got in cannot use them either.
-pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), \
-     usb=(), interest-cohort=()";
+/// The UI needs none of these browser features, so a script that got in cannot use them
+/// either; only location stays, for this origin: a grid worker on a phone fills in where a
+/// demand is from where they stand.
+pub const PERMISSIONS_POLICY: &str =
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), serial=(), bluetooth=()";
 
 /// One year; sent only over a deployment declared HTTPS (see the module comment).
 pub const HSTS: &str = "max-age=31536000";

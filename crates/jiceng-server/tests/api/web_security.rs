@@ -66,7 +66,7 @@ fn assert_hardened(h: &HeaderMap, what: &str) {
     }
     let perms = h["permissions-policy"].to_str().unwrap();
     assert!(
-        perms.contains("camera=()") && perms.contains("geolocation=()"),
+        perms.contains("camera=()") && perms.contains("microphone=()"),
         "{what}: {perms}"
     );
 }
