@@ -83,6 +83,16 @@ impl Accounts {
         })
     }
 
+    /// Ends the session a cookie's secret names, if there is one (an unknown, forged or expired
+    /// secret changes nothing): a login replaces the browser's previous session instead of
+    /// leaving it valid beside the new one.
+    #[tracing::instrument(name = "auth.end_presented_session", skip_all)]
+    pub async fn end_presented_session(&self, secret: &str) -> Result<()> {
+        self.store
+            .delete_session(&self.secrets.fingerprint(secret))
+            .await
+    }
+
     /// One attempt for the username and one for the address, or 429 with the longer wait.
     async fn reserve_login(&self, key: &str, ip: &str) -> Result<()> {
         let refused =

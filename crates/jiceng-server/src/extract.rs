@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use jiceng_kernel::access::Principal;
 use jiceng_kernel::auth::SessionRecord;
 use jiceng_kernel::error::codes;
@@ -116,9 +116,8 @@ pub struct Caller {
     pub session: Option<SessionRecord>,
 }
 
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -152,7 +151,7 @@ impl FromRequestParts<AppState> for Caller {
                 session: None,
             });
         }
-        let Some(secret) = cookie(parts, SESSION_COOKIE) else {
+        let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(ApiError::new(codes::AUTH_UNAUTHENTICATED, "请先登录"));
         };
         let (principal, session) = state.orders.accounts.authenticate_session(secret).await?;

@@ -19,17 +19,16 @@ pub mod routes;
 pub mod secrets;
 pub mod sweeper;
 pub mod trace;
+pub mod web_security;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue};
 use jiceng_orders::use_cases::Orders;
 use jiceng_store::SqlStore;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use secrets::{Argon2Secrets, SystemClock};
@@ -38,7 +37,8 @@ pub use secrets::{Argon2Secrets, SystemClock};
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// Mark cookies `Secure`. Off only for plain-HTTP development and tests.
+    /// Browsers reach the server over HTTPS (a proxy terminates TLS): cookies are `Secure`
+    /// and answers carry HSTS. Off only for plain-HTTP development and tests.
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
@@ -79,26 +79,18 @@ pub fn orders_for(store: Arc<SqlStore>) -> Orders {
 
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
-    let nosniff = SetResponseHeaderLayer::overriding(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    let frame = SetResponseHeaderLayer::overriding(
-        HeaderName::from_static("x-frame-options"),
-        HeaderValue::from_static("DENY"),
-    );
-    let referrer = SetResponseHeaderLayer::overriding(
-        HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("same-origin"),
-    );
+    let hsts = state.config.secure_cookies;
+    // The headers layer is outermost so that panics' answers carry the headers too.
     routes::all(state)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
-        .layer(nosniff)
-        .layer(frame)
-        .layer(referrer)
+        .layer(axum::middleware::from_fn(web_security::same_origin_changes))
         .layer(TraceLayer::new_for_http().make_span_with(trace::request_span))
         .layer(CatchPanicLayer::custom(routes::system::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            hsts,
+            web_security::headers,
+        ))
 }
 
 /// A bound, not yet serving, HTTP server.

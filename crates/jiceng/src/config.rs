@@ -25,7 +25,8 @@ pub struct Config {
     /// read the metrics at `/api/v1/admin/metrics`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_listen: Option<String>,
-    /// Mark cookies `Secure` (off only for plain-HTTP development).
+    /// Browsers reach the server over HTTPS (through a TLS proxy): cookies are `Secure` and
+    /// answers carry HSTS. Off only for plain-HTTP development.
     pub secure_cookies: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,

@@ -6,7 +6,7 @@ use crate::extract::{ApiPath, ApiQuery, Caller};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::ids::{AttachmentId, OrderId};
@@ -77,23 +77,6 @@ pub async fn download(
         .get_attachment(&caller.principal, id, aid)
         .await?;
     let mut resp = data.into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&meta.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    let encoded: String = meta
-        .filename
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
+    crate::web_security::download_headers(resp.headers_mut(), &meta.content_type, &meta.filename);
     Ok(resp)
 }

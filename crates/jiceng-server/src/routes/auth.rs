@@ -66,6 +66,7 @@ fn session_cookies(headers: &mut HeaderMap, secret: &str, csrf: &str, max_age: i
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     if req.username.chars().count() > 64 || req.password.chars().count() > MAX_PASSWORD {
@@ -77,6 +78,11 @@ pub async fn login(
         .login(&req.username, &req.password, &peer.ip().to_string())
         .await?;
     tracing::info!(user = %out.user.username, "login");
+    // Session fixation: the new session always has a fresh secret, and a session cookie the
+    // browser brought (its own, or one planted on it) is ended, never adopted.
+    if let Some(old) = crate::extract::cookie(&headers, SESSION_COOKIE) {
+        state.orders.accounts.end_presented_session(old).await?;
+    }
     let mut resp = Json(SessionInfo {
         user: UserView::of(out.user, true),
         csrf_token: Some(out.csrf_token.clone()),

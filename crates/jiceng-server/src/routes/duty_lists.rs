@@ -270,17 +270,12 @@ pub async fn download(
     };
     let mut resp = data.into_response();
     let h = resp.headers_mut();
+    let name = format!("duty-list-v{}.{}", list.info.version, format.extension());
+    crate::web_security::download_headers(h, format.content_type(), &name);
+    // The spreadsheet types are not on the download list of viewable types; these are.
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    let name = format!(
-        "attachment; filename=\"duty-list-v{}.{}\"",
-        list.info.version,
-        format.extension()
-    );
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
     Ok(resp)
 }

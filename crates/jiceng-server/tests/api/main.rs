@@ -31,4 +31,6 @@ mod sla_jurisdictions;
 mod sla_race;
 mod sla_subjects;
 mod sweep;
+mod web_files;
+mod web_security;
 mod work_orders;

@@ -41,6 +41,8 @@ pub struct TestApp {
     pub dispatch: jiceng_server::engine::DispatchSettings,
     /// The `[sla]` settings for the next (re)start, resolved against the stored units.
     pub sla: Option<jiceng_orders::sla::SlaSettings>,
+    /// Serve as a deployment behind HTTPS (Secure cookies, HSTS) from the next (re)start.
+    pub secure_cookies: bool,
     pub db: TestDb,
 }
 
@@ -79,6 +81,7 @@ pub async fn spawn_with(
         sweeper,
         dispatch: Default::default(),
         sla: None,
+        secure_cookies: false,
         db,
     };
     t.start(t.db.store.clone()).await;
@@ -106,7 +109,7 @@ impl TestApp {
         };
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            secure_cookies: false,
+            secure_cookies: self.secure_cookies,
             body_limit: 64 * 1024,
             audit: Default::default(),
             dispatch: self.dispatch.clone(),
