@@ -3,6 +3,7 @@
 mod audit;
 mod calendar;
 mod cli;
+mod crash;
 mod demo;
 mod demo_orders;
 mod duties;
