@@ -69,8 +69,13 @@ struct Receipt {
     code: String,
 }
 
+/// Citizens look up from many addresses: the lookup's limits count attempts per address.
+const CITIZEN_ADDRESSES: u8 = 64;
+
 pub struct Load {
     pub http: reqwest::Client,
+    /// One client per citizen address, 127.0.1.1 … on the loopback network.
+    citizens: Vec<reqwest::Client>,
     pub base: String,
     pub town: String,
     pub sessions: HashMap<&'static str, (String, String)>,
@@ -92,6 +97,15 @@ impl Load {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
+            citizens: (1..=CITIZEN_ADDRESSES)
+                .map(|i| {
+                    reqwest::Client::builder()
+                        .local_address(std::net::IpAddr::from([127, 0, 1, i]))
+                        .timeout(Duration::from_secs(60))
+                        .build()
+                        .unwrap()
+                })
+                .collect(),
             base,
             town,
             sessions,
@@ -138,13 +152,14 @@ impl Load {
     async fn send(
         &self,
         user: Option<&str>,
+        http: &reqwest::Client,
         post: Option<(Value, Option<String>)>,
         path: &str,
     ) -> Result<(StatusCode, Value), String> {
         let url = format!("{}{path}", self.base);
         let mut req = match &post {
-            Some((body, _)) => self.http.post(url).json(body),
-            None => self.http.get(url),
+            Some((body, _)) => http.post(url).json(body),
+            None => http.get(url),
         };
         if let Some((cookie, csrf)) = user.and_then(|u| self.sessions.get(u)) {
             req = req.header("cookie", cookie).header("x-csrf-token", csrf);
@@ -160,7 +175,7 @@ impl Load {
     }
 
     async fn get(&self, user: &str, path: &str) -> Result<(), String> {
-        match self.send(Some(user), None, path).await? {
+        match self.send(Some(user), &self.http, None, path).await? {
             (StatusCode::OK, _) => Ok(()),
             (st, v) => Err(format!("{path}: {st} {v}")),
         }
@@ -183,6 +198,7 @@ impl Load {
         let (st, v) = self
             .send(
                 Some("operator"),
+                &self.http,
                 Some((body, Some(key))),
                 "/api/v1/work-orders",
             )
@@ -216,7 +232,9 @@ impl Load {
         };
         body["version"] = json!(o.version);
         let path = format!("/api/v1/work-orders/{}/{route}", o.id);
-        let (st, v) = self.send(Some(user), Some((body, None)), &path).await?;
+        let (st, v) = self
+            .send(Some(user), &self.http, Some((body, None)), &path)
+            .await?;
         if st != StatusCode::OK || v["status"] != to {
             return Err(format!("{route}: {st} {v}"));
         }
@@ -229,15 +247,17 @@ impl Load {
     }
 
     async fn lookup(&self, pick: f64) -> Result<(), String> {
-        let path = {
+        let (path, citizen) = {
             let r = self.receipts.lock().unwrap();
-            let x = &r[((r.len() as f64 * pick) as usize).min(r.len() - 1)];
-            format!(
+            let i = ((r.len() as f64 * pick) as usize).min(r.len() - 1);
+            let x = &r[i];
+            let path = format!(
                 "/api/v1/public/work-orders/{}?phone={}&code={}",
                 x.number, x.phone, x.code
-            )
+            );
+            (path, &self.citizens[i % self.citizens.len()])
         };
-        match self.send(None, None, &path).await? {
+        match self.send(None, citizen, None, &path).await? {
             (StatusCode::OK, _) => Ok(()),
             (st, v) => Err(format!("lookup: {st} {v}")),
         }

@@ -55,10 +55,15 @@ pub fn print(r: &Run) {
         r.seconds
     );
     println!(
-        "Machine: {} logical CPUs ({}), shared by the server (the release `jiceng serve`, its own process) \
-         and the load generator.",
+        "Machine: {} logical CPUs ({}), shared by the server (`jiceng serve` built {}, its own process) \
+         and the load generator; citizens' lookups come from 64 loopback addresses.",
         std::thread::available_parallelism().map_or(0, |p| p.get()),
-        cpu_model()
+        cpu_model(),
+        if cfg!(debug_assertions) {
+            "unoptimised, with the test profile: `make bench` builds it with the release profile"
+        } else {
+            "with the release profile"
+        }
     );
     println!(
         "Load: {} requests/s offered, open loop (each request leaves at its scheduled instant, whatever \
