@@ -133,8 +133,8 @@ async fn crash_run(t: TestDb, backend: &str, kills: Kills) {
     eprintln!(
         "crash test on {backend}: {} kills survived ({} starts, slowest {:.1} s) with {CLIENTS} clients in {:.0} s; \
          {} acknowledged registrations and {steps} acknowledged transitions checked ({history} history entries, \
-         every key sent again after the last start); {} requests sent again after a kill, {cut} of them committed \
-         before it ({} registrations, {} transitions); {audit} audit entries; audit verify: {}",
+         every key sent again after the last start); {} attempts cut off by a kill and sent again; {cut} \
+         requests committed before their answer was lost ({} registrations, {} transitions); {audit} audit entries; audit verify: {}",
         server.starts.len() - 1,
         server.starts.len(),
         server.starts.iter().max().unwrap().as_secs_f64(),
