@@ -41,6 +41,7 @@ bench:
 	test -x bench/.venv/bin/python || python3 -m venv bench/.venv
 	bench/.venv/bin/pip install --quiet scikit-learn
 	$(CARGO) bench -p jiceng-nlp --bench classifier -- | tee bench/out/classifier.md
+	$(CARGO) bench -p jiceng --bench load -- | tee bench/out/load.md
 
 clean:
 	$(CARGO) clean

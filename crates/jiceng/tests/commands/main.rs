@@ -5,6 +5,7 @@ mod backup;
 mod backup_postgres;
 mod calendar;
 mod cli;
+mod crash;
 mod demo;
 mod demo_orders;
 mod duties;
