@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod demo_orders;
 mod duties;
+mod erasure;
 mod grids;
 mod model;
 mod model_retrain;
