@@ -123,6 +123,14 @@ policy! {
     ManageUsers: "新建用户、授予角色、重置密码", Jurisdiction, [Administrator], DENIED;
     /// See personal data (phone numbers) unmasked.
     ViewPersonalData: "查看未打码的个人信息", Jurisdiction, [Administrator], DENIED;
+    /// Export everything held about one citizen, found by phone (个人信息查阅、复制): the
+    /// same role that sees phones unmasked, over the orders of its jurisdiction.
+    ExportPersonalData: "导出某位市民的个人信息（按电话号码）", Jurisdiction, [Administrator],
+        "只有辖区的系统管理员可以导出市民的个人信息";
+    /// Erase a citizen's contact data from the orders of the jurisdiction (个人信息删除);
+    /// the orders, their history and figures stay.
+    ErasePersonalData: "删除某位市民在工单中的联系方式", Jurisdiction, [Administrator],
+        "只有辖区的系统管理员可以删除市民的个人信息";
     /// See work orders of the jurisdiction.
     ReadOrders: "查看工单", Jurisdiction,
         [HotlineOperator, Dispatcher, UnitHandler, UnitLeader, GridWorker, WindowClerk,
@@ -501,6 +509,8 @@ mod tests {
             (Permission::ReviewReplies, vec![UnitLeader]),
             (Permission::DecideExtensions, vec![Supervisor]),
             (Permission::ActOnOwnOrders, vec![Citizen]),
+            (Permission::ExportPersonalData, vec![Administrator]),
+            (Permission::ErasePersonalData, vec![Administrator]),
             (Permission::ManageModels, vec![Administrator]),
             (Permission::ReadServerMetrics, vec![Administrator]),
         ];

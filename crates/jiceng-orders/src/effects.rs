@@ -42,6 +42,9 @@ pub struct Effects {
     /// Dispatchers' corrections of an order's category, each replacing the order's earlier
     /// one: labelled examples for the classifier's next retraining.
     pub corrections: Vec<CategoryCorrection>,
+    /// Records of a citizen's contact data erased from orders, one per order; the orders'
+    /// changed documents are among the subjects.
+    pub redactions: Vec<Redaction>,
     /// The client's idempotency key of a registration: with a key used before for the same
     /// request, nothing is written and the commit answers [`Committed::Replayed`]; used before
     /// for another request, `idempotency.key_reused`. Only with exactly one new work order
@@ -96,6 +99,36 @@ pub enum SketchWrite {
     Drop(OrderId),
 }
 
+/// The record that a citizen's contact data was erased from an order at its `version`: the
+/// fields by name, who and when; never the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedactionRecord {
+    pub order: OrderId,
+    /// The order's version after the erasure.
+    pub version: u32,
+    pub at: DateTime<Utc>,
+    pub actor: UserId,
+    pub fields: Vec<String>,
+}
+
+/// A redaction to write. Besides the record, the commit writes the order's indexed columns
+/// from its new document and withdraws the outbox's messages to `phone` about the order.
+#[derive(Clone)]
+pub struct Redaction {
+    pub record: RedactionRecord,
+    /// The erased phone, to find the outbox rows that carry it; not stored.
+    pub phone: String,
+}
+
+/// Never prints the phone.
+impl std::fmt::Debug for Redaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redaction")
+            .field("record", &self.record)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A client's idempotency key and the fingerprint of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
@@ -148,6 +181,7 @@ impl Effects {
             escalations: Vec::new(),
             sketches: Vec::new(),
             corrections: Vec::new(),
+            redactions: Vec::new(),
             idempotency: None,
         }
     }

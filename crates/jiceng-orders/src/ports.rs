@@ -20,6 +20,7 @@ pub trait OrdersStore:
     + AreaStore
     + crate::learning::ClassifierStore
     + crate::duplicates::DuplicateStore
+    + PersonalDataStore
     + LeaseStore
 {
 }
@@ -34,6 +35,7 @@ impl<T> OrdersStore for T where
         + AreaStore
         + crate::learning::ClassifierStore
         + crate::duplicates::DuplicateStore
+        + PersonalDataStore
         + LeaseStore
         + ?Sized
 {
@@ -105,6 +107,25 @@ pub trait WorkOrderStore: Send + Sync {
     async fn count_orders(&self) -> Result<u64>;
     /// Notices waiting in the outbox for delivery, oldest first.
     async fn pending_notices(&self, limit: u32) -> Result<Vec<crate::work_order::Notice>>;
+}
+
+/// A citizen's orders by phone, and the records of erasures (个人信息保护法). The erasure
+/// itself is written by [`CommitStore::commit`] with the changed orders.
+#[async_trait]
+pub trait PersonalDataStore: Send + Sync {
+    /// The orders whose region or lead unit lies in `scope` and that may name `phone` as a
+    /// caller or a merged caller, oldest first. It may return more (the phone in the text):
+    /// the caller checks each order.
+    async fn orders_with_phone(
+        &self,
+        scope: &[UnitPath],
+        phone: &str,
+    ) -> Result<Vec<crate::work_order::WorkOrder>>;
+    /// The redaction records of an order, oldest first.
+    async fn order_redactions(
+        &self,
+        order: jiceng_kernel::ids::OrderId,
+    ) -> Result<Vec<crate::effects::RedactionRecord>>;
 }
 
 /// A suggested lead unit for an order, with how sure the advisor is and why.

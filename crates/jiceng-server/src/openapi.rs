@@ -35,6 +35,7 @@ use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
         (name = "audit", description = "全程留痕：签名检查点、包含与一致性证明、证据包"),
         (name = "sla", description = "时限：签收、办理、回访计时，预警，催办、督办、通报，时限统计"),
         (name = "models", description = "智能分类自学习：派单员纠正分类，重新训练、启用与回退模型"),
+        (name = "personal-data", description = "个人信息：按电话号码导出、删除某位市民在工单中的联系方式（仅系统管理员）"),
         (name = "system", description = "服务器运行：运行指标（仅最高一级单位的系统管理员）"),
     )
 )]

@@ -109,14 +109,22 @@ impl Orders {
         if super::filed_by(who, o) {
             return Ok(true);
         }
+        // Erased fields hold only the marker: showing them reveals nothing.
+        let held = |v: &Option<String>| {
+            v.as_deref()
+                .is_some_and(|v| v != crate::work_order::erasure::ERASED)
+        };
         let mut fields = Vec::new();
-        if o.caller_name.is_some() {
+        if held(&o.caller_name) {
             fields.push("caller_name");
         }
-        if o.caller_phone.is_some() {
+        if held(&o.caller_phone) {
             fields.push("caller_phone");
         }
-        if !o.extra_callers.is_empty() {
+        if o.extra_callers
+            .iter()
+            .any(|c| held(&c.name) || held(&c.phone))
+        {
             fields.push("extra_callers");
         }
         if !fields.is_empty() {

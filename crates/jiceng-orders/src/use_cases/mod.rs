@@ -7,6 +7,7 @@ mod classifier;
 mod duplicates;
 mod duties;
 mod lookup;
+mod personal_data;
 pub mod routing;
 mod sla;
 mod sla_orders;
@@ -17,6 +18,7 @@ pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verificatio
 pub use classifier::{ModelList, RetrainOutcome, model_not_found};
 pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
+pub use personal_data::{CitizenExport, CitizenOrder, ErasureOutcome};
 pub use sla_orders::WorkOrderClocks;
 pub use sla_sweep::{
     NewStandaloneClock, StandaloneClocks, SubjectClocks, SubjectHandlers, SubjectNames,

@@ -42,10 +42,51 @@ pub fn order_step(order: &WorkOrder, e: &HistoryEntry) -> AuditRecord {
     )
 }
 
+/// The object of a citizen's data request in the log: the request, never the person.
+pub const PERSONAL_DATA_OBJECT: &str = "personal_data";
+
+/// An export of a citizen's data: how many orders and which, and the phone only masked.
+pub fn personal_data_export(
+    actor: jiceng_kernel::ids::UserId,
+    phone_masked: &str,
+    orders: &[jiceng_kernel::ids::OrderId],
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    AuditRecord::new(
+        at,
+        actor.0.to_string(),
+        "personal_data.export",
+        PERSONAL_DATA_OBJECT,
+        json!({"phone_masked": phone_masked, "count": orders.len(),
+               "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
+    )
+}
+
+/// An erasure of a citizen's contact data: the orders newly erased and how many. Nothing of
+/// the person, not even masked: after the erasure the log must not point back to them.
+pub fn personal_data_erase(
+    actor: jiceng_kernel::ids::UserId,
+    actor_name: &str,
+    orders: &[jiceng_kernel::ids::OrderId],
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    AuditRecord::new(
+        at,
+        actor.0.to_string(),
+        "personal_data.erase",
+        PERSONAL_DATA_OBJECT,
+        json!({"actor_name": actor_name, "count": orders.len(),
+               "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
+    )
+}
+
 fn verb(action: &str) -> String {
     if let Some(a) = action.strip_prefix("work_order.") {
         if a == "register" {
             return "受理登记了工单".into();
+        }
+        if a == crate::work_order::erasure::ERASE_ACTION {
+            return "应市民要求删除了其联系方式".into();
         }
         return match Action::ALL.into_iter().find(|x| x.as_str() == a) {
             Some(a) => a.label_zh().to_owned(),
@@ -56,6 +97,8 @@ fn verb(action: &str) -> String {
         "auth.login" => "登录系统".into(),
         "auth.login_failed" => "登录失败".into(),
         "personal_data.read" => "查看了完整个人信息".into(),
+        "personal_data.export" => "导出了一位市民的个人信息".into(),
+        "personal_data.erase" => "应市民要求删除了其个人信息".into(),
         "user.create" => "创建了用户".into(),
         "user.grant_role" => "授予角色".into(),
         "user.revoke_role" => "撤销角色".into(),

@@ -7,6 +7,7 @@
 pub mod attachment;
 pub mod audit_records;
 pub mod command;
+pub mod erasure;
 pub mod listing;
 pub mod machine;
 pub mod model;

@@ -301,12 +301,14 @@ pub struct Notice {
 }
 
 impl WorkOrder {
-    /// Every phone attached to the order: the caller and the callers of merged duplicates.
+    /// Every phone attached to the order: the caller and the callers of merged duplicates,
+    /// without the erased ones.
     pub fn caller_phones(&self) -> Vec<String> {
         let mut phones: Vec<String> = self
             .caller_phone
             .iter()
             .chain(self.extra_callers.iter().filter_map(|c| c.phone.as_ref()))
+            .filter(|p| p.as_str() != super::erasure::ERASED)
             .cloned()
             .collect();
         phones.sort();

@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod duty_lists;
 pub mod models;
 pub mod org_units;
+pub mod personal_data;
 pub mod sla;
 pub mod system;
 pub mod users;
@@ -99,6 +100,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::list))
         .routes(routes!(models::retrain))
         .routes(routes!(models::activate))
+        .routes(routes!(personal_data::export))
+        .routes(routes!(personal_data::erase))
         .routes(routes!(system::admin_metrics))
         .split_for_parts();
     let api = api.route(

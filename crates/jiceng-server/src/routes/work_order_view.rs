@@ -7,6 +7,7 @@ use jiceng_kernel::ids::{OrderId, UnitId};
 use jiceng_kernel::text::{mask_name, mask_phone};
 use jiceng_orders::sla::{ClockKind, Level};
 use jiceng_orders::use_cases::Orders;
+use jiceng_orders::work_order::erasure::ERASED;
 use jiceng_orders::work_order::machine::Action;
 use jiceng_orders::work_order::{
     Assignee, Channel, HistoryEntry, Satisfaction, Status, Urgency, WorkOrder,
@@ -105,8 +106,10 @@ impl WorkOrderView {
     /// The order as `who` sees it; contact data in full only if `reveal` (see
     /// [`Orders::reveal_contact`], which records the read).
     pub fn of(orders: &Orders, who: &Principal, o: WorkOrder, reveal: bool) -> Self {
-        let name = |n: Option<String>| n.map(|n| if reveal { n } else { mask_name(&n) });
-        let phone = |p: Option<String>| p.map(|p| if reveal { p } else { mask_phone(&p) });
+        // An erased field shows its marker: there is nothing left to mask.
+        let shown = |v: &String| reveal || v == ERASED;
+        let name = |n: Option<String>| n.map(|n| if shown(&n) { n } else { mask_name(&n) });
+        let phone = |p: Option<String>| p.map(|p| if shown(&p) { p } else { mask_phone(&p) });
         let available_actions = orders.available_actions(who, &o);
         let running = o.clocks.iter().find(|c| c.stopped_at.is_none());
         let clock = running.map(|c| c.kind);
@@ -125,7 +128,10 @@ impl WorkOrderView {
             status: o.status,
             status_label: o.status.label_zh().to_owned(),
             channel: o.channel,
-            contact_masked: !reveal && (o.caller_name.is_some() || o.caller_phone.is_some()),
+            contact_masked: !reveal
+                && [&o.caller_name, &o.caller_phone]
+                    .into_iter()
+                    .any(|v| v.as_ref().is_some_and(|v| v != ERASED)),
             caller_name: name(o.caller_name),
             caller_phone: phone(o.caller_phone),
             anonymous: o.anonymous,

@@ -23,6 +23,7 @@ mod openapi;
 mod order_lists;
 mod order_props;
 mod order_sort;
+mod personal_data;
 mod policy;
 mod public_lookup;
 mod sla;

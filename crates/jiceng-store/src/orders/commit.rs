@@ -2,8 +2,8 @@
 //!
 //! In order: the idempotency key is looked up (a replay writes nothing); the subjects are
 //! numbered and written with their history; then the clock rows, escalation records,
-//! sketches, outbox rows, category corrections and the key; the audit records last. Any failure rolls all of it
-//! back.
+//! sketches, outbox rows, category corrections, redactions and the key; the audit records
+//! last. Any failure rolls all of it back.
 
 use crate::orders::work_order::is_version_clash;
 use crate::orders::work_order::write::{
@@ -43,6 +43,18 @@ fn keyed_order(effects: &Effects) -> Result<Option<(&Idempotency, &WorkOrder)>> 
         (Some(o), None) => Ok(Some((k, o))),
         _ => Err(malformed("幂等键须对应一张新工单")),
     }
+}
+
+/// The order `id` as a commit changes it: a redaction is written with the order's new document.
+fn changed_order(effects: &Effects, id: jiceng_kernel::ids::OrderId) -> Result<&WorkOrder> {
+    effects
+        .subjects
+        .iter()
+        .map(|s| match s {
+            SubjectWrite::WorkOrder(w) => &w.order,
+        })
+        .find(|o| o.id == id)
+        .ok_or_else(|| malformed("删除记录所指的工单不在本次写入中"))
 }
 
 /// The audit records of the effects, with the steps of new orders built from the orders as
@@ -150,6 +162,10 @@ impl CommitStore for SqlStore {
             }
             for c in &effects.corrections {
                 write_correction!(tx, c);
+            }
+            for r in &effects.redactions {
+                let o = changed_order(effects, r.record.order)?;
+                write_redaction!(tx, r, o);
             }
             if let Some((k, order)) = keyed {
                 let r = sqlx::query(INSERT_KEY)

@@ -9,6 +9,8 @@ pub(crate) mod classifier;
 pub(crate) mod duplicates;
 mod duty;
 #[macro_use]
+pub(crate) mod personal_data;
+#[macro_use]
 pub(crate) mod work_order;
 // After the modules whose macros write its rows.
 mod commit;

@@ -6,4 +6,5 @@ mod conformance;
 mod duplicates;
 mod models;
 mod order_sort;
+mod personal_data;
 mod template;

@@ -18,7 +18,7 @@ enum Db {
     Postgres,
 }
 
-fn key() -> ed25519_dalek::SigningKey {
+pub(crate) fn key() -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&[42u8; 32])
 }
 
@@ -149,7 +149,7 @@ fn set_row(db: Db, seq: u64, e: &AuditEntry) -> String {
 }
 
 /// `jiceng audit verify` on the database: (exit ok, stdout).
-fn verify(t: &TestDb, dir: &Path, extra: &[&str]) -> (bool, String) {
+pub(crate) fn verify(t: &TestDb, dir: &Path, extra: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiceng"));
     cmd.env("RUST_LOG", "error")
         .args(["audit", "verify", "--database-url", &t.url, "--data-dir"])

@@ -9,6 +9,7 @@ mod crash;
 mod demo;
 mod demo_orders;
 mod duties;
+mod erasure;
 mod grids;
 mod model;
 mod model_retrain;

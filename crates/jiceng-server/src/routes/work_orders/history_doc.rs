@@ -156,6 +156,14 @@ pub struct AbsorbDetails {
     pub callers_added: u32,
 }
 
+/// 删除联系方式, at a citizen's request: the fields replaced by the erasure marker, by
+/// name (`caller_name`, `caller_phone`, `extra_callers`, `title`, `content`, `address`,
+/// `reply`); never their values.
+#[derive(ToSchema)]
+pub struct EraseContactDetails {
+    pub fields: Vec<String>,
+}
+
 /// The letter of an escalation step (催办、督办、通报单).
 #[derive(ToSchema)]
 pub struct EscalationLetter {
@@ -310,6 +318,11 @@ const KINDS: &[Kind] = &[
         name: "Absorb",
         actions: &["absorb"],
         payload: of::<AbsorbDetails>(),
+    },
+    Kind {
+        name: "EraseContact",
+        actions: &["erase_contact"],
+        payload: of::<EraseContactDetails>(),
     },
     Kind {
         name: "SlaStep",
