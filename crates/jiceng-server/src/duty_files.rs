@@ -6,7 +6,7 @@
 //! be UTF-8 (with or without BOM) or GBK, as Excel on a Chinese Windows saves it; CSV output is
 //! UTF-8 with a BOM so that Excel opens it without garbling.
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Reader, Sheets, open_workbook_auto_from_rs};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
 use std::io::Cursor;
@@ -69,27 +69,102 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     }
 }
 
+/// The most a workbook may unpack to, by its own directory: a zip bomb is refused unopened.
+const MAX_UNPACKED_BYTES: u128 = 100 * 1024 * 1024;
+
+/// The farthest cell read (row, column; 0-based): far beyond any real list, and small enough
+/// that a grid of them is never built from one far-away cell.
+const MAX_POSITION: (u32, u32) = (100_000, 200);
+
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|_| unreadable("无法读取该 Excel 文件：请用 Excel 另存为 .xlsx 后重新上传"))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(_)) => return Err(unreadable("Excel 文件的第一个工作表无法读取")),
-        None => return Err(unreadable("Excel 文件中没有工作表")),
-    };
-    let (height, width) = range.get_size();
-    if height.saturating_mul(width) > MAX_CELLS {
-        return Err(unreadable(format!(
-            "表格过大（{height} 行 × {width} 列）：一个清单最多 5000 项"
-        )));
+    if bytes.starts_with(b"PK\x03\x04")
+        && unpacked_size(bytes).is_some_and(|n| n > MAX_UNPACKED_BYTES)
+    {
+        return Err(unreadable("Excel 文件解压后过大：一个清单最多 5000 项"));
     }
-    // The range starts at its first non-empty cell; pad so indexes are the file's.
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
-    for row in range.rows() {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        rows.push(cells);
+    // The spreadsheet reader panics on some malformed cell references (an arithmetic
+    // overflow); a broken file is unreadable, never a crash.
+    std::panic::catch_unwind(|| read_book_cells(bytes))
+        .unwrap_or_else(|_| Err(unreadable(UNREADABLE_BOOK)))
+}
+
+/// The sum of a zip's entry sizes as its directory states them; `None` when the directory
+/// cannot be read (the reader then refuses the file itself).
+fn unpacked_size(bytes: &[u8]) -> Option<u128> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut total = 0u128;
+    for i in 0..zip.len() {
+        total += u128::from(zip.by_index_raw(i).ok()?.size());
+    }
+    Some(total)
+}
+
+const UNREADABLE_BOOK: &str = "无法读取该 Excel 文件：请用 Excel 另存为 .xlsx 后重新上传";
+
+/// The first sheet's cells, placed by their position in the file. An .xlsx is read cell by
+/// cell: building its grid first would let one cell at XFD1048576 claim 500 GB.
+fn read_book_cells(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
+    let book =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| unreadable(UNREADABLE_BOOK))?;
+    let mut cells: Vec<((u32, u32), String)> = Vec::new();
+    let mut place = |pos: (u32, u32), text: String| -> Result<()> {
+        if pos.0 > MAX_POSITION.0 || pos.1 > MAX_POSITION.1 || cells.len() >= MAX_CELLS {
+            return Err(unreadable(format!(
+                "表格过大（第 {} 行第 {} 列有内容）：一个清单最多 5000 项、{} 列",
+                pos.0 + 1,
+                pos.1 + 1,
+                MAX_POSITION.1
+            )));
+        }
+        if !text.is_empty() {
+            cells.push((pos, text));
+        }
+        Ok(())
+    };
+    match book {
+        Sheets::Xlsx(mut book) => {
+            let Some(name) = book.sheet_names().first().cloned() else {
+                return Err(unreadable("Excel 文件中没有工作表"));
+            };
+            let mut reader = book
+                .worksheet_cells_reader(&name)
+                .map_err(|_| unreadable("Excel 文件的第一个工作表无法读取"))?;
+            while let Some(cell) = reader
+                .next_cell()
+                .map_err(|_| unreadable("Excel 文件的第一个工作表无法读取"))?
+            {
+                place(
+                    cell.get_position(),
+                    cell_text(&Data::from(cell.get_value().clone())),
+                )?;
+            }
+        }
+        // The old binary format holds at most 65,536 × 256 cells, so its grid is bounded.
+        Sheets::Xls(mut book) => {
+            let range = match book.worksheet_range_at(0) {
+                Some(Ok(r)) => r,
+                Some(Err(_)) => return Err(unreadable("Excel 文件的第一个工作表无法读取")),
+                None => return Err(unreadable("Excel 文件中没有工作表")),
+            };
+            for (row, col, d) in range.used_cells() {
+                let start = range.start().unwrap_or((0, 0));
+                place((start.0 + row as u32, start.1 + col as u32), cell_text(d))?;
+            }
+        }
+        _ => return Err(unreadable(UNREADABLE_BOOK)),
+    }
+    let height = cells
+        .iter()
+        .map(|((r, _), _)| *r as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); height];
+    for ((r, c), text) in cells {
+        let row = &mut rows[r as usize];
+        if row.len() <= c as usize {
+            row.resize(c as usize + 1, String::new());
+        }
+        row[c as usize] = text;
     }
     Ok(rows)
 }

@@ -7,6 +7,7 @@ use crate::common;
 use chrono::NaiveDate;
 use common::{Backend, Session, TestApp, error_code, spawn, split};
 use jiceng_kernel::user::Role;
+use jiceng_server::duty_files::XLSX_TYPE;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -463,7 +464,47 @@ async fn access_follows_role_and_jurisdiction(app: &mut TestApp) {
     assert_eq!(st, StatusCode::BAD_REQUEST);
 }
 
+/// A 5.5 kB workbook with one cell at XFD1048576 once made the reader build a 500 GB grid and
+/// the server abort; a zip that unpacks to gigabytes is refused unopened.
+async fn workbooks_that_claim_huge_grids_are_refused(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let county = unit(app, "county");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (i, h) in HEADER.split(',').enumerate() {
+        sheet.write_string(0, i as u16, h).unwrap();
+    }
+    sheet
+        .write_string(1_048_575, 16_383, "远处的单元格")
+        .unwrap();
+    let far = book.save_to_buffer().unwrap();
+    assert!(far.len() < 10_000);
+    let (st, b) = upload(&admin, &county, far, XLSX_TYPE).await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "duty_file.unreadable"
+    );
+    assert!(b["message"].as_str().unwrap().contains("1048576"), "{b}");
+
+    let mut bomb = rust_xlsxwriter::Workbook::new();
+    let sheet = bomb.add_worksheet();
+    let long = "清".repeat(30_000);
+    for row in 0..1_500 {
+        sheet.write_string(row, 0, format!("{row}{long}")).unwrap();
+    }
+    let bomb = bomb.save_to_buffer().unwrap();
+    assert!(bomb.len() < 10 * 1024 * 1024, "{} bytes", bomb.len());
+    let (st, b) = upload(&admin, &county, bomb, XLSX_TYPE).await;
+    assert_eq!(
+        error_code(st, &b, StatusCode::BAD_REQUEST),
+        "duty_file.unreadable"
+    );
+    let (st, _) = admin.get("/api/v1/auth/me").await;
+    assert_eq!(st, StatusCode::OK, "the server still answers");
+}
+
 on_both_apps!(
+    workbooks_that_claim_huge_grids_are_refused,
     round_trip_through_xlsx_csv_and_gbk,
     bad_lists_report_every_issue_and_store_nothing,
     publishing_and_the_version_in_force,

@@ -203,6 +203,20 @@ fn execute(parse: fn(&[u8]) -> bool, input: &[u8]) -> Result<bool, String> {
     }
 }
 
+/// Saves a failing input where the tests' temporary files go, and names it: the shrunk input
+/// of a binary format is unreadable when printed.
+fn keep(target: &str, seed: u64, input: &[u8]) -> String {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-{target}-{seed}.bin"));
+    let saved = std::fs::write(&path, input).is_ok();
+    let shown: String = String::from_utf8_lossy(&input[..input.len().min(200)]).into();
+    let place = if saved {
+        format!(", saved as {}", path.display())
+    } else {
+        String::new()
+    };
+    format!("input ({} bytes{place}): {shown:?}", input.len())
+}
+
 /// Fuzzes `parse` (which answers whether the input was accepted) from `target`'s corpus.
 pub fn fuzz(
     target: &str,
@@ -224,13 +238,8 @@ pub fn fuzz(
     let slowest = std::cell::Cell::new(Duration::ZERO);
     let result = runner.run(&inputs(corpus, tokens), |input| {
         let t = Instant::now();
-        let ok = execute(parse, &input).map_err(|e| {
-            TestCaseError::fail(format!(
-                "{e}\ninput ({} bytes): {:?}",
-                input.len(),
-                String::from_utf8_lossy(&input)
-            ))
-        })?;
+        let ok = execute(parse, &input)
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{}", keep(target, seed, &input))))?;
         slowest.set(slowest.get().max(t.elapsed()));
         accepted.set(accepted.get() + u32::from(ok));
         Ok(())
