@@ -238,10 +238,12 @@ async fn verify(
              checkpoints: copy keys/ from the server the backup was taken on"
         );
     }
-    let hex = match (given, &m.audit_public_key, &local) {
+    // The manifest is not signed: the key this server holds, or the one given, comes first, so
+    // that a backup re-signed with a key of its own does not verify by naming that key.
+    let hex = match (given, &local, &m.audit_public_key) {
         (Some(g), _, _) => super::audit::read_key_text(g)?,
-        (None, Some(b), _) => b.clone(),
-        (None, None, Some(l)) => l.clone(),
+        (None, Some(l), _) => l.clone(),
+        (None, None, Some(b)) => b.clone(),
         (None, None, None) => {
             bail!("restored, but no audit public key to verify with: pass --public-key")
         }
