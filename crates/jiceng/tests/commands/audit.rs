@@ -18,6 +18,29 @@ enum Db {
     Postgres,
 }
 
+/// A county and one user of each given role in it, made through the accounts' use cases.
+pub(crate) async fn county_with(
+    orders: &jiceng_orders::use_cases::Orders,
+    people: &[(&str, Role)],
+) -> (jiceng_kernel::org::OrgUnit, Vec<jiceng_kernel::user::User>) {
+    let county = orders
+        .accounts
+        .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
+        .await
+        .unwrap();
+    let mut users = Vec::new();
+    for (name, role) in people {
+        let new = NewUser::parse(name, name, None, vec![(*role, county.id)]).unwrap();
+        let user = orders
+            .accounts
+            .system_create_user(new, "a-long-pass-2026")
+            .await
+            .unwrap();
+        users.push(user);
+    }
+    (county, users)
+}
+
 pub(crate) fn key() -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&[42u8; 32])
 }
@@ -273,23 +296,15 @@ async fn evidence_bundle_verifies_offline() {
     use jiceng_orders::work_order::register::IntakeForm;
     let t = testing::sqlite().await;
     let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
-    let county = orders
-        .accounts
-        .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
-        .await
-        .unwrap();
-    let user =
-        |name: &str, role: Role| NewUser::parse(name, name, None, vec![(role, county.id)]).unwrap();
-    let op = orders
-        .accounts
-        .system_create_user(user("operator", Role::HotlineOperator), "a-long-pass-2026")
-        .await
-        .unwrap();
-    let sup = orders
-        .accounts
-        .system_create_user(user("supervisor", Role::Supervisor), "a-long-pass-2026")
-        .await
-        .unwrap();
+    let (county, people) = county_with(
+        &orders,
+        &[
+            ("operator", Role::HotlineOperator),
+            ("supervisor", Role::Supervisor),
+        ],
+    )
+    .await;
+    let [op, sup] = people.try_into().unwrap();
     let new = NewWorkOrder::parse(IntakeForm {
         caller_name: Some("王五"),
         caller_phone: Some("13700001111"),

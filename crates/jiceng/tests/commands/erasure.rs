@@ -2,11 +2,10 @@
 //! verify` still passes over a checkpoint signed before it, and the log never held the data.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::audit::{key, verify};
+use crate::audit::{county_with, key, verify};
 use jiceng_kernel::access::Principal;
-use jiceng_kernel::org::{NewOrgUnit, OrgKind};
 use jiceng_kernel::ports::AuditStore;
-use jiceng_kernel::user::{NewUser, Role};
+use jiceng_kernel::user::Role;
 use jiceng_orders::work_order::NewWorkOrder;
 use jiceng_orders::work_order::register::IntakeForm;
 use jiceng_store::testing::{self, TestDb};
@@ -15,23 +14,15 @@ const PHONE: &str = "13700002222";
 
 async fn erased_and_verified(t: TestDb) {
     let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
-    let county = orders
-        .accounts
-        .system_create_unit(NewOrgUnit::parse(None, OrgKind::County, "广安区", None, None).unwrap())
-        .await
-        .unwrap();
-    let user =
-        |name: &str, role: Role| NewUser::parse(name, name, None, vec![(role, county.id)]).unwrap();
-    let op = orders
-        .accounts
-        .system_create_user(user("operator", Role::HotlineOperator), "a-long-pass-2026")
-        .await
-        .unwrap();
-    let admin = orders
-        .accounts
-        .system_create_user(user("admin", Role::Administrator), "a-long-pass-2026")
-        .await
-        .unwrap();
+    let (county, people) = county_with(
+        &orders,
+        &[
+            ("operator", Role::HotlineOperator),
+            ("admin", Role::Administrator),
+        ],
+    )
+    .await;
+    let [op, admin] = people.try_into().unwrap();
     for content in ["小区门口消防通道被车辆堵塞", "楼道灯坏了"] {
         let new = NewWorkOrder::parse(IntakeForm {
             caller_name: Some("王五"),
