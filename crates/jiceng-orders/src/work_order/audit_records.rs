@@ -52,13 +52,12 @@ pub fn personal_data_export(
     orders: &[jiceng_kernel::ids::OrderId],
     at: chrono::DateTime<chrono::Utc>,
 ) -> AuditRecord {
-    AuditRecord::new(
-        at,
-        actor.0.to_string(),
+    personal_data(
+        actor,
         "personal_data.export",
-        PERSONAL_DATA_OBJECT,
-        json!({"phone_masked": phone_masked, "count": orders.len(),
-               "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
+        ("phone_masked", phone_masked),
+        orders,
+        at,
     )
 }
 
@@ -70,12 +69,29 @@ pub fn personal_data_erase(
     orders: &[jiceng_kernel::ids::OrderId],
     at: chrono::DateTime<chrono::Utc>,
 ) -> AuditRecord {
+    personal_data(
+        actor,
+        "personal_data.erase",
+        ("actor_name", actor_name),
+        orders,
+        at,
+    )
+}
+
+/// A citizen's data request: one named text, how many orders and which.
+fn personal_data(
+    actor: jiceng_kernel::ids::UserId,
+    action: &str,
+    (name, text): (&str, &str),
+    orders: &[jiceng_kernel::ids::OrderId],
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
     AuditRecord::new(
         at,
         actor.0.to_string(),
-        "personal_data.erase",
+        action,
         PERSONAL_DATA_OBJECT,
-        json!({"actor_name": actor_name, "count": orders.len(),
+        json!({name: text, "count": orders.len(),
                "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
     )
 }
