@@ -307,6 +307,18 @@ impl<A: Action> Granted<A> {
 }
 
 impl Principal {
+    /// The counties the caller holds a role in, each once, in grant order.
+    pub fn counties(&self) -> Vec<crate::ids::CountyId> {
+        let mut out = Vec::new();
+        for g in &self.grants {
+            let c = g.unit_path.county();
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.grants.iter().any(|g| g.role == role)
     }

@@ -49,3 +49,8 @@ id_type!(
 );
 id_type!(DutyId, "Identifier of one duty of a responsibility list.");
 id_type!(ModelId, "Identifier of a stored classifier model.");
+id_type!(
+    CountyId,
+    "A county: the id of the unit at the root of its organisation tree. Every row of a \
+     county's data carries it first in its keys (the tenant key)."
+);

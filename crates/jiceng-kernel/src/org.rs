@@ -124,6 +124,11 @@ impl UnitPath {
         hi.push('0');
         (self.0.clone(), hi)
     }
+    /// The county the unit belongs to: the root of its path.
+    pub fn county(&self) -> crate::ids::CountyId {
+        let root = self.0.split('/').find(|s| !s.is_empty()).and_then(UnitId::parse);
+        crate::ids::CountyId(root.map(|u| u.0).unwrap_or_default())
+    }
     /// Ids on the path from the root down to this unit.
     pub fn ancestors(&self) -> Vec<UnitId> {
         self.0
@@ -283,6 +288,8 @@ mod tests {
         let town = county.child(id(2));
         let other = UnitPath::root(id(3));
         assert!(county.contains(&town));
+        assert_eq!(town.county(), crate::ids::CountyId(id(1).0));
+        assert_eq!(county.county(), crate::ids::CountyId(id(1).0));
         assert!(town.contains(&town));
         assert!(!town.contains(&county));
         assert!(!other.contains(&town));
