@@ -45,6 +45,8 @@ pub trait OrgStore: Send + Sync {
     async fn list_units(&self, q: &UnitQuery) -> Result<Vec<OrgUnit>>;
     async fn update_unit(&self, unit: &OrgUnit, audit: &AuditRecord) -> Result<()>;
     async fn count_units(&self) -> Result<u64>;
+    /// The counties: the units at the roots of the org trees, by id.
+    async fn counties(&self) -> Result<Vec<OrgUnit>>;
 }
 
 #[async_trait]

@@ -35,13 +35,18 @@ pub struct Escalation {
 }
 
 /// The number prefix of a step's records on the local day of `at`: `CB20261124`.
-pub fn number_prefix(step: Step, at: DateTime<Utc>, cal: &WorkCalendar) -> String {
+pub fn number_prefix(
+    step: Step,
+    county_code: &str,
+    at: DateTime<Utc>,
+    cal: &WorkCalendar,
+) -> String {
     let code = match step {
         Step::Reminder => "CB",
         Step::Supervision => "DB",
         _ => "TB",
     };
-    format!("{code}{}", cal.local(at).format("%Y%m%d"))
+    format!("{code}{county_code}{}", cal.local(at).format("%Y%m%d"))
 }
 
 /// The unit an escalation step goes to, as an id on the responsible unit's path: the unit

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 /// A clock whose next step is due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueClock {
+    pub county: jiceng_kernel::ids::CountyId,
     pub subject: Subject,
     pub clock: ClockKind,
     pub due: DateTime<Utc>,
@@ -107,12 +108,17 @@ pub trait SlaStore: Send + Sync {
     /// Only subjects of `kinds` (those the sweep has a handler for).
     async fn due_clocks(
         &self,
+        county: jiceng_kernel::ids::CountyId,
         now: DateTime<Utc>,
         limit: u32,
         kinds: &[SubjectKind],
     ) -> Result<Vec<DueClock>>;
     /// The earliest next due instant of any running clock of a subject of `kinds`.
-    async fn next_clock_due(&self, kinds: &[SubjectKind]) -> Result<Option<DateTime<Utc>>>;
+    async fn next_clock_due(
+        &self,
+        county: jiceng_kernel::ids::CountyId,
+        kinds: &[SubjectKind],
+    ) -> Result<Option<DateTime<Utc>>>;
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<Escalation>>;
     /// Clocks that stopped in the period, one row each.
     async fn closed_clocks(&self, q: &FiguresQuery) -> Result<Vec<ClosedClock>>;
@@ -121,6 +127,7 @@ pub trait SlaStore: Send + Sync {
     /// The latest generation of a subject's standalone clock of `kind`.
     async fn standalone_clock(
         &self,
+        county: jiceng_kernel::ids::CountyId,
         subject: &Subject,
         kind: ClockKind,
     ) -> Result<Option<StandaloneClock>>;

@@ -119,7 +119,12 @@ pub async fn load_locator(
     store: &dyn OrdersStore,
 ) -> jiceng_kernel::Result<(Locator, Vec<String>)> {
     let units = all_units(store).await?;
-    let areas = store.list_areas().await?;
-    let aliases = store.list_unit_aliases().await?;
+    // Every county's outlines and aliases, read one county at a time.
+    let mut areas = Vec::new();
+    let mut aliases = Vec::new();
+    for county in store.counties().await? {
+        areas.extend(store.list_areas(county.path.county()).await?);
+        aliases.extend(store.list_unit_aliases(county.path.county()).await?);
+    }
     Ok(build_locator(&units, &areas, &aliases))
 }

@@ -126,7 +126,11 @@ impl UnitPath {
     }
     /// The county the unit belongs to: the root of its path.
     pub fn county(&self) -> crate::ids::CountyId {
-        let root = self.0.split('/').find(|s| !s.is_empty()).and_then(UnitId::parse);
+        let root = self
+            .0
+            .split('/')
+            .find(|s| !s.is_empty())
+            .and_then(UnitId::parse);
         crate::ids::CountyId(root.map(|u| u.0).unwrap_or_default())
     }
     /// Ids on the path from the root down to this unit.
@@ -137,6 +141,28 @@ impl UnitPath {
             .filter_map(UnitId::parse)
             .collect()
     }
+}
+
+/// The six digits a county's numbers carry (order and record numbers, `JC511602…`): the
+/// first six of its division code, `000000` for a county recorded without one.
+pub fn county_number_code(county: &OrgUnit) -> String {
+    match &county.code {
+        Some(c) if c.len() >= 6 && c.as_bytes()[..6].iter().all(u8::is_ascii_digit) => {
+            c[..6].to_owned()
+        }
+        _ => "000000".to_owned(),
+    }
+}
+
+/// The county code in a number made by [`county_number_code`] after a two-letter kind
+/// (`JC511602202612070000042` gives `511602`); `None` for a number without one (made before
+/// numbers carried their county: two letters, eight digits of date, six of sequence).
+pub fn number_county_code(number: &str) -> Option<&str> {
+    let b = number.as_bytes();
+    (b.len() == 22
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..].iter().all(u8::is_ascii_digit))
+    .then(|| &number[2..8])
 }
 
 /// One unit of the organisation tree.
@@ -298,6 +324,29 @@ mod tests {
         assert!(!(other.as_str() >= lo.as_str() && other.as_str() < hi.as_str()));
         assert_eq!(town.ancestors(), vec![id(1), id(2)]);
         assert_eq!(town.depth(), 2);
+    }
+
+    #[test]
+    fn numbers_carry_the_county_code() {
+        let mut county = OrgUnit {
+            id: id(1),
+            parent_id: None,
+            kind: OrgKind::County,
+            name: "广安区".into(),
+            code: Some("511602000000".into()),
+            path: UnitPath::root(id(1)),
+            geometry: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        assert_eq!(county_number_code(&county), "511602");
+        county.code = None;
+        assert_eq!(county_number_code(&county), "000000");
+        county.code = Some("A1".into());
+        assert_eq!(county_number_code(&county), "000000");
+        assert_eq!(number_county_code("JC51160220261207000042"), Some("511602"));
+        assert_eq!(number_county_code("CB51160220261207000001"), Some("511602"));
+        assert_eq!(number_county_code("JC20261207000042"), None);
+        assert_eq!(number_county_code("JC5116022026120700004x"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use jiceng_accounts::ports::AccountsStore;
 use jiceng_kernel::error::Result;
-use jiceng_kernel::ids::{UnitId, UserId};
+use jiceng_kernel::ids::{CountyId, UnitId, UserId};
 use jiceng_kernel::lease::LeaseStore;
 use jiceng_kernel::org::UnitPath;
 
@@ -46,6 +46,8 @@ impl<T> OrdersStore for T where
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {
     pub scope: Vec<UnitPath>,
+    /// The counties read: these and those of `scope`'s units. None at all reads nothing.
+    pub counties: Vec<CountyId>,
     /// Only orders created by this user (a citizen's own orders).
     pub created_by: Option<UserId>,
     /// Only orders whose lead unit lies in these subtrees (inboxes of handling units).
@@ -88,25 +90,33 @@ pub trait CommitStore: Send + Sync {
 pub trait WorkOrderStore: Send + Sync {
     async fn get_order(
         &self,
+        county: CountyId,
         id: jiceng_kernel::ids::OrderId,
     ) -> Result<Option<crate::work_order::WorkOrder>>;
     /// The fingerprints of the tracking codes of these orders (those that have one).
     async fn tracking_hashes(
         &self,
+        county: CountyId,
         ids: &[jiceng_kernel::ids::OrderId],
     ) -> Result<Vec<(jiceng_kernel::ids::OrderId, String)>>;
     async fn find_order_by_number(
         &self,
+        county: CountyId,
         number: &str,
     ) -> Result<Option<crate::work_order::WorkOrder>>;
     async fn order_history(
         &self,
+        county: CountyId,
         id: jiceng_kernel::ids::OrderId,
     ) -> Result<Vec<crate::work_order::HistoryEntry>>;
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<crate::work_order::WorkOrder>>;
-    async fn count_orders(&self) -> Result<u64>;
+    async fn count_orders(&self, county: CountyId) -> Result<u64>;
     /// Notices waiting in the outbox for delivery, oldest first.
-    async fn pending_notices(&self, limit: u32) -> Result<Vec<crate::work_order::Notice>>;
+    async fn pending_notices(
+        &self,
+        county: CountyId,
+        limit: u32,
+    ) -> Result<Vec<crate::work_order::Notice>>;
 }
 
 /// A citizen's orders by phone, and the records of erasures (个人信息保护法). The erasure
@@ -124,6 +134,7 @@ pub trait PersonalDataStore: Send + Sync {
     /// The redaction records of an order, oldest first.
     async fn order_redactions(
         &self,
+        county: CountyId,
         order: jiceng_kernel::ids::OrderId,
     ) -> Result<Vec<crate::effects::RedactionRecord>>;
 }
@@ -155,16 +166,19 @@ pub trait AttachmentStore: Send + Sync {
     /// Stores an attachment unless the order already has `max` of them (`attachment.too_many`).
     async fn insert_attachment(
         &self,
+        county: CountyId,
         meta: &crate::work_order::attachment::Attachment,
         data: &[u8],
         max: usize,
     ) -> Result<()>;
     async fn list_attachments(
         &self,
+        county: CountyId,
         order: jiceng_kernel::ids::OrderId,
     ) -> Result<Vec<crate::work_order::attachment::Attachment>>;
     async fn get_attachment(
         &self,
+        county: CountyId,
         order: jiceng_kernel::ids::OrderId,
         id: jiceng_kernel::ids::AttachmentId,
     ) -> Result<Option<(crate::work_order::attachment::Attachment, Vec<u8>)>>;
@@ -180,6 +194,7 @@ pub trait DutyStore: Send + Sync {
     async fn insert_duty_list(&self, list: &crate::duty::DutyList) -> Result<()>;
     async fn get_duty_list(
         &self,
+        county: CountyId,
         id: jiceng_kernel::ids::DutyListId,
     ) -> Result<Option<crate::duty::DutyList>>;
     /// The versions of a unit's list, newest first, without their duties.
@@ -188,6 +203,7 @@ pub trait DutyStore: Send + Sync {
     /// transaction. A version that is no longer a draft is `duty_list.not_draft` (409).
     async fn publish_duty_list(
         &self,
+        county: CountyId,
         id: jiceng_kernel::ids::DutyListId,
         effective: chrono::NaiveDate,
         at: DateTime<Utc>,
@@ -200,9 +216,9 @@ pub trait DutyStore: Send + Sync {
 pub trait AreaStore: Send + Sync {
     /// Stores each unit's outline, replacing any it had, in one transaction.
     async fn put_areas(&self, areas: &[crate::locator::UnitArea]) -> Result<()>;
-    async fn list_areas(&self) -> Result<Vec<crate::locator::UnitArea>>;
+    async fn list_areas(&self, county: CountyId) -> Result<Vec<crate::locator::UnitArea>>;
     /// Replaces the aliases of a unit (road names, former names) the address matcher knows.
     async fn set_unit_aliases(&self, unit: UnitId, aliases: &[String]) -> Result<()>;
     /// Every alias, by unit.
-    async fn list_unit_aliases(&self) -> Result<Vec<(UnitId, String)>>;
+    async fn list_unit_aliases(&self, county: CountyId) -> Result<Vec<(UnitId, String)>>;
 }

@@ -30,12 +30,13 @@ impl Census {
     }
 }
 
-/// One statement, so both backends count inside a single snapshot of the data.
+/// One statement, so both backends count inside a single snapshot of the data. The county
+/// tables are counted over every county (the roots of the org trees).
 const CENSUS_SQL: &str = "SELECT \
     (SELECT MAX(version) FROM _sqlx_migrations WHERE success), \
     (SELECT name FROM org_units WHERE parent_id IS NULL ORDER BY created_at, id LIMIT 1), \
-    (SELECT COUNT(*) FROM work_orders), \
-    (SELECT COUNT(*) FROM work_order_history), \
+    (SELECT COUNT(*) FROM work_orders WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
+    (SELECT COUNT(*) FROM work_order_history WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
     (SELECT COUNT(*) FROM audit_log), \
     (SELECT COUNT(*) FROM users), \
     (SELECT COUNT(*) FROM org_units)";

@@ -10,7 +10,7 @@ use jiceng_deadlines::{
     SlaStore, StandaloneClock, Step,
 };
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::ids::{CountyId, UnitId};
 use jiceng_kernel::org::Assignee;
 use jiceng_kernel::org::UnitPath;
 use jiceng_kernel::subject::{Subject, SubjectKind};
@@ -20,17 +20,17 @@ use uuid::Uuid;
 
 pub(crate) const UPSERT_CLOCK: &str = "INSERT INTO sla_clocks (subject_kind, subject_id, clock, generation, \
      unit_id, unit_name, unit_path, time_limit, started_at, deadline, paused_at, stopped_at, worked_secs, \
-     on_time, next_step, next_due, state) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-     ON CONFLICT (subject_kind, subject_id, clock, generation) DO UPDATE SET deadline = excluded.deadline, \
+     on_time, next_step, next_due, state, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+     ON CONFLICT (county_id, subject_kind, subject_id, clock, generation) DO UPDATE SET deadline = excluded.deadline, \
      paused_at = excluded.paused_at, stopped_at = excluded.stopped_at, worked_secs = excluded.worked_secs, \
      on_time = excluded.on_time, next_step = excluded.next_step, next_due = excluded.next_due, \
      state = excluded.state";
 
 pub(crate) const INSERT_ESCALATION: &str = "INSERT INTO sla_escalations (id, number, subject_kind, subject_id, \
      subject_number, clock, generation, step, addressee_id, addressee_name, addressee_path, unit_id, unit_name, \
-     unit_path, text, issued_at, deadline) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+     unit_path, text, issued_at, deadline, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
 
 /// Binds one clock's row to [`UPSERT_CLOCK`]; `state` is the whole clock of a subject that
 /// has no document of its own.
@@ -56,6 +56,7 @@ macro_rules! upsert_clock {
             .bind(c.next_step.map(jiceng_deadlines::Step::as_str))
             .bind(c.next_due.map($crate::rows::micros))
             .bind($state)
+            .bind(c.unit.unit_path.county().0)
     }};
 }
 
@@ -65,7 +66,9 @@ macro_rules! write_escalations {
     ($tx:expr, $escalations:expr) => {{
         for e in $escalations {
             let e: &jiceng_deadlines::Escalation = e;
-            let seq: i64 = sqlx::query_scalar($crate::deadlines::NEXT_NUMBER)
+            let county = e.unit.unit_path.county();
+            let seq: i64 = sqlx::query_scalar($crate::orders::work_order::write::NEXT_NUMBER)
+                .bind(county.0)
                 .bind(&e.number)
                 .fetch_one(&mut *$tx)
                 .await
@@ -88,6 +91,7 @@ macro_rules! write_escalations {
                 .bind(&e.text)
                 .bind($crate::rows::micros(e.issued_at))
                 .bind($crate::rows::micros(e.deadline))
+                .bind(county.0)
                 .execute(&mut *$tx)
                 .await
                 .map_err(|err| {
@@ -101,15 +105,11 @@ macro_rules! write_escalations {
     }};
 }
 
-/// Record numbers count per step and day in the orders' counter table (keys `CB20261124`,
-/// which order numbers never take).
-pub(crate) const NEXT_NUMBER: &str = "INSERT INTO order_counters (day, value) VALUES ($1, 1) \
-     ON CONFLICT (day) DO UPDATE SET value = order_counters.value + 1 RETURNING value";
-
 /// Moves a standalone clock past a fired step, if its row still waits for that step in the
 /// same generation.
 pub(crate) const ADVANCE_STANDALONE: &str = "UPDATE sla_clocks SET next_step = $1, next_due = $2, state = $3 \
-     WHERE subject_kind = $4 AND subject_id = $5 AND clock = $6 AND generation = $7 AND next_step = $8";
+     WHERE county_id = $9 AND subject_kind = $4 AND subject_id = $5 AND clock = $6 AND generation = $7 \
+     AND next_step = $8";
 
 /// Writes one clock row (a [`jiceng_deadlines::ClockWrite`]) inside `$tx`. A fired step
 /// of a standalone clock whose row no longer waits for it is a version conflict.
@@ -145,6 +145,7 @@ macro_rules! write_clock {
                     .bind(c.clock.kind.as_str())
                     .bind(i64::from(c.clock.generation))
                     .bind(step.as_str())
+                    .bind(c.clock.unit.unit_path.county().0)
                     .execute(&mut *$tx)
                     .await
                     .map_err($crate::pool::db_err)?;
@@ -229,6 +230,7 @@ where
 impl SlaStore for SqlStore {
     async fn due_clocks(
         &self,
+        county: CountyId,
         now: DateTime<Utc>,
         limit: u32,
         kinds: &[SubjectKind],
@@ -238,8 +240,9 @@ impl SlaStore for SqlStore {
         }
         let rows: Vec<(String, Uuid, String, i64)> = on_read!(self, |p| {
             let mut qb = QueryBuilder::new(
-                "SELECT subject_kind, subject_id, clock, next_due FROM sla_clocks WHERE next_due <= ",
+                "SELECT subject_kind, subject_id, clock, next_due FROM sla_clocks WHERE county_id = ",
             );
+            qb.push_bind(county.0).push(" AND next_due <= ");
             qb.push_bind(micros(now));
             push_kinds(&mut qb, kinds);
             qb.push(" ORDER BY next_due LIMIT ")
@@ -250,6 +253,7 @@ impl SlaStore for SqlStore {
         rows.into_iter()
             .map(|(kind, id, clock, due)| {
                 Ok(DueClock {
+                    county,
                     subject: Subject::new(SubjectKind::parse(&kind).ok_or_else(corrupt)?, id),
                     clock: ClockKind::parse(&clock).ok_or_else(corrupt)?,
                     due: from_micros(due),
@@ -258,12 +262,18 @@ impl SlaStore for SqlStore {
             .collect()
     }
 
-    async fn next_clock_due(&self, kinds: &[SubjectKind]) -> Result<Option<DateTime<Utc>>> {
+    async fn next_clock_due(
+        &self,
+        county: CountyId,
+        kinds: &[SubjectKind],
+    ) -> Result<Option<DateTime<Utc>>> {
         if kinds.is_empty() {
             return Ok(None);
         }
         let v: Option<i64> = on_read!(self, |p| {
-            let mut qb = QueryBuilder::new("SELECT MIN(next_due) FROM sla_clocks WHERE 1 = 1");
+            let mut qb =
+                QueryBuilder::new("SELECT MIN(next_due) FROM sla_clocks WHERE county_id = ");
+            qb.push_bind(county.0);
             push_kinds(&mut qb, kinds);
             qb.build_query_scalar().fetch_one(p).await
         })
@@ -273,21 +283,27 @@ impl SlaStore for SqlStore {
 
     #[tracing::instrument(name = "store.sla.list_escalations", skip_all)]
     async fn list_escalations(&self, q: &EscalationQuery) -> Result<Vec<Escalation>> {
+        let counties = crate::rows::counties_of(&q.scope);
+        if counties.is_empty() {
+            return Ok(Vec::new());
+        }
         let before = match q.before {
-            Some(id) => on_read!(self, |p| sqlx::query_scalar::<_, i64>(
-                "SELECT issued_at FROM sla_escalations WHERE id = $1"
-            )
-            .bind(id)
-            .fetch_optional(p)
-            .await)
+            Some(id) => on_read!(self, |p| {
+                let mut qb = QueryBuilder::new("SELECT issued_at FROM sla_escalations WHERE id = ");
+                qb.push_bind(id);
+                crate::rows::push_counties(&mut qb, "county_id", &counties);
+                qb.build_query_scalar::<i64>().fetch_optional(p).await
+            })
             .map_err(db_err)?
             .map(|at| (at, id)),
             None => None,
         };
         let rows: Vec<EscalationRow> = on_read!(self, |p| {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT {ESCALATION_COLUMNS} FROM sla_escalations WHERE ((1 = 1"
+                "SELECT {ESCALATION_COLUMNS} FROM sla_escalations WHERE 1 = 1"
             ));
+            crate::rows::push_counties(&mut qb, "county_id", &counties);
+            qb.push(" AND ((1 = 1");
             push_scope(&mut qb, "addressee_path", &q.scope);
             qb.push(") OR (1 = 1");
             push_scope(&mut qb, "unit_path", &q.scope);
@@ -319,7 +335,7 @@ impl SlaStore for SqlStore {
         let rows: Vec<(Uuid, String, Option<i64>, Option<bool>)> =
             on_read!(self, |p| sqlx::query_as(
                 "SELECT unit_id, unit_name, worked_secs, on_time FROM sla_clocks \
-             WHERE clock = $1 AND unit_path >= $2 AND unit_path < $3 \
+             WHERE county_id = $6 AND clock = $1 AND unit_path >= $2 AND unit_path < $3 \
              AND stopped_at >= $4 AND stopped_at < $5"
             )
             .bind(q.kind.as_str())
@@ -327,6 +343,7 @@ impl SlaStore for SqlStore {
             .bind(hi)
             .bind(micros(q.from))
             .bind(micros(q.to))
+            .bind(q.scope.county().0)
             .fetch_all(p)
             .await)
             .map_err(db_err)?;
@@ -347,13 +364,14 @@ impl SlaStore for SqlStore {
         let rows: Vec<(Uuid, String, i64, i64)> = on_read!(self, |p| sqlx::query_as(
             "SELECT unit_id, MIN(unit_name), COUNT(*), \
              SUM(CASE WHEN deadline < $4 AND (paused_at IS NULL OR paused_at > deadline) THEN 1 ELSE 0 END) \
-             FROM sla_clocks WHERE clock = $1 AND unit_path >= $2 AND unit_path < $3 \
+             FROM sla_clocks WHERE county_id = $5 AND clock = $1 AND unit_path >= $2 AND unit_path < $3 \
              AND stopped_at IS NULL GROUP BY unit_id"
         )
         .bind(q.kind.as_str())
         .bind(lo)
         .bind(hi)
         .bind(micros(now))
+        .bind(q.scope.county().0)
         .fetch_all(p)
         .await)
         .map_err(db_err)?;
@@ -370,16 +388,18 @@ impl SlaStore for SqlStore {
 
     async fn standalone_clock(
         &self,
+        county: CountyId,
         subject: &Subject,
         kind: ClockKind,
     ) -> Result<Option<StandaloneClock>> {
         let state: Option<Option<Json<StandaloneClock>>> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT state FROM sla_clocks WHERE subject_kind = $1 AND subject_id = $2 AND clock = $3 \
-             ORDER BY generation DESC LIMIT 1"
+            "SELECT state FROM sla_clocks WHERE county_id = $4 AND subject_kind = $1 AND subject_id = $2 \
+             AND clock = $3 ORDER BY generation DESC LIMIT 1"
         )
         .bind(subject.kind.as_str())
         .bind(subject.id)
         .bind(kind.as_str())
+        .bind(county.0)
         .fetch_optional(p)
         .await)
         .map_err(db_err)?;

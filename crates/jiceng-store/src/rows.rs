@@ -113,3 +113,33 @@ impl GrantRow {
         })
     }
 }
+
+/// The counties of units on these paths, each once.
+pub(crate) fn counties_of<'a>(
+    paths: impl IntoIterator<Item = &'a UnitPath>,
+) -> Vec<jiceng_kernel::ids::CountyId> {
+    let mut out = Vec::new();
+    for p in paths {
+        let c = p.county();
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Appends ` AND {column} IN (…)` over `counties` (callers read nothing when there is none).
+pub(crate) fn push_counties<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<DB>,
+    column: &str,
+    counties: &[jiceng_kernel::ids::CountyId],
+) where
+    Uuid: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    qb.push(format!(" AND {column} IN ("));
+    let mut sep = qb.separated(", ");
+    for c in counties {
+        sep.push_bind(c.0);
+    }
+    qb.push(")");
+}

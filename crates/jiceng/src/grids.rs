@@ -220,7 +220,7 @@ async fn plan(
         }
         (true, other) => bail!("unknown --parent-match {other:?}: use code or name"),
         (false, _) => {
-            let areas = store.list_areas().await?;
+            let areas = store.list_areas(root.path.county()).await?;
             let by_id: HashMap<UnitId, &OrgUnit> = hosts.iter().map(|u| (u.id, *u)).collect();
             let (ix, _) = jiceng_geo::unit_index(&subtree, &areas);
             let within: Vec<Area<UnitId>> =

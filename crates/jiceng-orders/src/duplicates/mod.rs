@@ -185,13 +185,18 @@ pub struct SketchQuery {
 pub trait DuplicateStore: Send + Sync {
     /// Stores sketches, replacing an order's earlier one.
     async fn put_sketches(&self, sketches: &[OrderSketch]) -> Result<()>;
-    async fn get_sketch(&self, order: OrderId) -> Result<Option<OrderSketch>>;
+    async fn get_sketch(
+        &self,
+        county: jiceng_kernel::ids::CountyId,
+        order: OrderId,
+    ) -> Result<Option<OrderSketch>>;
     /// Sketches of open orders matching any of the queries (each newest first, up to its
     /// limit; an order may come more than once).
     async fn open_sketches(&self, queries: &[SketchQuery]) -> Result<Vec<OrderSketch>>;
     /// Open orders registered since `since` with no sketch of `method`, newest first.
     async fn orders_without_sketch(
         &self,
+        county: jiceng_kernel::ids::CountyId,
         method: &str,
         since: DateTime<Utc>,
         limit: u32,

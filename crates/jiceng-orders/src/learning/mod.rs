@@ -61,6 +61,8 @@ impl std::fmt::Display for ModelRef {
 /// is kept here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryCorrection {
+    /// The county of the order.
+    pub county: jiceng_kernel::ids::CountyId,
     pub order_id: OrderId,
     /// What the classifier said when the correction was made (none without a classifier).
     pub predicted: Option<String>,
@@ -138,7 +140,11 @@ pub struct StoredModel {
 /// Corrections and models on both backends.
 #[async_trait]
 pub trait ClassifierStore: Send + Sync {
-    async fn get_correction(&self, order: OrderId) -> Result<Option<CategoryCorrection>>;
+    async fn get_correction(
+        &self,
+        county: jiceng_kernel::ids::CountyId,
+        order: OrderId,
+    ) -> Result<Option<CategoryCorrection>>;
     /// The labelled orders whose region lies in `scope` (empty: all): archived ones with a
     /// category, and corrected ones in any state but merged, with the correction's label.
     /// Ordered by order id.

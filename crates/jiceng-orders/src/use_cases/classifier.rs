@@ -115,6 +115,7 @@ impl Orders {
             None => (o.category.clone(), None),
         };
         let c = CategoryCorrection {
+            county: o.county(),
             order_id: o.id,
             predicted,
             model,

@@ -136,7 +136,7 @@ impl Orders {
         let d = self.duplicates.as_ref().ok_or_else(disabled)?;
         let stored = match probe {
             Some(p) => Some(p),
-            None => self.store.get_sketch(o.id).await?,
+            None => self.store.get_sketch(o.county(), o.id).await?,
         };
         let probe = match stored {
             Some(s) if s.method == d.sketcher.method() => s,
@@ -168,7 +168,7 @@ impl Orders {
             if out.len() >= d.settings.max_candidates {
                 break;
             }
-            let Some(c) = self.store.get_order(m.order_id).await? else {
+            let Some(c) = self.store.get_order(o.county(), m.order_id).await? else {
                 continue;
             };
             if c.status.is_final() || !self.visible(who, &c) {
@@ -200,20 +200,23 @@ impl Orders {
         };
         let since = self.clock.now() - d.settings.window();
         let mut done = 0u64;
-        // Each round stores what it read, so the next reads further; bounded all the same.
-        for _ in 0..10_000 {
-            let batch = self
-                .store
-                .orders_without_sketch(d.sketcher.method(), since, BACKFILL_BATCH)
-                .await?;
-            let sketches: Vec<OrderSketch> = batch
-                .iter()
-                .map(|o| OrderSketch::of(o, &*d.sketcher))
-                .collect();
-            self.store.put_sketches(&sketches).await?;
-            done += sketches.len() as u64;
-            if (batch.len() as u32) < BACKFILL_BATCH {
-                break;
+        for county in self.store.counties().await? {
+            let county = county.path.county();
+            // Each round stores what it read, so the next reads further; bounded all the same.
+            for _ in 0..10_000 {
+                let batch = self
+                    .store
+                    .orders_without_sketch(county, d.sketcher.method(), since, BACKFILL_BATCH)
+                    .await?;
+                let sketches: Vec<OrderSketch> = batch
+                    .iter()
+                    .map(|o| OrderSketch::of(o, &*d.sketcher))
+                    .collect();
+                self.store.put_sketches(&sketches).await?;
+                done += sketches.len() as u64;
+                if (batch.len() as u32) < BACKFILL_BATCH {
+                    break;
+                }
             }
         }
         Ok(done)

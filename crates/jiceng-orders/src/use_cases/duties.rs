@@ -12,7 +12,7 @@ use jiceng_accounts::unit_not_found;
 use jiceng_kernel::access::{Action, Granted, Permission, Principal, action};
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{DutyId, DutyListId, UnitId};
+use jiceng_kernel::ids::{CountyId, DutyId, DutyListId, UnitId};
 use jiceng_kernel::org::{OrgKind, OrgUnit, UnitPath};
 use std::collections::HashMap;
 
@@ -94,8 +94,7 @@ impl Orders {
     pub async fn duty_list(&self, who: &Principal, id: DutyListId) -> Result<DutyList> {
         who.require(Permission::ReadDutyLists)?;
         let list = self
-            .store
-            .get_duty_list(id)
+            .find_duty_list(&who.counties(), id)
             .await?
             .ok_or_else(duty_list_not_found)?;
         let unit = self
@@ -255,8 +254,7 @@ impl Orders {
         effective: NaiveDate,
     ) -> Result<DutyList> {
         let list = self
-            .store
-            .get_duty_list(id)
+            .find_duty_list(&self.all_counties().await?, id)
             .await?
             .ok_or_else(duty_list_not_found)?;
         let granted = Granted::unchecked_system();
@@ -292,7 +290,7 @@ impl Orders {
         }
         let statuses = restatus(&versions);
         self.store
-            .publish_duty_list(list.info.id, effective, now, &statuses)
+            .publish_duty_list(unit.path.county(), list.info.id, effective, now, &statuses)
             .await?;
         list.info.effective_date = Some(effective);
         list.info.published_at = Some(now);
@@ -311,10 +309,27 @@ impl Orders {
         date: NaiveDate,
     ) -> Result<Option<DutyList>> {
         let versions = self.store.list_duty_lists(unit).await?;
-        match effective_at(&versions, date) {
-            Some(v) => self.store.get_duty_list(v.id).await,
-            None => Ok(None),
+        let Some(v) = effective_at(&versions, date) else {
+            return Ok(None);
+        };
+        let Some(u) = self.store.get_unit(unit).await? else {
+            return Ok(None);
+        };
+        self.store.get_duty_list(u.path.county(), v.id).await
+    }
+
+    /// A list version by id in the first of `counties` that holds it.
+    async fn find_duty_list(
+        &self,
+        counties: &[CountyId],
+        id: DutyListId,
+    ) -> Result<Option<DutyList>> {
+        for c in counties {
+            if let Some(l) = self.store.get_duty_list(*c, id).await? {
+                return Ok(Some(l));
+            }
         }
+        Ok(None)
     }
 
     /// The list that governs a place on `date`: that of the nearest unit above it (or the

@@ -86,7 +86,14 @@ impl Orders {
         if number.len() > 32 {
             return Ok(None);
         }
-        let Some(o) = self.store.find_order_by_number(number).await? else {
+        let mut found = None;
+        for county in self.counties_for_number(number).await? {
+            found = self.store.find_order_by_number(county, number).await?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(o) = found else {
             return Ok(None);
         };
         // The caller's own code opens the order; a caller joined by a merge keeps the code of
@@ -105,11 +112,11 @@ impl Orders {
             return Ok(None);
         }
         let typed = self.secrets.fingerprint(&code);
-        let hashes = self.store.tracking_hashes(&via).await?;
+        let hashes = self.store.tracking_hashes(o.county(), &via).await?;
         if !hashes.iter().any(|(_, h)| *h == typed) {
             return Ok(None);
         }
-        let h = self.store.order_history(o.id).await?;
+        let h = self.store.order_history(o.county(), o.id).await?;
         Ok(Some((o, h)))
     }
 }

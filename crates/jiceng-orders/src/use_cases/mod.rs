@@ -75,6 +75,54 @@ impl std::fmt::Debug for Orders {
 }
 
 impl Orders {
+    /// Every county of the server (system work that is not on behalf of a caller).
+    pub async fn all_counties(
+        &self,
+    ) -> jiceng_kernel::error::Result<Vec<jiceng_kernel::ids::CountyId>> {
+        Ok(self
+            .store
+            .counties()
+            .await?
+            .iter()
+            .map(|u| u.path.county())
+            .collect())
+    }
+
+    /// The six digits of a county's numbers (`JC511602…`); `000000` for a county without a
+    /// division code or one not found.
+    pub async fn county_code(
+        &self,
+        county: jiceng_kernel::ids::CountyId,
+    ) -> jiceng_kernel::error::Result<String> {
+        Ok(self
+            .store
+            .get_unit(jiceng_kernel::ids::UnitId(county.0))
+            .await?
+            .map_or_else(
+                || "000000".to_owned(),
+                |u| jiceng_kernel::org::county_number_code(&u),
+            ))
+    }
+
+    /// The counties an order or record number may belong to: those whose code it carries, or
+    /// every county for a number made before numbers carried one.
+    pub async fn counties_for_number(
+        &self,
+        number: &str,
+    ) -> jiceng_kernel::error::Result<Vec<jiceng_kernel::ids::CountyId>> {
+        let code = jiceng_kernel::org::number_county_code(number);
+        Ok(self
+            .store
+            .counties()
+            .await?
+            .iter()
+            .filter(|u| code.is_none_or(|c| jiceng_kernel::org::county_number_code(u) == c))
+            .map(|u| u.path.county())
+            .collect())
+    }
+}
+
+impl Orders {
     pub fn new(
         store: Arc<dyn OrdersStore>,
         clock: Arc<dyn Clock>,

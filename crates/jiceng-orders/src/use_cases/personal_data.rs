@@ -104,7 +104,8 @@ impl Orders {
         let mut orders = self.citizen_orders(&scope, &phone).await?;
         if let Some(ids) = only {
             for id in ids {
-                let o = self.store.get_order(*id).await?;
+                let counties: Vec<_> = scope.roots().iter().map(|r| r.county()).collect();
+                let o = self.find_order(&counties, *id).await?;
                 if !o.is_some_and(|o| in_scope(&scope, &o)) {
                     return Err(order_not_found());
                 }

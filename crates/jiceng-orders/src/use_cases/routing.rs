@@ -409,16 +409,17 @@ impl crate::sla::LimitSource for DutyLimits {
             .sla
             .for_region(&order.region.unit_path)
             .limits_for(order);
-        limits_of(self.store.as_ref(), r, policy.callback).await
+        limits_of(self.store.as_ref(), order.county(), r, policy.callback).await
     }
 }
 
 async fn limits_of(
     store: &dyn crate::ports::OrdersStore,
+    county: jiceng_kernel::ids::CountyId,
     r: DutyRef,
     policy_callback: jiceng_kernel::calendar::TimeLimit,
 ) -> Result<Option<(TimeLimits, String)>> {
-    let Some(list) = store.get_duty_list(r.list_id).await? else {
+    let Some(list) = store.get_duty_list(county, r.list_id).await? else {
         return Ok(None);
     };
     let Some(d) = list.duty(r.duty_id) else {

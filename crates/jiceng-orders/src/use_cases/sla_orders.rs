@@ -30,11 +30,12 @@ impl SubjectClocks for WorkOrderClocks {
     async fn fire(
         &self,
         orders: &Orders,
+        county: jiceng_kernel::ids::CountyId,
         id: uuid::Uuid,
         kind: ClockKind,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let Some(order) = orders.store.get_order(OrderId(id)).await? else {
+        let Some(order) = orders.store.get_order(county, OrderId(id)).await? else {
             return Ok(false);
         };
         let policy = orders.sla.for_region(&order.region.unit_path);

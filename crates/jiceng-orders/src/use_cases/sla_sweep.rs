@@ -41,6 +41,7 @@ pub trait SubjectClocks: Send + Sync {
     async fn fire(
         &self,
         orders: &Orders,
+        county: jiceng_kernel::ids::CountyId,
         id: uuid::Uuid,
         clock: ClockKind,
         now: DateTime<Utc>,
@@ -78,33 +79,47 @@ impl Orders {
     /// concurrency check, so of two sweepers on one database only one stores it; the loser
     /// counts a lost race and moves on. Rows of kinds with no handler here are left to a
     /// server that has one.
+    ///
+    /// Counties are swept one after the other, each reading only its own due clocks (by
+    /// `(county, next due)`), within one budget of `limit` clocks.
     pub async fn sweep_due(&self, limit: u32) -> Result<SweepOutcome> {
         let now = self.clock.now();
         let kinds = self.subject_clocks.kinds();
-        let due = self.store.due_clocks(now, limit, &kinds).await?;
-        let mut out = SweepOutcome {
-            due: due.len(),
-            ..Default::default()
-        };
-        for d in due {
-            let Some(handler) = self.subject_clocks.get(&d.subject.kind) else {
-                continue;
+        let mut out = SweepOutcome::default();
+        for county in self.all_counties().await? {
+            let Some(left) = limit.checked_sub(out.due as u32).filter(|l| *l > 0) else {
+                break;
             };
-            match handler.fire(self, d.subject.id, d.clock, now).await {
-                Ok(true) => out.fired += 1,
-                Ok(false) => {}
-                Err(e) if e.kind == ErrorKind::Conflict => out.lost_races += 1,
-                Err(e) => return Err(e),
+            let due = self.store.due_clocks(county, now, left, &kinds).await?;
+            out.due += due.len();
+            for d in due {
+                let Some(handler) = self.subject_clocks.get(&d.subject.kind) else {
+                    continue;
+                };
+                match handler
+                    .fire(self, d.county, d.subject.id, d.clock, now)
+                    .await
+                {
+                    Ok(true) => out.fired += 1,
+                    Ok(false) => {}
+                    Err(e) if e.kind == ErrorKind::Conflict => out.lost_races += 1,
+                    Err(e) => return Err(e),
+                }
             }
         }
         Ok(out)
     }
 
-    /// The earliest instant any running clock of a handled kind falls due.
+    /// The earliest instant any running clock of a handled kind falls due, in any county.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
-        self.store
-            .next_clock_due(&self.subject_clocks.kinds())
-            .await
+        let kinds = self.subject_clocks.kinds();
+        let mut first: Option<DateTime<Utc>> = None;
+        for county in self.all_counties().await? {
+            if let Some(at) = self.store.next_clock_due(county, &kinds).await? {
+                first = Some(first.map_or(at, |f| f.min(at)));
+            }
+        }
+        Ok(first)
     }
 
     /// The record of escalation `step` on `clock` of a subject: addressed up the responsible
@@ -137,7 +152,12 @@ impl Orders {
         );
         Ok(Escalation {
             id: OrderId::new_at(now).0,
-            number: number_prefix(step, now, &policy.calendar),
+            number: number_prefix(
+                step,
+                &self.county_code(clock.unit.unit_path.county()).await?,
+                now,
+                &policy.calendar,
+            ),
             subject: about.subject.clone(),
             reference: about.reference.to_owned(),
             clock: clock.kind,
@@ -175,7 +195,7 @@ impl Orders {
         let policy = self.sla.for_region(&new.unit.unit_path);
         let generation = self
             .store
-            .standalone_clock(&new.subject, new.kind)
+            .standalone_clock(new.unit.unit_path.county(), &new.subject, new.kind)
             .await?
             .map_or(1, |c| c.clock.generation + 1);
         let clock = SlaClock::start(
@@ -242,12 +262,17 @@ impl SubjectClocks for StandaloneClocks {
     async fn fire(
         &self,
         orders: &Orders,
+        county: jiceng_kernel::ids::CountyId,
         id: uuid::Uuid,
         clock: ClockKind,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let subject = Subject::new(self.kind.clone(), id);
-        let Some(mut c) = orders.store.standalone_clock(&subject, clock).await? else {
+        let Some(mut c) = orders
+            .store
+            .standalone_clock(county, &subject, clock)
+            .await?
+        else {
             return Ok(false);
         };
         let policy = orders.sla.for_region(&c.unit().unit_path);

@@ -45,6 +45,11 @@ impl WorkOrder {
     /// stopped (running, or paused by a suspension). `None` when no clock is open (not yet
     /// dispatched, waiting for a ruling after a return, or closed). Stored in an indexed
     /// column so that lists sort by it.
+    /// The county the order belongs to: the root of its region.
+    pub fn county(&self) -> jiceng_kernel::ids::CountyId {
+        self.region.unit_path.county()
+    }
+
     pub fn open_deadline(&self) -> Option<DateTime<Utc>> {
         self.clocks
             .iter()

@@ -77,7 +77,11 @@ async fn confident_suggestions_dispatch_at_intake() {
         .unwrap();
     assert_eq!(sure.status, Status::Dispatched);
     assert_eq!(sure.lead.as_ref().unwrap().unit_id, app.units["dept"].id);
-    let h = orders.store.order_history(sure.id).await.unwrap();
+    let h = orders
+        .store
+        .order_history(app.county(), sure.id)
+        .await
+        .unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].action, "dispatch");
     assert_eq!(h[1].actor_name, "系统自动派单");
@@ -106,7 +110,12 @@ async fn confident_suggestions_dispatch_at_intake() {
         "a failing advisor loses nothing"
     );
     assert_eq!(
-        orders.store.order_history(failing.id).await.unwrap().len(),
+        orders
+            .store
+            .order_history(app.county(), failing.id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 }

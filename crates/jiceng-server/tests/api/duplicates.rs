@@ -278,7 +278,14 @@ async fn missing_sketches_are_filled_in(w: World) {
     })
     .unwrap();
     let before = plain.register_order(&op, new, None, None).await.unwrap();
-    assert!(plain.store.get_sketch(before.id).await.unwrap().is_none());
+    assert!(
+        plain
+            .store
+            .get_sketch(w.app.county(), before.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(w.app.orders.backfill_sketches().await.unwrap(), 1);
     assert_eq!(w.app.orders.backfill_sketches().await.unwrap(), 0);
     let o = w.register(&w.operator, MANHOLE, Some(HERE), "county").await;

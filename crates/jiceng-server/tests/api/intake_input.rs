@@ -101,7 +101,7 @@ async fn raced_idempotency_key_creates_once(app: &mut TestApp) {
     let replayed = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!((created, replayed), (1, 7), "{statuses:?}");
     assert!(ids.iter().all(|i| *i == ids[0]));
-    assert_eq!(app.orders.store.count_orders().await.unwrap(), 1);
+    assert_eq!(app.order_count().await, 1);
 }
 
 /// The same key with another body is refused with 422, not answered with the first order.
@@ -122,7 +122,7 @@ async fn reused_idempotency_key_is_refused(app: &mut TestApp) {
         error_code(st, &b, StatusCode::UNPROCESSABLE_ENTITY),
         "idempotency.key_reused"
     );
-    assert_eq!(app.orders.store.count_orders().await.unwrap(), 1);
+    assert_eq!(app.order_count().await, 1);
 }
 
 /// A category outside the taxonomy is a 400; a known one and none at all are fine.
@@ -138,7 +138,7 @@ async fn unknown_category_is_refused(app: &mut TestApp) {
         error_code(st, &b, StatusCode::BAD_REQUEST),
         "work_order.unknown_category"
     );
-    assert_eq!(app.orders.store.count_orders().await.unwrap(), 0);
+    assert_eq!(app.order_count().await, 0);
     register(&op, json!({"content": "路灯不亮", "category": "城乡建设"})).await;
     register(&op, json!({"content": "路灯不亮"})).await;
 }

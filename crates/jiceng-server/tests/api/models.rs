@@ -151,7 +151,13 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b["category"], "城乡建设/城乡规划");
     let id = OrderId::parse(&order).unwrap();
-    let stored = app.orders.store.get_correction(id).await.unwrap().unwrap();
+    let stored = app
+        .orders
+        .store
+        .get_correction(app.county(), id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.corrected, "城乡建设/城乡规划");
 
     let handler = app.login("handler_a").await;
@@ -187,7 +193,13 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
-    let stored = app.orders.store.get_correction(id).await.unwrap().unwrap();
+    let stored = app
+        .orders
+        .store
+        .get_correction(app.county(), id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.corrected, "城乡建设/城乡规划",
         "refused requests changed nothing"

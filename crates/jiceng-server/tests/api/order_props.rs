@@ -150,8 +150,19 @@ fn random_walks_leave_an_exact_history() {
                         let _ = app.orders.act(p, o.id, request(&app, op, flag), None).await;
                     }
                 }
-                let stored = app.orders.store.get_order(o.id).await.unwrap().unwrap();
-                let history = app.orders.store.order_history(o.id).await.unwrap();
+                let stored = app
+                    .orders
+                    .store
+                    .get_order(app.county(), o.id)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let history = app
+                    .orders
+                    .store
+                    .order_history(app.county(), o.id)
+                    .await
+                    .unwrap();
                 prop_assert_eq!(history.len() as u32, stored.version);
                 for (i, e) in history.iter().enumerate() {
                     prop_assert_eq!(e.seq, i as u32 + 1);

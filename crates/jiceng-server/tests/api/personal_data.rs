@@ -277,11 +277,16 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     let before = app
         .orders
         .store
-        .get_order(oid(&o.a1))
+        .get_order(app.county(), oid(&o.a1))
         .await
         .unwrap()
         .unwrap();
-    let history_before = app.orders.store.order_history(oid(&o.a1)).await.unwrap();
+    let history_before = app
+        .orders
+        .store
+        .order_history(app.county(), oid(&o.a1))
+        .await
+        .unwrap();
     app.orders.make_checkpoint().await.unwrap().unwrap();
     let log_before = log_text(app).await.len();
 
@@ -314,7 +319,7 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     assert_eq!(
         app.orders
             .store
-            .get_order(oid(&o.a1))
+            .get_order(app.county(), oid(&o.a1))
             .await
             .unwrap()
             .unwrap(),
@@ -329,7 +334,7 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     let a2 = app
         .orders
         .store
-        .get_order(oid(&o.a2))
+        .get_order(app.county(), oid(&o.a2))
         .await
         .unwrap()
         .unwrap();
@@ -347,10 +352,21 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
 
     // The stored orders: marker in place of the contact, the order itself unchanged.
     for x in [&o.a1, &o.a2, &o.dup] {
-        let s = app.orders.store.get_order(oid(x)).await.unwrap().unwrap();
+        let s = app
+            .orders
+            .store
+            .get_order(app.county(), oid(x))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(s.caller_phone.as_deref(), Some(ERASED));
         assert_eq!(s.caller_name.as_deref(), Some(ERASED));
-        let r = app.orders.store.order_redactions(s.id).await.unwrap();
+        let r = app
+            .orders
+            .store
+            .order_redactions(app.county(), s.id)
+            .await
+            .unwrap();
         assert_eq!(r.len(), 1, "one redaction record per order");
         assert_eq!(r[0].version, s.version);
         assert!(r[0].fields.contains(&"caller_phone".to_owned()));
@@ -358,7 +374,7 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     let m = app
         .orders
         .store
-        .get_order(oid(&o.master))
+        .get_order(app.county(), oid(&o.master))
         .await
         .unwrap()
         .unwrap();
@@ -372,7 +388,7 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     let after = app
         .orders
         .store
-        .get_order(oid(&o.a1))
+        .get_order(app.county(), oid(&o.a1))
         .await
         .unwrap()
         .unwrap();
@@ -396,7 +412,12 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
             before.created_at
         )
     );
-    let history = app.orders.store.order_history(oid(&o.a1)).await.unwrap();
+    let history = app
+        .orders
+        .store
+        .order_history(app.county(), oid(&o.a1))
+        .await
+        .unwrap();
     assert_eq!(
         &history[..history_before.len()],
         &history_before[..],
@@ -437,14 +458,19 @@ async fn erasure_removes_the_contact_and_keeps_the_record(app: &mut TestApp) {
     let sketch = app
         .orders
         .store
-        .get_sketch(after.id)
+        .get_sketch(app.county(), after.id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(sketch.sketch, OrderSketch::of(&after, &*d.sketcher).sketch);
     assert_ne!(sketch.sketch, OrderSketch::of(&before, &*d.sketcher).sketch);
     // No message waits for the erased phone.
-    let pending = app.orders.store.pending_notices(1000).await.unwrap();
+    let pending = app
+        .orders
+        .store
+        .pending_notices(app.county(), 1000)
+        .await
+        .unwrap();
     assert!(pending.iter().all(|n| n.phone != PHONE), "{pending:?}");
 
     // Audited without the data, and the chain still verifies over the old checkpoint.

@@ -345,7 +345,13 @@ async fn time_travel(backend: Backend) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // The community's leader was told by text message.
-    let notices = w.app.orders.store.pending_notices(1000).await.unwrap();
+    let notices = w
+        .app
+        .orders
+        .store
+        .pending_notices(w.app.county(), 1000)
+        .await
+        .unwrap();
     assert!(
         notices
             .iter()

@@ -94,7 +94,7 @@ async fn race(backend: Backend) {
     for id in &ids {
         let steps: Vec<String> = s1
             .store
-            .order_history(*id)
+            .order_history(app.county(), *id)
             .await
             .unwrap()
             .into_iter()

@@ -46,12 +46,13 @@ impl SubjectClocks for Rectifications {
     async fn fire(
         &self,
         s: &Orders,
+        county: jiceng_kernel::ids::CountyId,
         id: uuid::Uuid,
         kind: ClockKind,
         now: DateTime<Utc>,
     ) -> jiceng_kernel::Result<bool> {
         let subject = Subject::new(RECTIFICATION, id);
-        let Some(mut c) = s.store.standalone_clock(&subject, kind).await? else {
+        let Some(mut c) = s.store.standalone_clock(county, &subject, kind).await? else {
             return Ok(false);
         };
         let policy = s.sla.for_region(&c.clock.unit.unit_path);
@@ -275,7 +276,7 @@ async fn ladder_across_restarts(postgres: bool) {
     assert_eq!(by_step, once.into_iter().collect());
     let row = db
         .store
-        .standalone_clock(&subject, ClockKind::Handling)
+        .standalone_clock(comm.path.county(), &subject, ClockKind::Handling)
         .await
         .unwrap()
         .unwrap();

@@ -536,7 +536,7 @@ async fn merged(l: Loop) {
         .app
         .orders
         .store
-        .pending_notices(100)
+        .pending_notices(l.app.county(), 100)
         .await
         .unwrap()
         .into_iter()

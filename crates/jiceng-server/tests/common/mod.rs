@@ -239,7 +239,12 @@ impl TestApp {
     }
 
     pub async fn order_count(&self) -> u64 {
-        self.orders.store.count_orders().await.unwrap()
+        self.orders.store.count_orders(self.county()).await.unwrap()
+    }
+
+    /// The test county: the root of the seeded tree.
+    pub fn county(&self) -> jiceng_kernel::ids::CountyId {
+        self.units["county"].path.county()
     }
 
     pub async fn user_count(&self) -> u64 {

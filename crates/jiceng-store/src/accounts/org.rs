@@ -38,6 +38,31 @@ where
 }
 
 impl SqlStore {
+    /// The county of a stored unit (the root of its path); `None` for no such unit.
+    pub(crate) async fn unit_county(
+        &self,
+        unit: UnitId,
+    ) -> Result<Option<jiceng_kernel::ids::CountyId>> {
+        let path: Option<String> = on_read!(self, |p| sqlx::query_scalar(
+            "SELECT path FROM org_units WHERE id = $1"
+        )
+        .bind(unit.0)
+        .fetch_optional(p)
+        .await)
+        .map_err(db_err)?;
+        Ok(path.map(|p| UnitPath::from_stored(p).county()))
+    }
+
+    /// The county of a stored unit that must exist (`org_unit.not_found` otherwise).
+    pub(crate) async fn existing_unit_county(
+        &self,
+        unit: UnitId,
+    ) -> Result<jiceng_kernel::ids::CountyId> {
+        self.unit_county(unit)
+            .await?
+            .ok_or_else(|| jiceng_kernel::error::Error::of(codes::ORG_UNIT_NOT_FOUND))
+    }
+
     /// Inserts units and their audit records in one transaction.
     async fn write_units(&self, units: &[OrgUnit], audit: &[AuditRecord]) -> Result<()> {
         const SQL: &str = "INSERT INTO org_units (id, parent_id, kind, name, code, path, geometry, created_at) \
@@ -90,6 +115,17 @@ impl OrgStore for SqlStore {
             .await)
         .map_err(db_err)?;
         row.map(UnitRow::into_unit).transpose()
+    }
+
+    #[tracing::instrument(name = "store.org.counties", skip_all)]
+    async fn counties(&self) -> Result<Vec<OrgUnit>> {
+        let sql =
+            format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE parent_id IS NULL ORDER BY id");
+        let rows: Vec<UnitRow> = on_read!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .fetch_all(p)
+            .await)
+        .map_err(db_err)?;
+        rows.into_iter().map(UnitRow::into_unit).collect()
     }
 
     #[tracing::instrument(name = "store.org.find_unit_by_code", skip_all)]

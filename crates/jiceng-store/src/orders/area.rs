@@ -2,7 +2,7 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
 use jiceng_kernel::error::Result;
-use jiceng_kernel::ids::UnitId;
+use jiceng_kernel::ids::{CountyId, UnitId};
 use jiceng_orders::locator::UnitArea;
 use jiceng_orders::ports::AreaStore;
 use sqlx::types::Json;
@@ -26,14 +26,18 @@ impl AreaStore for SqlStore {
     async fn put_areas(&self, areas: &[UnitArea]) -> Result<()> {
         // An upsert both backends understand.
         const SQL: &str = "INSERT INTO unit_areas \
-             (unit_id, geometry, min_lon, min_lat, max_lon, max_lat, source, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (unit_id) DO UPDATE SET geometry = excluded.geometry, \
+             (unit_id, geometry, min_lon, min_lat, max_lon, max_lat, source, updated_at, county_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (county_id, unit_id) DO UPDATE SET geometry = excluded.geometry, \
              min_lon = excluded.min_lon, min_lat = excluded.min_lat, max_lon = excluded.max_lon, \
              max_lat = excluded.max_lat, source = excluded.source, updated_at = excluded.updated_at";
+        let mut counties = Vec::with_capacity(areas.len());
+        for a in areas {
+            counties.push(self.existing_unit_county(a.unit).await?);
+        }
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            for a in areas {
+            for (a, county) in areas.iter().zip(&counties) {
                 let [min_lon, min_lat, max_lon, max_lat] = a.bbox;
                 sqlx::query(SQL)
                     .bind(a.unit.0)
@@ -44,6 +48,7 @@ impl AreaStore for SqlStore {
                     .bind(max_lat)
                     .bind(&a.source)
                     .bind(micros(a.updated_at))
+                    .bind(county.0)
                     .execute(&mut *tx)
                     .await
                     .map_err(db_err)?;
@@ -53,11 +58,14 @@ impl AreaStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.area.list_areas", skip_all)]
-    async fn list_areas(&self) -> Result<Vec<UnitArea>> {
+    async fn list_areas(&self, county: CountyId) -> Result<Vec<UnitArea>> {
         const SQL: &str = "SELECT unit_id, geometry, min_lon, min_lat, max_lon, max_lat, source, \
-                           updated_at FROM unit_areas ORDER BY unit_id";
-        let rows: Vec<Row> =
-            on_read!(self, |p| sqlx::query_as(SQL).fetch_all(p).await).map_err(db_err)?;
+                           updated_at FROM unit_areas WHERE county_id = $1 ORDER BY unit_id";
+        let rows: Vec<Row> = on_read!(self, |p| sqlx::query_as(SQL)
+            .bind(county.0)
+            .fetch_all(p)
+            .await)
+        .map_err(db_err)?;
         Ok(rows
             .into_iter()
             .map(|r| UnitArea {
@@ -72,17 +80,21 @@ impl AreaStore for SqlStore {
 
     #[tracing::instrument(name = "store.area.set_unit_aliases", skip_all)]
     async fn set_unit_aliases(&self, unit: UnitId, aliases: &[String]) -> Result<()> {
+        let county = self.existing_unit_county(unit).await?;
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            sqlx::query("DELETE FROM unit_aliases WHERE unit_id = $1")
+            sqlx::query("DELETE FROM unit_aliases WHERE county_id = $1 AND unit_id = $2")
+                .bind(county.0)
                 .bind(unit.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
             for a in aliases {
                 sqlx::query(
-                    "INSERT INTO unit_aliases (unit_id, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    "INSERT INTO unit_aliases (county_id, unit_id, alias) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
                 )
+                .bind(county.0)
                 .bind(unit.0)
                 .bind(a)
                 .execute(&mut *tx)
@@ -94,12 +106,15 @@ impl AreaStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.area.list_unit_aliases", skip_all)]
-    async fn list_unit_aliases(&self) -> Result<Vec<(UnitId, String)>> {
-        let rows: Vec<(Uuid, String)> = on_read!(self, |p| sqlx::query_as(
-            "SELECT unit_id, alias FROM unit_aliases ORDER BY unit_id, alias"
+    async fn list_unit_aliases(&self, county: CountyId) -> Result<Vec<(UnitId, String)>> {
+        let rows: Vec<(Uuid, String)> = on_read!(self, |p| {
+            sqlx::query_as(
+            "SELECT unit_id, alias FROM unit_aliases WHERE county_id = $1 ORDER BY unit_id, alias"
         )
+        .bind(county.0)
         .fetch_all(p)
-        .await)
+        .await
+        })
         .map_err(db_err)?;
         Ok(rows.into_iter().map(|(u, a)| (UnitId(u), a)).collect())
     }

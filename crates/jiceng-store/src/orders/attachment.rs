@@ -3,7 +3,7 @@ use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{AttachmentId, OrderId, UserId};
+use jiceng_kernel::ids::{AttachmentId, CountyId, OrderId, UserId};
 use jiceng_orders::ports::AttachmentStore;
 use jiceng_orders::work_order::attachment::Attachment;
 use uuid::Uuid;
@@ -38,14 +38,23 @@ impl Row {
 #[async_trait]
 impl AttachmentStore for SqlStore {
     #[tracing::instrument(name = "store.attachment.insert_attachment", skip_all)]
-    async fn insert_attachment(&self, m: &Attachment, data: &[u8], max: usize) -> Result<()> {
+    async fn insert_attachment(
+        &self,
+        county: CountyId,
+        m: &Attachment,
+        data: &[u8],
+        max: usize,
+    ) -> Result<()> {
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE order_id = $1")
-                .bind(m.order_id.0)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM attachments WHERE county_id = $1 AND order_id = $2",
+            )
+            .bind(county.0)
+            .bind(m.order_id.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
             if n >= max as i64 {
                 return Err(Error::new(
                     codes::ATTACHMENT_TOO_MANY,
@@ -53,8 +62,8 @@ impl AttachmentStore for SqlStore {
                 ));
             }
             sqlx::query(
-                "INSERT INTO attachments (id, order_id, filename, content_type, size, sha256, data, uploaded_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO attachments (id, order_id, filename, content_type, size, sha256, data, uploaded_by, created_at, county_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(m.id.0)
             .bind(m.order_id.0)
@@ -65,6 +74,7 @@ impl AttachmentStore for SqlStore {
             .bind(data)
             .bind(m.uploaded_by.0)
             .bind(micros(m.created_at))
+            .bind(county.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -73,12 +83,13 @@ impl AttachmentStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.attachment.list_attachments", skip_all)]
-    async fn list_attachments(&self, order: OrderId) -> Result<Vec<Attachment>> {
+    async fn list_attachments(&self, county: CountyId, order: OrderId) -> Result<Vec<Attachment>> {
         let rows: Vec<Row> = on_read!(self, |p| {
             sqlx::query_as(
             "SELECT id, order_id, filename, content_type, size, sha256, uploaded_by, created_at \
-             FROM attachments WHERE order_id = $1 ORDER BY id"
+             FROM attachments WHERE county_id = $1 AND order_id = $2 ORDER BY id"
         )
+        .bind(county.0)
         .bind(order.0)
         .fetch_all(p)
         .await
@@ -90,14 +101,16 @@ impl AttachmentStore for SqlStore {
     #[tracing::instrument(name = "store.attachment.get_attachment", skip_all, fields(id = %id))]
     async fn get_attachment(
         &self,
+        county: CountyId,
         order: OrderId,
         id: AttachmentId,
     ) -> Result<Option<(Attachment, Vec<u8>)>> {
         let row: Option<Row> = on_read!(self, |p| {
             sqlx::query_as(
             "SELECT id, order_id, filename, content_type, size, sha256, uploaded_by, created_at \
-             FROM attachments WHERE order_id = $1 AND id = $2"
+             FROM attachments WHERE county_id = $1 AND order_id = $2 AND id = $3"
         )
+        .bind(county.0)
         .bind(order.0)
         .bind(id.0)
         .fetch_optional(p)
@@ -106,8 +119,9 @@ impl AttachmentStore for SqlStore {
         .map_err(db_err)?;
         let Some(row) = row else { return Ok(None) };
         let data: Vec<u8> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT data FROM attachments WHERE id = $1"
+            "SELECT data FROM attachments WHERE county_id = $1 AND id = $2"
         )
+        .bind(county.0)
         .bind(id.0)
         .fetch_one(p)
         .await)

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use jiceng_kernel::audit::chain::AuditRecord;
 use jiceng_kernel::error::Result;
 use jiceng_kernel::error::codes;
-use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::ids::{CountyId, OrderId, UserId};
 use jiceng_kernel::org::UnitPath;
 use jiceng_orders::learning::{
     BUILTIN_MODEL, CategoryCorrection, ClassifierStore, ModelId, StoredModel, TrainingRow,
@@ -54,9 +54,11 @@ impl ModelRow {
 /// Stores a dispatcher's correction of an order's category, replacing the order's earlier one
 /// (the latest counts), in the transaction `tx`.
 macro_rules! write_correction {
-    ($tx:expr, $c:expr) => {{
+    ($tx:expr, $county:expr, $c:expr) => {{
+        let county: jiceng_kernel::ids::CountyId = $county;
         let c: &jiceng_orders::learning::CategoryCorrection = $c;
         sqlx::query($crate::orders::classifier::UPSERT_CORRECTION)
+            .bind(county.0)
             .bind(c.order_id.0)
             .bind(&c.predicted)
             .bind(&c.model)
@@ -70,9 +72,9 @@ macro_rules! write_correction {
 }
 
 pub(crate) const UPSERT_CORRECTION: &str = "INSERT INTO category_corrections \
-     (order_id, predicted, model, corrected, corrected_by, corrected_at) \
-     VALUES ($1, $2, $3, $4, $5, $6) \
-     ON CONFLICT (order_id) DO UPDATE SET predicted = excluded.predicted, model = excluded.model, \
+     (county_id, order_id, predicted, model, corrected, corrected_by, corrected_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (county_id, order_id) DO UPDATE SET predicted = excluded.predicted, model = excluded.model, \
      corrected = excluded.corrected, corrected_by = excluded.corrected_by, corrected_at = excluded.corrected_at";
 
 type CorrectionRow = (Uuid, Option<String>, Option<String>, String, Uuid, i64);
@@ -89,17 +91,23 @@ struct TrainingDbRow {
 #[async_trait]
 impl ClassifierStore for SqlStore {
     #[tracing::instrument(name = "store.model.get_correction", skip_all)]
-    async fn get_correction(&self, order: OrderId) -> Result<Option<CategoryCorrection>> {
+    async fn get_correction(
+        &self,
+        county: CountyId,
+        order: OrderId,
+    ) -> Result<Option<CategoryCorrection>> {
         let row: Option<CorrectionRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, predicted, model, corrected, corrected_by, corrected_at \
-             FROM category_corrections WHERE order_id = $1"
+             FROM category_corrections WHERE county_id = $1 AND order_id = $2"
         )
+        .bind(county.0)
         .bind(order.0)
         .fetch_optional(p)
         .await)
         .map_err(db_err)?;
         Ok(row.map(
             |(order, predicted, model, corrected, by, at)| CategoryCorrection {
+                county,
                 order_id: OrderId(order),
                 predicted,
                 model,
@@ -112,13 +120,29 @@ impl ClassifierStore for SqlStore {
 
     #[tracing::instrument(name = "store.model.training_rows", skip_all)]
     async fn training_rows(&self, scope: &[UnitPath]) -> Result<Vec<TrainingRow>> {
+        // No scope is the whole server: every county's orders.
+        let counties = if scope.is_empty() {
+            use jiceng_accounts::ports::OrgStore;
+            self.counties()
+                .await?
+                .iter()
+                .map(|u| u.path.county())
+                .collect()
+        } else {
+            crate::rows::counties_of(scope)
+        };
+        if counties.is_empty() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<TrainingDbRow> = on_read!(self, |p| {
             let mut qb = QueryBuilder::new(
                 "SELECT o.id, o.title, o.content, o.category, c.corrected \
-                 FROM work_orders o LEFT JOIN category_corrections c ON c.order_id = o.id \
+                 FROM work_orders o LEFT JOIN category_corrections c \
+                 ON c.county_id = o.county_id AND c.order_id = o.id \
                  WHERE ((c.order_id IS NOT NULL AND o.status <> 'merged') \
                  OR (c.order_id IS NULL AND o.status = 'archived' AND o.category IS NOT NULL AND o.category <> ''))",
             );
+            crate::rows::push_counties(&mut qb, "o.county_id", &counties);
             push_scope(&mut qb, "o.region_path", scope);
             qb.push(" ORDER BY o.id");
             qb.build_query_as().fetch_all(p).await

@@ -14,6 +14,7 @@ use crate::rows::micros;
 use async_trait::async_trait;
 use jiceng_kernel::audit::chain::AuditRecord;
 use jiceng_kernel::error::{Error, Result};
+use jiceng_kernel::ids::CountyId;
 use jiceng_kernel::subject::Subject;
 use jiceng_orders::effects::{
     AuditItem, Committed, Effects, Idempotency, Numbered, SketchWrite, SubjectWrite, Write,
@@ -57,6 +58,20 @@ fn changed_order(effects: &Effects, id: jiceng_kernel::ids::OrderId) -> Result<&
         .ok_or_else(|| malformed("删除记录所指的工单不在本次写入中"))
 }
 
+/// The county of an order the effects change or create (notices and dropped sketches name
+/// only their order).
+fn order_county(effects: &Effects, id: jiceng_kernel::ids::OrderId) -> Result<CountyId> {
+    effects
+        .subjects
+        .iter()
+        .map(|s| match s {
+            SubjectWrite::WorkOrder(w) => &w.order,
+        })
+        .find(|o| o.id == id)
+        .map(|o| o.region.unit_path.county())
+        .ok_or_else(|| malformed("通知或更正所指的工单不在本次写入中"))
+}
+
 /// The audit records of the effects, with the steps of new orders built from the orders as
 /// numbered in the transaction.
 fn audit_records(effects: &Effects, numbered: &[WorkOrder]) -> Result<Vec<AuditRecord>> {
@@ -85,15 +100,17 @@ fn audit_records(effects: &Effects, numbered: &[WorkOrder]) -> Result<Vec<AuditR
         .collect()
 }
 
-/// The order the idempotency key `$k` created, read through `$exec` (a pool or a
-/// transaction): `None` for a key not used yet; `idempotency.key_reused` for a key used with
-/// another request.
+/// The order the idempotency key `$k` created in county `$county`, read through `$exec` (a
+/// pool or a transaction): `None` for a key not used yet; `idempotency.key_reused` for a key
+/// used with another request.
 macro_rules! stored_replay {
-    ($exec:expr, $k:expr) => {{
+    ($exec:expr, $county:expr, $k:expr) => {{
         let k: &Idempotency = $k;
+        let county: CountyId = $county;
         let found: Option<(Uuid, Option<String>)> = sqlx::query_as(SELECT_KEY)
             .bind(k.user.0)
             .bind(&k.key)
+            .bind(county.0)
             .fetch_optional($exec)
             .await
             .map_err(db_err)?;
@@ -102,6 +119,7 @@ macro_rules! stored_replay {
             Some(found) => {
                 let id = replayed_order(found, k)?;
                 let doc: Option<Json<WorkOrder>> = sqlx::query_scalar(SELECT_DOC)
+                    .bind(county.0)
                     .bind(id)
                     .fetch_optional($exec)
                     .await
@@ -119,8 +137,8 @@ impl CommitStore for SqlStore {
         let keyed = keyed_order(effects)?;
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
-            if let Some((k, _)) = keyed
-                && let Some(order) = stored_replay!(&mut *tx, k)
+            if let Some((k, o)) = keyed
+                && let Some(order) = stored_replay!(&mut *tx, o.region.unit_path.county(), k)
             {
                 return Ok(Committed::Replayed { order });
             }
@@ -130,6 +148,7 @@ impl CommitStore for SqlStore {
                     SubjectWrite::WorkOrder(w) => match &w.write {
                         Write::New { number_prefix } => {
                             let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
+                                .bind(w.order.region.unit_path.county().0)
                                 .bind(number_prefix)
                                 .fetch_one(&mut *tx)
                                 .await
@@ -154,14 +173,14 @@ impl CommitStore for SqlStore {
             for s in &effects.sketches {
                 match s {
                     SketchWrite::Put(s) => write_sketch!(tx, s),
-                    SketchWrite::Drop(id) => drop_sketch!(tx, *id),
+                    SketchWrite::Drop(id) => drop_sketch!(tx, order_county(effects, *id)?, *id),
                 }
             }
             for n in &effects.notices {
-                write_notice!(tx, n, effects.at);
+                write_notice!(tx, order_county(effects, n.order_id)?, n, effects.at);
             }
             for c in &effects.corrections {
-                write_correction!(tx, c);
+                write_correction!(tx, c.county, c);
             }
             for r in &effects.redactions {
                 let o = changed_order(effects, r.record.order)?;
@@ -174,6 +193,7 @@ impl CommitStore for SqlStore {
                     .bind(order.id.0)
                     .bind(micros(order.created_at))
                     .bind(&k.request_hash)
+                    .bind(order.region.unit_path.county().0)
                     .execute(&mut *tx)
                     .await;
                 if let Err(e) = r {
@@ -182,7 +202,8 @@ impl CommitStore for SqlStore {
                     }
                     // A concurrent request with the same key won the race: answer with its order.
                     drop(tx);
-                    let order = stored_replay!(p, k).ok_or_else(order_not_found)?;
+                    let order = stored_replay!(p, order.region.unit_path.county(), k)
+                        .ok_or_else(order_not_found)?;
                     return Ok(Committed::Replayed { order });
                 }
             }

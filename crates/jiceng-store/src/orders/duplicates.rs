@@ -4,7 +4,7 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
 use jiceng_kernel::error::Result;
-use jiceng_kernel::ids::OrderId;
+use jiceng_kernel::ids::{CountyId, OrderId};
 use jiceng_kernel::org::UnitPath;
 use jiceng_orders::duplicates::{DuplicateStore, Near, OrderSketch, Point, SketchQuery};
 use jiceng_orders::work_order::WorkOrder;
@@ -13,15 +13,15 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 pub(crate) const UPSERT: &str = "INSERT INTO order_sketches \
-     (order_id, tree, region_path, created_at, latitude, longitude, address_key, method, sketch) \
+     (order_id, county_id, region_path, created_at, latitude, longitude, address_key, method, sketch) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-     ON CONFLICT (order_id) DO UPDATE SET tree = excluded.tree, region_path = excluded.region_path, \
+     ON CONFLICT (county_id, order_id) DO UPDATE SET region_path = excluded.region_path, \
      created_at = excluded.created_at, latitude = excluded.latitude, longitude = excluded.longitude, \
      address_key = excluded.address_key, method = excluded.method, sketch = excluded.sketch";
 
 // An order's region and registration time never change, so its place rows never do either.
-pub(crate) const PLACE: &str = "INSERT INTO order_sketch_places (place_path, created_at, order_id, located) \
-     VALUES ($1, $2, $3, $4) ON CONFLICT (place_path, created_at, order_id) DO NOTHING";
+pub(crate) const PLACE: &str = "INSERT INTO order_sketch_places (place_path, created_at, order_id, located, county_id) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (county_id, place_path, created_at, order_id) DO NOTHING";
 
 /// Writes the sketch `$s` (an `&OrderSketch`) with its place rows in the transaction `$tx`;
 /// nothing for a sketch without a county tree. Used at registration (in the order's own
@@ -29,10 +29,11 @@ pub(crate) const PLACE: &str = "INSERT INTO order_sketch_places (place_path, cre
 macro_rules! write_sketch {
     ($tx:expr, $s:expr) => {{
         let s: &jiceng_orders::duplicates::OrderSketch = $s;
-        if let Some(tree) = s.tree() {
+        if s.tree().is_some() {
+            let county = s.region.county();
             sqlx::query($crate::orders::duplicates::UPSERT)
                 .bind(s.order_id.0)
-                .bind(tree.as_str())
+                .bind(county.0)
                 .bind(s.region.as_str())
                 .bind($crate::rows::micros(s.created_at))
                 .bind(s.point.map(|p| p.lat))
@@ -51,6 +52,7 @@ macro_rules! write_sketch {
                     .bind($crate::rows::micros(s.created_at))
                     .bind(s.order_id.0)
                     .bind(s.point.is_some())
+                    .bind(county.0)
                     .execute(&mut *$tx)
                     .await
                     .map_err($crate::pool::db_err)?;
@@ -59,15 +61,18 @@ macro_rules! write_sketch {
     }};
 }
 
-/// Drops the sketch of order `$id` (an `OrderId`) and its place rows in the transaction `$tx`.
+/// Drops the sketch of order `$id` (an `OrderId`) of county `$county` and its place rows in
+/// the transaction `$tx`.
 macro_rules! drop_sketch {
-    ($tx:expr, $id:expr) => {{
+    ($tx:expr, $county:expr, $id:expr) => {{
+        let county: jiceng_kernel::ids::CountyId = $county;
         let id: jiceng_kernel::ids::OrderId = $id;
         for sql in [
-            "DELETE FROM order_sketch_places WHERE order_id = $1",
-            "DELETE FROM order_sketches WHERE order_id = $1",
+            "DELETE FROM order_sketch_places WHERE county_id = $1 AND order_id = $2",
+            "DELETE FROM order_sketches WHERE county_id = $1 AND order_id = $2",
         ] {
             sqlx::query(sql)
+                .bind(county.0)
                 .bind(id.0)
                 .execute(&mut *$tx)
                 .await
@@ -141,10 +146,12 @@ impl DuplicateStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.duplicates.get_sketch", skip_all)]
-    async fn get_sketch(&self, order: OrderId) -> Result<Option<OrderSketch>> {
+    async fn get_sketch(&self, county: CountyId, order: OrderId) -> Result<Option<OrderSketch>> {
         const SQL: &str = "SELECT s.order_id, s.region_path, s.created_at, s.latitude, \
-             s.longitude, s.address_key, s.method, s.sketch FROM order_sketches s WHERE s.order_id = $1";
+             s.longitude, s.address_key, s.method, s.sketch FROM order_sketches s \
+             WHERE s.county_id = $1 AND s.order_id = $2";
         let row: Option<Row> = on_read!(self, |p| sqlx::query_as(SQL)
+            .bind(county.0)
             .bind(order.0)
             .fetch_optional(p)
             .await)
@@ -182,19 +189,22 @@ impl DuplicateStore for SqlStore {
     #[tracing::instrument(name = "store.duplicates.orders_without_sketch", skip_all)]
     async fn orders_without_sketch(
         &self,
+        county: CountyId,
         method: &str,
         since: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<Vec<WorkOrder>> {
         let docs: Vec<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT o.doc FROM work_orders o WHERE o.created_at >= $1 \
+            "SELECT o.doc FROM work_orders o WHERE o.county_id = $4 AND o.created_at >= $1 \
              AND o.status NOT IN ('archived', 'merged') \
-             AND NOT EXISTS (SELECT 1 FROM order_sketches s WHERE s.order_id = o.id AND s.method = $2) \
+             AND NOT EXISTS (SELECT 1 FROM order_sketches s \
+             WHERE s.county_id = o.county_id AND s.order_id = o.id AND s.method = $2) \
              ORDER BY o.created_at DESC LIMIT $3"
         )
         .bind(micros(since))
         .bind(method)
         .bind(i64::from(limit))
+        .bind(county.0)
         .fetch_all(p)
         .await)
         .map_err(db_err)?;
@@ -212,12 +222,15 @@ where
     Uuid: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
 {
     // `t` is the table whose index bounds the query; its created_at orders the answer.
+    let county = q.tree.county().0;
     let t = match &q.near {
         Near::Within(place) => {
             qb.push(
-                "order_sketch_places x JOIN order_sketches s ON s.order_id = x.order_id \
-                 WHERE x.place_path = ",
+                "order_sketch_places x JOIN order_sketches s \
+                 ON s.county_id = x.county_id AND s.order_id = x.order_id WHERE x.county_id = ",
             )
+            .push_bind(county)
+            .push(" AND x.place_path = ")
             .push_bind(place.as_str().to_owned());
             if q.unlocated_only {
                 qb.push(" AND x.located = FALSE");
@@ -230,8 +243,8 @@ where
             min_lon,
             max_lon,
         } => {
-            qb.push("order_sketches s WHERE s.tree = ")
-                .push_bind(q.tree.as_str().to_owned())
+            qb.push("order_sketches s WHERE s.county_id = ")
+                .push_bind(county)
                 .push(" AND s.latitude IS NOT NULL AND s.latitude >= ")
                 .push_bind(*min_lat)
                 .push(" AND s.latitude <= ")
@@ -243,7 +256,9 @@ where
             "s"
         }
         Near::AtAny(paths) => {
-            qb.push("order_sketches s WHERE s.region_path IN (");
+            qb.push("order_sketches s WHERE s.county_id = ")
+                .push_bind(county)
+                .push(" AND s.region_path IN (");
             let mut sep = qb.separated(", ");
             for path in paths {
                 sep.push_bind(path.as_str().to_owned());
@@ -255,8 +270,8 @@ where
             "s"
         }
         Near::Address(key) => {
-            qb.push("order_sketches s WHERE s.tree = ")
-                .push_bind(q.tree.as_str().to_owned())
+            qb.push("order_sketches s WHERE s.county_id = ")
+                .push_bind(county)
                 .push(" AND s.address_key = ")
                 .push_bind(key.clone());
             if q.unlocated_only {

@@ -7,14 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiceng_kernel::calendar::TimeLimit;
 use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{DutyId, DutyListId, UnitId, UserId};
+use jiceng_kernel::ids::{CountyId, DutyId, DutyListId, UnitId, UserId};
 use jiceng_orders::duty::{Duty, DutyList, DutyListInfo, DutyListStatus, UnitRef};
 use jiceng_orders::ports::DutyStore;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 const INFO_COLUMNS: &str = "l.id, l.unit_id, l.version, l.status, l.effective_date, l.created_by, \
-     l.created_at, l.published_at, (SELECT COUNT(*) FROM duties d WHERE d.list_id = l.id) AS duty_count";
+     l.created_at, l.published_at, (SELECT COUNT(*) FROM duties d WHERE d.county_id = l.county_id AND d.list_id = l.id) AS duty_count";
 
 #[derive(sqlx::FromRow)]
 struct InfoRow {
@@ -96,11 +96,12 @@ impl DutyStore for SqlStore {
     #[tracing::instrument(name = "store.duty.insert_duty_list", skip_all, fields(list_id = %list.info.id))]
     async fn insert_duty_list(&self, list: &DutyList) -> Result<()> {
         let i = &list.info;
+        let county = self.existing_unit_county(i.unit_id).await?;
         on_write!(self, |p| {
             let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query(
-                "INSERT INTO duty_lists (id, unit_id, version, status, effective_date, created_by, created_at, published_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO duty_lists (id, unit_id, version, status, effective_date, created_by, created_at, published_at, county_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(i.id.0)
             .bind(i.unit_id.0)
@@ -110,6 +111,7 @@ impl DutyStore for SqlStore {
             .bind(i.created_by.map(|u| u.0))
             .bind(micros(i.created_at))
             .bind(i.published_at.map(micros))
+            .bind(county.0)
             .execute(&mut *tx)
             .await
             .map_err(|e| {
@@ -122,8 +124,8 @@ impl DutyStore for SqlStore {
             for d in &list.duties {
                 sqlx::query(
                     "INSERT INTO duties (id, list_id, position, matter, category, keywords, lead, assisting, \
-                     legal_basis, sign_for, handling, callback, village_assist) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     legal_basis, sign_for, handling, callback, village_assist, county_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(d.id.0)
                 .bind(i.id.0)
@@ -138,6 +140,7 @@ impl DutyStore for SqlStore {
                 .bind(d.handling.to_string())
                 .bind(d.callback.map(|c| c.to_string()))
                 .bind(d.village_assist)
+                .bind(county.0)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
@@ -147,10 +150,12 @@ impl DutyStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.duty.get_duty_list", skip_all, fields(id = %id))]
-    async fn get_duty_list(&self, id: DutyListId) -> Result<Option<DutyList>> {
-        let sql = format!("SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.id = $1");
+    async fn get_duty_list(&self, county: CountyId, id: DutyListId) -> Result<Option<DutyList>> {
+        let sql =
+            format!("SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.county_id = $1 AND l.id = $2");
         let row: Option<InfoRow> =
             on_read!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(county.0)
                 .bind(id.0)
                 .fetch_optional(p)
                 .await)
@@ -158,8 +163,10 @@ impl DutyStore for SqlStore {
         let Some(row) = row else { return Ok(None) };
         let rows: Vec<DutyRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT id, position, matter, category, keywords, lead, assisting, legal_basis, \
-             sign_for, handling, callback, village_assist FROM duties WHERE list_id = $1 ORDER BY position"
+             sign_for, handling, callback, village_assist FROM duties \
+             WHERE county_id = $1 AND list_id = $2 ORDER BY position"
         )
+        .bind(county.0)
         .bind(id.0)
         .fetch_all(p)
         .await)
@@ -175,11 +182,16 @@ impl DutyStore for SqlStore {
 
     #[tracing::instrument(name = "store.duty.list_duty_lists", skip_all)]
     async fn list_duty_lists(&self, unit: UnitId) -> Result<Vec<DutyListInfo>> {
+        let Some(county) = self.unit_county(unit).await? else {
+            return Ok(Vec::new());
+        };
         let sql = format!(
-            "SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.unit_id = $1 ORDER BY l.version DESC"
+            "SELECT {INFO_COLUMNS} FROM duty_lists l WHERE l.county_id = $1 AND l.unit_id = $2 \
+             ORDER BY l.version DESC"
         );
         let rows: Vec<InfoRow> =
             on_read!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(county.0)
                 .bind(unit.0)
                 .fetch_all(p)
                 .await)
@@ -190,6 +202,7 @@ impl DutyStore for SqlStore {
     #[tracing::instrument(name = "store.duty.publish_duty_list", skip_all, fields(id = %id))]
     async fn publish_duty_list(
         &self,
+        county: CountyId,
         id: DutyListId,
         effective: NaiveDate,
         at: DateTime<Utc>,
@@ -199,13 +212,14 @@ impl DutyStore for SqlStore {
             let mut tx = p.begin().await.map_err(db_err)?;
             let done = sqlx::query(
                 "UPDATE duty_lists SET status = $1, effective_date = $2, published_at = $3 \
-                 WHERE id = $4 AND status = $5",
+                 WHERE county_id = $6 AND id = $4 AND status = $5",
             )
             .bind(DutyListStatus::Effective.as_str())
             .bind(effective.to_string())
             .bind(micros(at))
             .bind(id.0)
             .bind(DutyListStatus::Draft.as_str())
+            .bind(county.0)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
@@ -216,8 +230,9 @@ impl DutyStore for SqlStore {
                 ));
             }
             for (list, status) in statuses {
-                sqlx::query("UPDATE duty_lists SET status = $1 WHERE id = $2")
+                sqlx::query("UPDATE duty_lists SET status = $1 WHERE county_id = $2 AND id = $3")
                     .bind(status.as_str())
+                    .bind(county.0)
                     .bind(list.0)
                     .execute(&mut *tx)
                     .await

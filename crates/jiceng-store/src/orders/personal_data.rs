@@ -11,7 +11,7 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::{contains_pattern, from_micros};
 use async_trait::async_trait;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::ids::{CountyId, OrderId, UserId};
 use jiceng_kernel::org::UnitPath;
 use jiceng_orders::effects::RedactionRecord;
 use jiceng_orders::ports::PersonalDataStore;
@@ -21,27 +21,17 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 pub(crate) const INSERT_REDACTION: &str = "INSERT INTO order_redactions \
-     (tree, order_id, version, erased_at, actor_id, fields) VALUES ($1, $2, $3, $4, $5, $6)";
+     (county_id, order_id, version, erased_at, actor_id, fields) VALUES ($1, $2, $3, $4, $5, $6)";
 
 /// The columns of `work_orders` copied from the document that an erasure may change; the
 /// transitions' update leaves them alone, as no transition changes them.
-pub(crate) const UPDATE_CONTACT_COLUMNS: &str =
-    "UPDATE work_orders SET caller_phone = $1, title = $2, content = $3 WHERE id = $4";
+pub(crate) const UPDATE_CONTACT_COLUMNS: &str = "UPDATE work_orders SET caller_phone = $1, title = $2, content = $3 WHERE county_id = $5 AND id = $4";
 
 /// Messages to the erased phone about the order: the phone goes, and those not yet sent are
 /// withdrawn (a marker is no number to send to).
 pub(crate) const WITHDRAW_NOTICES: &str = "UPDATE outbox SET phone = $1, \
      status = CASE WHEN status = 'pending' THEN 'withdrawn' ELSE status END \
-     WHERE order_id = $2 AND phone = $3";
-
-/// The county tree of a region: the root of its path.
-pub(crate) fn tree_of(region: &UnitPath) -> Result<String> {
-    region
-        .ancestors()
-        .first()
-        .map(|r| UnitPath::root(*r).as_str().to_owned())
-        .ok_or_else(|| Error::internal("工单的所属区域路径为空"))
-}
+     WHERE county_id = $4 AND order_id = $2 AND phone = $3";
 
 /// Writes the redaction `$r` (an `&Redaction`) of the order `$o` as changed by the same
 /// commit: the record, the order's contact columns, and the outbox rows to the erased phone.
@@ -50,7 +40,7 @@ macro_rules! write_redaction {
         let r: &jiceng_orders::effects::Redaction = $r;
         let o: &jiceng_orders::work_order::WorkOrder = $o;
         sqlx::query($crate::orders::personal_data::INSERT_REDACTION)
-            .bind($crate::orders::personal_data::tree_of(&o.region.unit_path)?)
+            .bind(o.region.unit_path.county().0)
             .bind(o.id.0)
             .bind(i64::from(r.record.version))
             .bind($crate::rows::micros(r.record.at))
@@ -64,6 +54,7 @@ macro_rules! write_redaction {
             .bind(&o.title)
             .bind(&o.content)
             .bind(o.id.0)
+            .bind(o.region.unit_path.county().0)
             .execute(&mut *$tx)
             .await
             .map_err($crate::pool::db_err)?;
@@ -71,6 +62,7 @@ macro_rules! write_redaction {
             .bind(jiceng_orders::work_order::erasure::ERASED)
             .bind(o.id.0)
             .bind(&r.phone)
+            .bind(o.region.unit_path.county().0)
             .execute(&mut *$tx)
             .await
             .map_err($crate::pool::db_err)?;
@@ -93,10 +85,11 @@ impl PersonalDataStore for SqlStore {
         if scope.is_empty() {
             return Ok(Vec::new());
         }
+        let counties = crate::rows::counties_of(scope);
         let docs: Vec<Json<WorkOrder>> = on_read!(self, |p| {
-            let mut qb = QueryBuilder::new(
-                "SELECT o.doc FROM work_orders o WHERE CAST(o.doc AS TEXT) LIKE ",
-            );
+            let mut qb = QueryBuilder::new("SELECT o.doc FROM work_orders o WHERE 1 = 1");
+            crate::rows::push_counties(&mut qb, "o.county_id", &counties);
+            qb.push(" AND CAST(o.doc AS TEXT) LIKE ");
             qb.push_bind(contains_pattern(phone))
                 .push(" ESCAPE '\\' AND (1 = 0");
             for column in ["o.region_path", "o.lead_path"] {
@@ -111,11 +104,16 @@ impl PersonalDataStore for SqlStore {
         Ok(docs.into_iter().map(|d| d.0).collect())
     }
 
-    async fn order_redactions(&self, order: OrderId) -> Result<Vec<RedactionRecord>> {
+    async fn order_redactions(
+        &self,
+        county: CountyId,
+        order: OrderId,
+    ) -> Result<Vec<RedactionRecord>> {
         let rows: Vec<RedactionRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT order_id, version, erased_at, actor_id, fields FROM order_redactions \
-             WHERE order_id = $1 ORDER BY version"
+             WHERE county_id = $1 AND order_id = $2 ORDER BY version"
         )
+        .bind(county.0)
         .bind(order.0)
         .fetch_all(p)
         .await)

@@ -55,7 +55,7 @@ fn area(unit: UnitId, x: f64, x1: f64, source: &str, at: i64) -> UnitArea {
 
 async fn areas_are_upserted_per_unit(s: &SqlStore) {
     let (county, town) = two_units(s).await;
-    assert!(s.list_areas().await.unwrap().is_empty());
+    assert!(s.list_areas(county.path.county()).await.unwrap().is_empty());
     let first = [
         area(county.id, 121.4, 121.5, "a.geojson", 1_795_000_000_000_001),
         area(town.id, 121.5, 121.6, "a.geojson", 1_795_000_000_000_001),
@@ -64,7 +64,7 @@ async fn areas_are_upserted_per_unit(s: &SqlStore) {
     // Re-importing the town replaces its outline and leaves the county's.
     let again = area(town.id, 121.55, 121.65, "b.geojson", 1_795_000_000_000_002);
     s.put_areas(std::slice::from_ref(&again)).await.unwrap();
-    let mut got = s.list_areas().await.unwrap();
+    let mut got = s.list_areas(county.path.county()).await.unwrap();
     got.sort_by_key(|a| a.unit);
     let mut want = vec![first[0].clone(), again];
     want.sort_by_key(|a| a.unit);
@@ -83,7 +83,7 @@ async fn aliases_are_replaced_per_unit(s: &SqlStore) {
         .await
         .unwrap();
     s.set_unit_aliases(town.id, &roads[..1]).await.unwrap();
-    let mut got = s.list_unit_aliases().await.unwrap();
+    let mut got = s.list_unit_aliases(county.path.county()).await.unwrap();
     got.sort();
     let mut want = vec![
         (town.id, "新生南路三段".to_owned()),

@@ -72,7 +72,11 @@ impl World {
             .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e], "JC20261124"))
             .await
             .unwrap();
-        self.s.get_order(o.id).await.unwrap().unwrap()
+        self.s
+            .get_order(crate::county(&self.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// The next version of `o`: a note on the order, `minutes` after t0.
@@ -140,9 +144,24 @@ impl World {
     /// What a commit may have written: the order's version and history, the outbox, the
     /// escalation records and the audit log's size.
     async fn rows(&self, id: OrderId) -> (u32, usize, usize, usize, u64) {
-        let o = self.s.get_order(id).await.unwrap().unwrap();
-        let history = self.s.order_history(id).await.unwrap().len();
-        let notices = self.s.pending_notices(100).await.unwrap().len();
+        let o = self
+            .s
+            .get_order(crate::county(&self.s).await, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let history = self
+            .s
+            .order_history(crate::county(&self.s).await, id)
+            .await
+            .unwrap()
+            .len();
+        let notices = self
+            .s
+            .pending_notices(crate::county(&self.s).await, 100)
+            .await
+            .unwrap()
+            .len();
         let escalations = self
             .s
             .list_escalations(&EscalationQuery {
@@ -192,7 +211,11 @@ async fn a_commit_is_all_or_nothing(s: S) {
 
     // The current version, but an escalation step stored before: nothing of the order's
     // change is written.
-    let current = w.s.get_order(o.id).await.unwrap().unwrap();
+    let current =
+        w.s.get_order(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap();
     let e =
         w.s.commit(&w.change(&current, current.version, Step::Reminder, 3))
             .await
@@ -203,7 +226,13 @@ async fn a_commit_is_all_or_nothing(s: S) {
         after,
         "a second record of a step writes nothing"
     );
-    assert_eq!(w.s.get_order(o.id).await.unwrap().unwrap(), current);
+    assert_eq!(
+        w.s.get_order(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        current
+    );
 }
 
 async fn a_stale_standalone_step_writes_nothing(s: S) {
@@ -234,7 +263,7 @@ async fn a_stale_standalone_step_writes_nothing(s: S) {
     });
     w.s.commit(&start).await.unwrap();
     let stored =
-        w.s.standalone_clock(&subject, ClockKind::Handling)
+        w.s.standalone_clock(crate::county(&w.s).await, &subject, ClockKind::Handling)
             .await
             .unwrap()
             .unwrap();
@@ -314,16 +343,32 @@ async fn a_replayed_registration_returns_the_first_order(s: S) {
         }
         c => panic!("expected a replay, got {c:?}"),
     }
-    assert!(w.s.get_order(second.id).await.unwrap().is_none());
-    assert_eq!(w.s.count_orders().await.unwrap(), 1);
+    assert!(
+        w.s.get_order(crate::county(&w.s).await, second.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        w.s.count_orders(crate::county(&w.s).await).await.unwrap(),
+        1
+    );
     assert_eq!(w.s.audit_size().await.unwrap(), audit);
 
     // The key with another request is refused, and nothing is written.
     let (third, fx) = register(2, "h2");
     let e = w.s.commit(&fx).await.unwrap_err();
     assert_eq!(e.code, "idempotency.key_reused");
-    assert!(w.s.get_order(third.id).await.unwrap().is_none());
-    assert_eq!(w.s.count_orders().await.unwrap(), 1);
+    assert!(
+        w.s.get_order(crate::county(&w.s).await, third.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        w.s.count_orders(crate::county(&w.s).await).await.unwrap(),
+        1
+    );
 }
 
 jiceng_store::conformance!(

@@ -466,14 +466,25 @@ async fn duty_lists_round_trip(s: S) {
         ],
     );
     s.insert_duty_list(&v1).await.unwrap();
-    assert_eq!(s.get_duty_list(v1.info.id).await.unwrap().unwrap(), v1);
+    assert_eq!(
+        s.get_duty_list(crate::county(&s).await, v1.info.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        v1
+    );
     let taken = duty_list(&t.county, 1, vec![]);
     let e = s.insert_duty_list(&taken).await.unwrap_err();
     assert_eq!(
         (e.kind, e.code.as_str()),
         (ErrorKind::Conflict, "duty_list.version_taken")
     );
-    assert!(s.get_duty_list(taken.info.id).await.unwrap().is_none());
+    assert!(
+        s.get_duty_list(crate::county(&s).await, taken.info.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let v2 = duty_list(
         &t.county,
@@ -488,10 +499,11 @@ async fn duty_lists_round_trip(s: S) {
     );
     s.insert_duty_list(&v2).await.unwrap();
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    s.publish_duty_list(v1.info.id, day, t0(), &[])
+    s.publish_duty_list(crate::county(&s).await, v1.info.id, day, t0(), &[])
         .await
         .unwrap();
     s.publish_duty_list(
+        crate::county(&s).await,
         v2.info.id,
         day,
         t0(),
@@ -500,7 +512,7 @@ async fn duty_lists_round_trip(s: S) {
     .await
     .unwrap();
     let e = s
-        .publish_duty_list(v2.info.id, day, t0(), &[])
+        .publish_duty_list(crate::county(&s).await, v2.info.id, day, t0(), &[])
         .await
         .unwrap_err();
     assert_eq!(e.code, "duty_list.not_draft");

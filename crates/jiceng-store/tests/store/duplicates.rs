@@ -130,7 +130,12 @@ impl World {
     }
 
     async fn close(&self, id: OrderId, status: Status) {
-        let o: WorkOrder = self.s.get_order(id).await.unwrap().unwrap();
+        let o: WorkOrder = self
+            .s
+            .get_order(crate::county(&self.s).await, id)
+            .await
+            .unwrap()
+            .unwrap();
         let mut next = o.clone();
         next.status = status;
         next.version += 1;
@@ -154,18 +159,27 @@ impl World {
 async fn sketches_round_trip(s: S) {
     let w = world(s).await;
     let mut a = w.order(&w.grid, 0, Some((30.46, 106.63))).await;
-    assert_eq!(w.s.get_sketch(a.order_id).await.unwrap().unwrap(), a);
+    assert_eq!(
+        w.s.get_sketch(crate::county(&w.s).await, a.order_id)
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
     a.method = "m2".into();
     a.sketch = vec![7];
     a.address_key = address_key("滨江路12号");
     w.s.put_sketches(std::slice::from_ref(&a)).await.unwrap();
     assert_eq!(
-        w.s.get_sketch(a.order_id).await.unwrap().unwrap(),
+        w.s.get_sketch(crate::county(&w.s).await, a.order_id)
+            .await
+            .unwrap()
+            .unwrap(),
         a,
         "replaced"
     );
     assert!(
-        w.s.get_sketch(OrderId(uuid::Uuid::now_v7()))
+        w.s.get_sketch(crate::county(&w.s).await, OrderId(uuid::Uuid::now_v7()))
             .await
             .unwrap()
             .is_none()
@@ -276,22 +290,30 @@ async fn orders_without_sketches_are_found(s: S) {
         .await
         .unwrap();
     let missing: Vec<OrderId> =
-        w.s.orders_without_sketch("m1", t0() - Duration::days(1), 10)
-            .await
-            .unwrap()
-            .iter()
-            .map(|o| o.id)
-            .collect();
+        w.s.orders_without_sketch(
+            crate::county(&w.s).await,
+            "m1",
+            t0() - Duration::days(1),
+            10,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .collect();
     assert_eq!(
         missing,
         vec![o.id, old.order_id],
         "newest first; other methods count as missing"
     );
     assert!(!missing.contains(&with.order_id));
-    let since = w.s.orders_without_sketch("m1", now, 10).await.unwrap();
+    let since =
+        w.s.orders_without_sketch(crate::county(&w.s).await, "m1", now, 10)
+            .await
+            .unwrap();
     assert_eq!(since.len(), 1);
     assert_eq!(
-        w.s.orders_without_sketch("m1", t0(), 1)
+        w.s.orders_without_sketch(crate::county(&w.s).await, "m1", t0(), 1)
             .await
             .unwrap()
             .len(),
@@ -299,7 +321,7 @@ async fn orders_without_sketches_are_found(s: S) {
     );
     w.close(o.id, Status::Archived).await;
     assert_eq!(
-        w.s.orders_without_sketch("m1", t0(), 10)
+        w.s.orders_without_sketch(crate::county(&w.s).await, "m1", t0(), 10)
             .await
             .unwrap()
             .len(),

@@ -8,3 +8,11 @@ mod models;
 mod order_sort;
 mod personal_data;
 mod template;
+
+/// The one county of a test database (each test seeds a single tree).
+pub async fn county(s: &jiceng_store::SqlStore) -> jiceng_kernel::ids::CountyId {
+    use jiceng_accounts::ports::OrgStore;
+    let counties = s.counties().await.unwrap();
+    assert_eq!(counties.len(), 1, "one county per test database");
+    counties[0].path.county()
+}

@@ -117,8 +117,15 @@ async fn order(
     id
 }
 
-fn correction(order: OrderId, by: UserId, label: &str, at: i64) -> CategoryCorrection {
+fn correction(
+    county: jiceng_kernel::ids::CountyId,
+    order: OrderId,
+    by: UserId,
+    label: &str,
+    at: i64,
+) -> CategoryCorrection {
     CategoryCorrection {
+        county,
         order_id: order,
         predicted: Some("交通运输".into()),
         model: Some("default".into()),
@@ -146,9 +153,16 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
     let elsewhere = order(s, &w, &w.town_b, Status::Archived, Some("教育文体"), "学校").await;
     let before = s.audit_size().await.unwrap();
 
-    let first = correction(open, w.user, "交通运输", 1_795_000_000_000_001);
+    let first = correction(
+        crate::county(s).await,
+        open,
+        w.user,
+        "交通运输",
+        1_795_000_000_000_001,
+    );
     put_correction(s, &first, &rec()).await;
     let latest = correction(
+        crate::county(s).await,
         open,
         w.user,
         "城乡建设/城市建设和市政管理",
@@ -157,12 +171,28 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
     put_correction(s, &latest, &rec()).await;
     put_correction(
         s,
-        &correction(merged, w.user, "环境保护", 1_795_000_000_000_003),
+        &correction(
+            crate::county(s).await,
+            merged,
+            w.user,
+            "环境保护",
+            1_795_000_000_000_003,
+        ),
         &rec(),
     )
     .await;
-    assert_eq!(s.get_correction(open).await.unwrap(), Some(latest));
-    assert_eq!(s.get_correction(archived).await.unwrap(), None);
+    assert_eq!(
+        s.get_correction(crate::county(&s).await, open)
+            .await
+            .unwrap(),
+        Some(latest)
+    );
+    assert_eq!(
+        s.get_correction(crate::county(&s).await, archived)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         s.audit_size().await.unwrap(),
         before + 3,

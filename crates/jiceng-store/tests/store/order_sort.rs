@@ -117,7 +117,11 @@ impl World {
             .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e.clone()], "JC20261124"))
             .await
             .unwrap();
-        self.s.get_order(o.id).await.unwrap().unwrap()
+        self.s
+            .get_order(crate::county(&self.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// Every page of the list, `per_page` at a time, by the cursor.

@@ -88,7 +88,11 @@ impl World {
             text: "您的诉求已并案".into(),
         });
         self.s.commit(&fx).await.unwrap();
-        self.s.get_order(o.id).await.unwrap().unwrap()
+        self.s
+            .get_order(crate::county(&self.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 }
 
@@ -169,10 +173,21 @@ async fn a_redaction_is_written_with_the_change_or_not_at_all(s: S) {
         w.s.commit(&stale).await.unwrap_err().code,
         "work_order.version_conflict"
     );
-    assert!(w.s.order_redactions(o.id).await.unwrap().is_empty());
-    assert_eq!(w.s.get_order(o.id).await.unwrap().unwrap(), o);
     assert!(
-        w.s.pending_notices(10)
+        w.s.order_redactions(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        w.s.get_order(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        o
+    );
+    assert!(
+        w.s.pending_notices(crate::county(&w.s).await, 10)
             .await
             .unwrap()
             .iter()
@@ -181,13 +196,21 @@ async fn a_redaction_is_written_with_the_change_or_not_at_all(s: S) {
 
     w.s.commit(&fx).await.unwrap();
     assert_eq!(
-        w.s.order_redactions(o.id).await.unwrap(),
+        w.s.order_redactions(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap(),
         [redaction.record]
     );
-    let stored = w.s.get_order(o.id).await.unwrap().unwrap();
+    let stored =
+        w.s.get_order(crate::county(&w.s).await, o.id)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(stored.caller_phone.as_deref(), Some(ERASED));
     // The searched columns follow the document: the phone is no longer found in the text.
+    let county = crate::county(&w.s).await;
     let search = |t: &str| OrderQuery {
+        counties: vec![county],
         text: Some(t.into()),
         limit: 10,
         ..Default::default()
@@ -202,7 +225,7 @@ async fn a_redaction_is_written_with_the_change_or_not_at_all(s: S) {
     );
     // The message to the phone is withdrawn.
     assert!(
-        w.s.pending_notices(10)
+        w.s.pending_notices(crate::county(&w.s).await, 10)
             .await
             .unwrap()
             .iter()

@@ -185,8 +185,13 @@ async fn main() {
     let memory = sampler.join().unwrap();
     server.kill();
     let orders = {
+        use jiceng_accounts::ports::OrgStore;
         use jiceng_orders::ports::WorkOrderStore;
-        db.store.count_orders().await.unwrap()
+        let mut n = 0;
+        for c in db.store.counties().await.unwrap() {
+            n += db.store.count_orders(c.path.county()).await.unwrap();
+        }
+        n
     };
     let file = db.url.trim_start_matches("sqlite://");
     let db_bytes: u64 = ["", "-wal"]

@@ -102,7 +102,7 @@ pub async fn export(args: DutiesExportArgs) -> Result<()> {
     let mut list = db
         .orders
         .store
-        .get_duty_list(info.id)
+        .get_duty_list(unit.path.county(), info.id)
         .await?
         .ok_or_else(|| anyhow!("version {} vanished while exporting", info.version))?;
     db.orders.refresh_unit_names(&mut list).await?;

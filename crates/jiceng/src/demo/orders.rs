@@ -166,8 +166,14 @@ impl World<'_> {
         let now = self.clock.now();
         let due = self
             .orders
-            .store
-            .get_order(id)
+            .find_order(
+                &self
+                    .orders
+                    .all_counties()
+                    .await
+                    .map_err(|e| domain_err("extension", e))?,
+                id,
+            )
             .await
             .map_err(|e| domain_err("extension", e))?
             .and_then(|o| o.handling_due)

@@ -46,7 +46,12 @@ async fn demo_seeds_orders_in_every_status() {
     let store = Arc::new(SqlStore::connect(&url).await.unwrap());
     let orders = all_orders(&store).await;
     assert!(orders.len() >= 2500, "{}", orders.len());
-    assert_eq!(store.count_orders().await.unwrap(), orders.len() as u64);
+    let county = orders[0].county();
+    assert!(orders.iter().all(|o| o.county() == county));
+    assert_eq!(
+        store.count_orders(county).await.unwrap(),
+        orders.len() as u64
+    );
     let count = |s: Status| orders.iter().filter(|o| o.status == s).count();
     for s in Status::ALL {
         assert!(count(s) > 0, "no order is {s:?}");
@@ -59,20 +64,25 @@ async fn demo_seeds_orders_in_every_status() {
     );
     assert!((20..=100).contains(&count(Status::Merged)));
 
-    // Spread over the last 90 days, numbered by the local day they were created on.
+    // Spread over the last 90 days, numbered by the county (广安区, 511602) and the local day
+    // they were created on.
     let tz = FixedOffset::east_opt(8 * 3600).unwrap();
     for o in &orders {
         assert!(o.created_at > before - Duration::days(92), "{}", o.number);
         assert!(o.created_at <= Utc::now());
         let day = o.created_at.with_timezone(&tz).format("%Y%m%d").to_string();
-        assert!(o.number.starts_with(&format!("JC{day}")), "{}", o.number);
+        assert!(
+            o.number.starts_with(&format!("JC511602{day}")),
+            "{}",
+            o.number
+        );
     }
-    let days: std::collections::HashSet<_> = orders.iter().map(|o| &o.number[2..10]).collect();
+    let days: std::collections::HashSet<_> = orders.iter().map(|o| &o.number[8..16]).collect();
     assert!(days.len() >= 80, "{} days", days.len());
 
     // Histories: 1, 2, 3, … in time order, ending where the order is.
     for o in orders.iter().step_by(23) {
-        let h = store.order_history(o.id).await.unwrap();
+        let h = store.order_history(county, o.id).await.unwrap();
         assert_eq!(h.len() as u32, o.version, "{}", o.number);
         for (i, e) in h.iter().enumerate() {
             assert_eq!(e.seq, i as u32 + 1, "{}", o.number);
@@ -85,7 +95,7 @@ async fn demo_seeds_orders_in_every_status() {
     // Merged duplicates point at an order that kept their caller.
     let merged = orders.iter().find(|o| o.status == Status::Merged).unwrap();
     let master = store
-        .get_order(merged.merged_into.unwrap())
+        .get_order(county, merged.merged_into.unwrap())
         .await
         .unwrap()
         .unwrap();

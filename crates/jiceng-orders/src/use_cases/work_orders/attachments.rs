@@ -45,7 +45,7 @@ impl Orders {
             now,
         )?;
         self.store
-            .insert_attachment(&meta, bytes, MAX_ATTACHMENTS_PER_ORDER)
+            .insert_attachment(o.county(), &meta, bytes, MAX_ATTACHMENTS_PER_ORDER)
             .await?;
         Ok(meta)
     }
@@ -56,8 +56,8 @@ impl Orders {
         who: &Principal,
         order: OrderId,
     ) -> Result<Vec<crate::work_order::attachment::Attachment>> {
-        self.get_order(who, order).await?;
-        self.store.list_attachments(order).await
+        let o = self.get_order(who, order).await?;
+        self.store.list_attachments(o.county(), order).await
     }
 
     #[tracing::instrument(name = "work_orders.get_attachment", skip_all, fields(id = %id))]
@@ -67,9 +67,9 @@ impl Orders {
         order: OrderId,
         id: jiceng_kernel::ids::AttachmentId,
     ) -> Result<(crate::work_order::attachment::Attachment, Vec<u8>)> {
-        self.get_order(who, order).await?;
+        let o = self.get_order(who, order).await?;
         self.store
-            .get_attachment(order, id)
+            .get_attachment(o.county(), order, id)
             .await?
             .ok_or_else(|| Error::new(codes::ATTACHMENT_NOT_FOUND, "附件不存在"))
     }

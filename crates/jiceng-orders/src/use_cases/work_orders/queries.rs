@@ -43,8 +43,7 @@ impl Orders {
     #[tracing::instrument(name = "work_orders.get_order", skip_all, fields(id = %id))]
     pub async fn get_order(&self, who: &Principal, id: OrderId) -> Result<WorkOrder> {
         let o = self
-            .store
-            .get_order(id)
+            .find_order(&who.counties(), id)
             .await?
             .ok_or_else(order_not_found)?;
         if !self.visible(who, &o) {
@@ -59,8 +58,23 @@ impl Orders {
         who: &Principal,
         id: OrderId,
     ) -> Result<Vec<crate::work_order::HistoryEntry>> {
-        self.get_order(who, id).await?;
-        self.store.order_history(id).await
+        let o = self.get_order(who, id).await?;
+        self.store.order_history(o.county(), id).await
+    }
+
+    /// The order `id` in the first of `counties` that holds it (a caller's counties: one,
+    /// unless the caller holds roles in several).
+    pub async fn find_order(
+        &self,
+        counties: &[jiceng_kernel::ids::CountyId],
+        id: OrderId,
+    ) -> Result<Option<WorkOrder>> {
+        for c in counties {
+            if let Some(o) = self.store.get_order(*c, id).await? {
+                return Ok(Some(o));
+            }
+        }
+        Ok(None)
     }
 
     /// Orders the caller may see, filtered. Citizens see only their own.
@@ -72,6 +86,7 @@ impl Orders {
         } else {
             who.require(Permission::RegisterOrders)?;
             q.scope = Vec::new();
+            q.counties = who.counties();
             q.created_by = Some(who.user_id);
         }
         if let Some(t) = &q.text {

@@ -124,7 +124,11 @@ impl Orders {
         order.routing = advice;
         let tracking_code = crate::work_order::tracking::code_from(&self.secrets.random_token());
         order.tracking_hash = Some(self.secrets.fingerprint(&tracking_code));
-        let prefix = format!("JC{}", day_key(now, local_tz()));
+        let prefix = format!(
+            "JC{}{}",
+            self.county_code(order.county()).await?,
+            day_key(now, local_tz())
+        );
         let sketch = self.sketch_of(&order);
         // A new order the engine (or an installed advisor) is sure about is stored dispatched,
         // with both steps in its history, in the same transaction.

@@ -60,6 +60,19 @@ pub(super) fn list_parts(q: &OrderQuery) -> Vec<ListPart> {
     }
 }
 
+/// The counties a list reads: those named and those of its scope's units.
+pub(super) fn query_counties(q: &OrderQuery) -> Vec<jiceng_kernel::ids::CountyId> {
+    let mut out = q.counties.clone();
+    for c in crate::rows::counties_of(&q.scope) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(super) use crate::rows::push_counties;
+
 /// Appends the query's filters (scope, statuses, units, dates, text) as ` AND ...` clauses.
 macro_rules! push_order_filters {
     ($qb:expr, $q:expr) => {{
@@ -70,7 +83,7 @@ macro_rules! push_order_filters {
                 $crate::orders::work_order::list::range_or(qb, "o.region_path", &q.scope);
                 qb.push(" OR ");
                 $crate::orders::work_order::list::range_or(qb, "o.lead_path", &q.scope);
-                qb.push(" OR EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND ");
+                qb.push(" OR EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.county_id = o.county_id AND c.order_id = o.id AND ");
                 $crate::orders::work_order::list::range_or(qb, "c.unit_path", &q.scope);
                 qb.push("))");
             }
@@ -84,7 +97,7 @@ macro_rules! push_order_filters {
             if let Some(s) = &q.to_sign_scope {
                 qb.push(" AND ((o.status = 'dispatched' AND o.lead_path IS NOT NULL AND ");
                 $crate::orders::work_order::list::range_or(qb, "o.lead_path", s);
-                qb.push(") OR (o.status IN ('dispatched', 'handling', 'suspended') AND EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.order_id = o.id AND c.accepted = FALSE AND ");
+                qb.push(") OR (o.status IN ('dispatched', 'handling', 'suspended') AND EXISTS (SELECT 1 FROM work_order_co_units c WHERE c.county_id = o.county_id AND c.order_id = o.id AND c.accepted = FALSE AND ");
                 $crate::orders::work_order::list::range_or(qb, "c.unit_path", s);
                 qb.push(")))");
             }

@@ -10,7 +10,7 @@ use crate::pool::{SqlStore, db_err};
 use crate::rows::from_micros;
 use async_trait::async_trait;
 use jiceng_kernel::error::{Error, Result};
-use jiceng_kernel::ids::{OrderId, UserId};
+use jiceng_kernel::ids::{CountyId, OrderId, UserId};
 use jiceng_orders::ports::{OrderQuery, WorkOrderStore};
 use jiceng_orders::work_order::{HistoryEntry, Notice, Status, WorkOrder};
 use list::{ListPart, list_parts};
@@ -57,10 +57,11 @@ impl HistoryRow {
 #[async_trait]
 impl WorkOrderStore for SqlStore {
     #[tracing::instrument(name = "store.work_order.get_order", skip_all, fields(id = %id))]
-    async fn get_order(&self, id: OrderId) -> Result<Option<WorkOrder>> {
+    async fn get_order(&self, county: CountyId, id: OrderId) -> Result<Option<WorkOrder>> {
         let doc: Option<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT doc FROM work_orders WHERE id = $1"
+            "SELECT doc FROM work_orders WHERE county_id = $1 AND id = $2"
         )
+        .bind(county.0)
         .bind(id.0)
         .fetch_optional(p)
         .await)
@@ -68,12 +69,17 @@ impl WorkOrderStore for SqlStore {
         Ok(doc.map(|d| d.0))
     }
 
-    async fn tracking_hashes(&self, ids: &[OrderId]) -> Result<Vec<(OrderId, String)>> {
+    async fn tracking_hashes(
+        &self,
+        county: CountyId,
+        ids: &[OrderId],
+    ) -> Result<Vec<(OrderId, String)>> {
         let mut out = Vec::new();
         for id in ids {
             let h: Option<Option<String>> = on_write!(self, |p| sqlx::query_scalar(
-                "SELECT tracking_hash FROM work_orders WHERE id = $1"
+                "SELECT tracking_hash FROM work_orders WHERE county_id = $1 AND id = $2"
             )
+            .bind(county.0)
             .bind(id.0)
             .fetch_optional(p)
             .await)
@@ -85,10 +91,15 @@ impl WorkOrderStore for SqlStore {
         Ok(out)
     }
 
-    async fn find_order_by_number(&self, number: &str) -> Result<Option<WorkOrder>> {
+    async fn find_order_by_number(
+        &self,
+        county: CountyId,
+        number: &str,
+    ) -> Result<Option<WorkOrder>> {
         let doc: Option<Json<WorkOrder>> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT doc FROM work_orders WHERE number = $1"
+            "SELECT doc FROM work_orders WHERE county_id = $1 AND number = $2"
         )
+        .bind(county.0)
         .bind(number)
         .fetch_optional(p)
         .await)
@@ -97,11 +108,12 @@ impl WorkOrderStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.work_order.order_history", skip_all, fields(id = %id))]
-    async fn order_history(&self, id: OrderId) -> Result<Vec<HistoryEntry>> {
+    async fn order_history(&self, county: CountyId, id: OrderId) -> Result<Vec<HistoryEntry>> {
         let rows: Vec<HistoryRow> = on_read!(self, |p| sqlx::query_as(
             "SELECT seq, at, actor_id, actor_name, action, from_status, to_status, payload \
-             FROM work_order_history WHERE order_id = $1 ORDER BY seq"
+             FROM work_order_history WHERE county_id = $1 AND order_id = $2 ORDER BY seq"
         )
+        .bind(county.0)
         .bind(id.0)
         .fetch_all(p)
         .await)
@@ -112,12 +124,17 @@ impl WorkOrderStore for SqlStore {
     #[tracing::instrument(name = "store.work_order.list_orders", skip_all)]
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<WorkOrder>> {
         let mut docs: Vec<Json<WorkOrder>> = Vec::new();
+        let counties = list::query_counties(q);
+        if counties.is_empty() {
+            return Ok(Vec::new());
+        }
         for part in list_parts(q) {
             let Some(want) = q.limit.checked_sub(docs.len() as u32).filter(|w| *w > 0) else {
                 break;
             };
             let page: Vec<Json<WorkOrder>> = on_read!(self, |p| {
                 let mut qb = QueryBuilder::new("SELECT doc FROM work_orders o WHERE 1 = 1");
+                list::push_counties(&mut qb, "o.county_id", &counties);
                 push_order_filters!(qb, q);
                 match part {
                     ListPart::Newest { before } | ListPart::NoDeadline { before } => {
@@ -156,10 +173,12 @@ impl WorkOrderStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.work_order.pending_notices", skip_all)]
-    async fn pending_notices(&self, limit: u32) -> Result<Vec<Notice>> {
+    async fn pending_notices(&self, county: CountyId, limit: u32) -> Result<Vec<Notice>> {
         let rows: Vec<(Uuid, String, String, String)> = on_read!(self, |p| sqlx::query_as(
-            "SELECT order_id, kind, phone, text FROM outbox WHERE status = 'pending' ORDER BY id LIMIT $1"
+            "SELECT order_id, kind, phone, text FROM outbox \
+             WHERE county_id = $1 AND status = 'pending' ORDER BY id LIMIT $2"
         )
+        .bind(county.0)
         .bind(i64::from(limit))
         .fetch_all(p)
         .await)
@@ -176,10 +195,11 @@ impl WorkOrderStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.work_order.count_orders", skip_all)]
-    async fn count_orders(&self) -> Result<u64> {
+    async fn count_orders(&self, county: CountyId) -> Result<u64> {
         let n: i64 = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM work_orders"
+            "SELECT COUNT(*) FROM work_orders WHERE county_id = $1"
         )
+        .bind(county.0)
         .fetch_one(p)
         .await)
         .map_err(db_err)?;

@@ -9,33 +9,37 @@ use uuid::Uuid;
 
 pub(crate) const INSERT_ORDER: &str = "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, \
      caller_phone, region_unit_id, region_path, lead_unit_id, lead_path, handling_due, pending_extension, \
-     created_by, created_at, updated_at, version, doc, due_at, tracking_hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)";
+     created_by, created_at, updated_at, version, doc, due_at, tracking_hash, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)";
 
 pub(crate) const UPDATE_ORDER: &str = "UPDATE work_orders SET status = $1, category = $2, urgency = $3, lead_unit_id = $4, \
      lead_path = $5, handling_due = $6, pending_extension = $7, updated_at = $8, version = $9, doc = $10, \
-     due_at = $13 WHERE id = $11 AND version = $12";
+     due_at = $13 WHERE county_id = $14 AND id = $11 AND version = $12";
 
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO work_order_history \
-     (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-pub(crate) const INSERT_CO_UNIT: &str = "INSERT INTO work_order_co_units (order_id, unit_id, unit_path, accepted, replied) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const INSERT_CO_UNIT: &str = "INSERT INTO work_order_co_units (order_id, unit_id, unit_path, accepted, replied, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// The next running count of a number prefix (`JC20261124`), in the counters table.
-pub(crate) const NEXT_NUMBER: &str = "INSERT INTO order_counters (day, value) VALUES ($1, 1) \
-     ON CONFLICT (day) DO UPDATE SET value = order_counters.value + 1 RETURNING value";
+pub(crate) const DELETE_CO_UNITS: &str =
+    "DELETE FROM work_order_co_units WHERE county_id = $1 AND order_id = $2";
 
-pub(crate) const INSERT_NOTICE: &str = "INSERT INTO outbox (id, order_id, kind, phone, text, status, attempts, created_at) \
-     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)";
+/// The next running count of a county's number prefix (`JC51160220261124`, `CB51160220261124`),
+/// in the county's counters.
+pub(crate) const NEXT_NUMBER: &str = "INSERT INTO order_counters (county_id, prefix, value) VALUES ($1, $2, 1) \
+     ON CONFLICT (county_id, prefix) DO UPDATE SET value = order_counters.value + 1 RETURNING value";
 
-pub(crate) const SELECT_KEY: &str =
-    "SELECT order_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2";
+pub(crate) const INSERT_NOTICE: &str = "INSERT INTO outbox (id, order_id, kind, phone, text, status, attempts, created_at, county_id) \
+     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)";
 
-pub(crate) const INSERT_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, order_id, created_at, request_hash) \
-     VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const SELECT_KEY: &str = "SELECT order_id, request_hash FROM idempotency_keys WHERE county_id = $3 AND user_id = $1 AND key = $2";
 
-pub(crate) const SELECT_DOC: &str = "SELECT doc FROM work_orders WHERE id = $1";
+pub(crate) const INSERT_KEY: &str = "INSERT INTO idempotency_keys (user_id, key, order_id, created_at, request_hash, county_id) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub(crate) const SELECT_DOC: &str = "SELECT doc FROM work_orders WHERE county_id = $1 AND id = $2";
 
 pub(crate) fn is_version_clash(e: &sqlx::Error) -> bool {
     e.as_database_error()
@@ -81,6 +85,7 @@ macro_rules! insert_order {
             .bind(sqlx::types::Json(o))
             .bind(o.open_deadline().map($crate::rows::micros))
             .bind(&o.tracking_hash)
+            .bind(o.region.unit_path.county().0)
             .execute(&mut *$tx)
             .await
             .map_err($crate::pool::db_err)?;
@@ -107,6 +112,7 @@ macro_rules! update_order {
             .bind(o.id.0)
             .bind(i64::from(expected))
             .bind(o.open_deadline().map($crate::rows::micros))
+            .bind(o.region.unit_path.county().0)
             .execute(&mut *$tx)
             .await
             .map_err($crate::pool::db_err)?;
@@ -133,6 +139,7 @@ macro_rules! write_order_rows {
                 .bind(e.from_status.map(jiceng_orders::work_order::Status::as_str))
                 .bind(e.to_status.as_str())
                 .bind(sqlx::types::Json(&e.payload))
+                .bind(o.region.unit_path.county().0)
                 .execute(&mut *$tx)
                 .await
                 .map_err(|err| {
@@ -143,7 +150,8 @@ macro_rules! write_order_rows {
                     }
                 })?;
         }
-        sqlx::query("DELETE FROM work_order_co_units WHERE order_id = $1")
+        sqlx::query($crate::orders::work_order::write::DELETE_CO_UNITS)
+            .bind(o.region.unit_path.county().0)
             .bind(o.id.0)
             .execute(&mut *$tx)
             .await
@@ -155,6 +163,7 @@ macro_rules! write_order_rows {
                 .bind(c.unit.unit_path.as_str())
                 .bind(c.accepted)
                 .bind(c.reply.is_some())
+                .bind(o.region.unit_path.county().0)
                 .execute(&mut *$tx)
                 .await
                 .map_err($crate::pool::db_err)?;
@@ -162,9 +171,10 @@ macro_rules! write_order_rows {
     }};
 }
 
-/// Queues the notice `$n` in the outbox, stamped `$at`.
+/// Queues the notice `$n` about an order of county `$county` in the outbox, stamped `$at`.
 macro_rules! write_notice {
-    ($tx:expr, $n:expr, $at:expr) => {{
+    ($tx:expr, $county:expr, $n:expr, $at:expr) => {{
+        let county: jiceng_kernel::ids::CountyId = $county;
         let n: &jiceng_orders::work_order::Notice = $n;
         sqlx::query($crate::orders::work_order::write::INSERT_NOTICE)
             .bind(uuid::Uuid::now_v7())
@@ -173,6 +183,7 @@ macro_rules! write_notice {
             .bind(&n.phone)
             .bind(&n.text)
             .bind($crate::rows::micros($at))
+            .bind(county.0)
             .execute(&mut *$tx)
             .await
             .map_err($crate::pool::db_err)?;

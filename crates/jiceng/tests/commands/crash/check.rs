@@ -3,6 +3,7 @@
 //! audit entry per history entry, and a log that `jiceng audit verify` accepts.
 
 use super::client::Acked;
+use jiceng_accounts::ports::OrgStore;
 use jiceng_kernel::ids::OrderId;
 use jiceng_kernel::ports::AuditStore;
 use jiceng_orders::ports::WorkOrderStore;
@@ -15,7 +16,13 @@ use std::process::Command;
 pub async fn check(store: &SqlStore, acked: &[Acked]) -> (u64, u64) {
     // Each client sends a registration again until it is answered, so every order in the
     // database was acknowledged: any more would be a registration stored twice.
-    assert_eq!(store.count_orders().await.unwrap(), acked.len() as u64);
+    let counties = store.counties().await.unwrap();
+    assert_eq!(counties.len(), 1, "the test county only");
+    let county = counties[0].path.county();
+    assert_eq!(
+        store.count_orders(county).await.unwrap(),
+        acked.len() as u64
+    );
     let ids: HashSet<&str> = acked.iter().map(|o| o.id.as_str()).collect();
     let numbers: HashSet<&str> = acked.iter().map(|o| o.number.as_str()).collect();
     let keys: HashSet<&str> = acked.iter().map(|o| o.key.as_str()).collect();
@@ -26,12 +33,12 @@ pub async fn check(store: &SqlStore, acked: &[Acked]) -> (u64, u64) {
     let mut entries = 0;
     for a in acked {
         let id = OrderId(a.id.parse().unwrap());
-        let o = store.get_order(id).await.unwrap();
+        let o = store.get_order(county, id).await.unwrap();
         let o = o.unwrap_or_else(|| panic!("acknowledged order {} is missing", a.number));
         assert_eq!(o.number, a.number);
         assert_eq!(o.status.as_str(), a.status, "{}", a.number);
         assert_eq!(o.version as usize, a.actions.len(), "{}", a.number);
-        let h = store.order_history(id).await.unwrap();
+        let h = store.order_history(county, id).await.unwrap();
         let seqs: Vec<u32> = h.iter().map(|e| e.seq).collect();
         let gapless: Vec<u32> = (1..=a.actions.len() as u32).collect();
         assert_eq!(seqs, gapless, "{}: history numbered with a gap", a.number);
