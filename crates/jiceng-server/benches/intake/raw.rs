@@ -4,6 +4,7 @@ use super::*;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
+    county_id: Vec<u8>,
     id: Vec<u8>,
     number: String,
     status: String,
@@ -28,6 +29,7 @@ pub(crate) struct OrderRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct HistoryRow {
+    county_id: Vec<u8>,
     order_id: Vec<u8>,
     seq: i64,
     at: i64,
@@ -41,6 +43,7 @@ pub(crate) struct HistoryRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct KeyRow {
+    county_id: Vec<u8>,
     user_id: Vec<u8>,
     key: String,
     order_id: Vec<u8>,
@@ -49,8 +52,8 @@ pub(crate) struct KeyRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SketchRow {
+    county_id: Vec<u8>,
     order_id: Vec<u8>,
-    tree: String,
     region_path: String,
     created_at: i64,
     latitude: Option<f64>,
@@ -62,6 +65,7 @@ pub(crate) struct SketchRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PlaceRow {
+    county_id: Vec<u8>,
     place_path: String,
     created_at: i64,
     order_id: Vec<u8>,
@@ -109,7 +113,8 @@ pub(crate) async fn written(db: &TestDb, n: usize) -> Vec<Written> {
     let keys: Vec<KeyRow> = all(&mut c, "SELECT * FROM idempotency_keys").await;
     let sketches: Vec<SketchRow> = all(&mut c, "SELECT * FROM order_sketches").await;
     let places: Vec<PlaceRow> = all(&mut c, "SELECT * FROM order_sketch_places").await;
-    let counters: Vec<(String, i64)> = all(&mut c, "SELECT day, value FROM order_counters").await;
+    let counters: Vec<(String, i64)> =
+        all(&mut c, "SELECT prefix, value FROM order_counters").await;
     assert_eq!(orders.len(), n, "work_orders rows");
     assert_eq!(history.len(), n, "work_order_history rows");
     assert_eq!(keys.len(), n, "idempotency_keys rows");
@@ -169,9 +174,10 @@ pub(crate) async fn fresh_like(api_db: &TestDb) -> (TestDb, SqliteConnection) {
 
 pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     sqlx::query(
-        "INSERT INTO order_counters (day, value) VALUES ($1, 1) \
-         ON CONFLICT (day) DO UPDATE SET value = order_counters.value + 1",
+        "INSERT INTO order_counters (county_id, prefix, value) VALUES ($1, $2, 1) \
+         ON CONFLICT (county_id, prefix) DO UPDATE SET value = order_counters.value + 1",
     )
+    .bind(&w.order.county_id)
     .bind(&w.day)
     .execute(&mut *c)
     .await
@@ -180,8 +186,8 @@ pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     sqlx::query(
         "INSERT INTO work_orders (id, number, status, channel, category, urgency, title, content, \
          caller_phone, region_unit_id, region_path, lead_unit_id, lead_path, handling_due, \
-         pending_extension, created_by, created_at, updated_at, version, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+         pending_extension, created_by, created_at, updated_at, version, doc, county_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(&o.id)
     .bind(&o.number)
@@ -203,14 +209,15 @@ pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     .bind(o.updated_at)
     .bind(o.version)
     .bind(&o.doc)
+    .bind(&o.county_id)
     .execute(&mut *c)
     .await
     .unwrap();
     let h = &w.history;
     sqlx::query(
         "INSERT INTO work_order_history \
-         (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         (order_id, seq, at, actor_id, actor_name, action, from_status, to_status, payload, county_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&h.order_id)
     .bind(h.seq)
@@ -221,27 +228,30 @@ pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     .bind(&h.from_status)
     .bind(&h.to_status)
     .bind(&h.payload)
+    .bind(&h.county_id)
     .execute(&mut *c)
     .await
     .unwrap();
     let k = &w.key;
     sqlx::query(
-        "INSERT INTO idempotency_keys (user_id, key, order_id, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO idempotency_keys (user_id, key, order_id, created_at, county_id) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&k.user_id)
     .bind(&k.key)
     .bind(&k.order_id)
     .bind(k.created_at)
+    .bind(&k.county_id)
     .execute(&mut *c)
     .await
     .unwrap();
     let s = &w.sketch;
     sqlx::query(
-        "INSERT INTO order_sketches (order_id, tree, region_path, created_at, latitude, longitude, \
+        "INSERT INTO order_sketches (order_id, county_id, region_path, created_at, latitude, longitude, \
          address_key, method, sketch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&s.order_id)
-    .bind(&s.tree)
+    .bind(&s.county_id)
     .bind(&s.region_path)
     .bind(s.created_at)
     .bind(s.latitude)
@@ -254,13 +264,14 @@ pub(crate) async fn insert_one(c: &mut SqliteConnection, w: &Written) {
     .unwrap();
     for p in &w.places {
         sqlx::query(
-            "INSERT INTO order_sketch_places (place_path, created_at, order_id, located) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO order_sketch_places (place_path, created_at, order_id, located, county_id) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&p.place_path)
         .bind(p.created_at)
         .bind(&p.order_id)
         .bind(p.located)
+        .bind(&p.county_id)
         .execute(&mut *c)
         .await
         .unwrap();

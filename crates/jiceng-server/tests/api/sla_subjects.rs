@@ -248,6 +248,7 @@ async fn ladder_across_restarts(postgres: bool) {
     let records = db
         .store
         .list_escalations(&EscalationQuery {
+            scope: vec![county.path.clone()],
             subject: Some(subject.clone()),
             limit: 100,
             ..Default::default()
@@ -305,7 +306,7 @@ async fn generic_race(postgres: bool) {
         kind: RECTIFICATION,
     });
     let s1 = orders_on(&db.url, &clock, generic.clone()).await;
-    let [_, _, comm] = tree(&s1).await;
+    let [county, _, comm] = tree(&s1).await;
     let mut subjects = Vec::new();
     for i in 0..SUBJECTS {
         let subject = Subject::new(RECTIFICATION, uuid::Uuid::now_v7());
@@ -343,6 +344,7 @@ async fn generic_race(postgres: bool) {
         let records = s1
             .store
             .list_escalations(&EscalationQuery {
+                scope: vec![county.path.clone()],
                 subject: Some(subject.clone()),
                 limit: 100,
                 ..Default::default()

@@ -154,8 +154,10 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 
 async fn straight_through(l: Loop) {
     let o = l.register().await;
-    assert!(o["number"].as_str().unwrap().starts_with("JC"));
-    assert_eq!(o["number"].as_str().unwrap().len(), 16);
+    // JC, the county's code (000000: the test county has no division code), the day, the
+    // county's running count.
+    assert!(o["number"].as_str().unwrap().starts_with("JC000000"));
+    assert_eq!(o["number"].as_str().unwrap().len(), 22);
     assert!(l.inbox_has(&l.dispatcher, "to_dispatch", &o).await);
     assert_eq!(
         actions(&l.view(&l.dispatcher, &o).await),

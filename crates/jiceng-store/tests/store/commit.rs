@@ -371,7 +371,58 @@ async fn a_replayed_registration_returns_the_first_order(s: S) {
     );
 }
 
+/// Two counties on one database: each numbers its own orders from 1 under the same prefix, a
+/// number may repeat across counties, and a read names the county it reads.
+async fn counties_number_and_read_their_own_orders(s: S) {
+    let a = world(s.clone()).await;
+    let other = jiceng_store::testing::unit(None, OrgKind::County, "前锋区", None);
+    s.insert_units(std::slice::from_ref(&other)).await.unwrap();
+    let b = World {
+        s: s.clone(),
+        user: a.user,
+        county: other,
+    };
+    let mut numbers = Vec::new();
+    let mut ids = Vec::new();
+    for w in [&a, &a, &b] {
+        let (o, e) = w.new_order("路灯不亮", 0);
+        let c = s
+            .commit(Effects::new(o.created_at).new_order(o.clone(), vec![e], "JC00000020261124"))
+            .await
+            .unwrap();
+        numbers.push(c.number_of(&Subject::work_order(o.id)).unwrap().to_owned());
+        ids.push(o.id);
+    }
+    assert_eq!(
+        numbers,
+        [
+            "JC00000020261124000001",
+            "JC00000020261124000002",
+            "JC00000020261124000001"
+        ],
+        "each county counts on its own"
+    );
+    let (ca, cb) = (a.county.path.county(), b.county.path.county());
+    assert_eq!(s.count_orders(ca).await.unwrap(), 2);
+    assert_eq!(s.count_orders(cb).await.unwrap(), 1);
+    assert!(s.get_order(ca, ids[0]).await.unwrap().is_some());
+    assert!(
+        s.get_order(cb, ids[0]).await.unwrap().is_none(),
+        "another county's order"
+    );
+    assert!(s.get_order(ca, ids[2]).await.unwrap().is_none());
+    let found = s
+        .find_order_by_number(cb, "JC00000020261124000001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, ids[2]);
+    assert!(s.order_history(ca, ids[2]).await.unwrap().is_empty());
+    assert_eq!(s.order_history(cb, ids[2]).await.unwrap().len(), 1);
+}
+
 jiceng_store::conformance!(
+    counties_number_and_read_their_own_orders,
     a_commit_is_all_or_nothing,
     a_stale_standalone_step_writes_nothing,
     a_replayed_registration_returns_the_first_order,

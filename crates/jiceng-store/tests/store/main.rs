@@ -10,6 +10,7 @@ mod personal_data;
 mod template;
 
 /// The one county of a test database (each test seeds a single tree).
+#[allow(clippy::unwrap_used)]
 pub async fn county(s: &jiceng_store::SqlStore) -> jiceng_kernel::ids::CountyId {
     use jiceng_accounts::ports::OrgStore;
     let counties = s.counties().await.unwrap();

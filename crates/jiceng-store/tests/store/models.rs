@@ -182,13 +182,13 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
     )
     .await;
     assert_eq!(
-        s.get_correction(crate::county(&s).await, open)
+        s.get_correction(crate::county(s).await, open)
             .await
             .unwrap(),
         Some(latest)
     );
     assert_eq!(
-        s.get_correction(crate::county(&s).await, archived)
+        s.get_correction(crate::county(s).await, archived)
             .await
             .unwrap(),
         None

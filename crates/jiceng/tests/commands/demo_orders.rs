@@ -19,9 +19,12 @@ async fn principal(store: &SqlStore, username: &str) -> Principal {
 }
 
 async fn all_orders(store: &SqlStore) -> Vec<WorkOrder> {
+    use jiceng_accounts::ports::OrgStore;
     use jiceng_orders::ports::WorkOrderStore;
+    let counties = store.counties().await.unwrap();
     store
         .list_orders(&OrderQuery {
+            counties: counties.iter().map(|c| c.path.county()).collect(),
             limit: 100_000,
             ..Default::default()
         })
