@@ -132,6 +132,16 @@ impl SqlStore {
         .map_err(StoreError::Migrate)
     }
 
+    /// Applies the backend's migrations up to `version` only: for tests of a later migration
+    /// over rows stored before it.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => SQLITE_MIGRATIONS.run_to(version, write).await,
+            Pools::Postgres(p) => POSTGRES_MIGRATIONS.run_to(version, p).await,
+        }
+        .map_err(StoreError::Migrate)
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.pools {
             Pools::Sqlite { .. } => "sqlite",

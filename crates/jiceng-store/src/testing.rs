@@ -46,6 +46,12 @@ pub async fn sqlite_fresh_migration() -> TestDb {
     sqlite_open(sqlite_file(), true).await
 }
 
+/// An empty SQLite database, not migrated: for tests of a migration over rows stored before it
+/// (see [`SqlStore::migrate_to`]).
+pub async fn sqlite_unmigrated() -> TestDb {
+    sqlite_open(sqlite_file(), false).await
+}
+
 fn sqlite_file() -> PathBuf {
     std::env::temp_dir().join(format!("jiceng-test-{}.db", uuid::Uuid::now_v7().simple()))
 }
@@ -74,15 +80,20 @@ async fn sqlite_open(file: PathBuf, migrate: bool) -> TestDb {
 /// stderr) when no server is configured. A configured but unreachable server fails the test:
 /// it must not pass silently.
 pub async fn postgres() -> Option<TestDb> {
-    postgres_db(false).await
+    postgres_db(false, false).await
 }
 
 /// A fresh PostgreSQL database migrated step by step (see [`sqlite_fresh_migration`]).
 pub async fn postgres_fresh_migration() -> Option<TestDb> {
-    postgres_db(true).await
+    postgres_db(true, true).await
 }
 
-async fn postgres_db(fresh_migration: bool) -> Option<TestDb> {
+/// An empty PostgreSQL database, not migrated (see [`sqlite_unmigrated`]).
+pub async fn postgres_unmigrated() -> Option<TestDb> {
+    postgres_db(true, false).await
+}
+
+async fn postgres_db(fresh_migration: bool, migrate: bool) -> Option<TestDb> {
     let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
         eprintln!("{POSTGRES_ENV} not set: PostgreSQL test skipped");
         return None;
@@ -120,7 +131,7 @@ async fn postgres_db(fresh_migration: bool) -> Option<TestDb> {
     let store = SqlStore::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("open test db: {e}"));
-    if fresh_migration {
+    if fresh_migration && migrate {
         store
             .migrate()
             .await

@@ -3,6 +3,7 @@
 mod areas;
 mod commit;
 mod conformance;
+mod county_migration;
 mod duplicates;
 mod models;
 mod order_sort;
