@@ -7,8 +7,11 @@
 //!
 //! One layer around every route, so no use case can forget it; innermost, so that metrics, the
 //! trace and the security checks see one request. A use case that writes in more than one
-//! transaction (a login records the attempt, then opens the session) repeats the earlier writes
-//! on a retry: they must be, and are, harmless to repeat.
+//! transaction repeats the earlier, committed writes on a retry: a login whose session insert
+//! lost a race counts its attempt twice, and ending sessions or disabling a user again changes
+//! nothing. Orders, history, audit entries and notifications are written in one transaction per
+//! use case, so they are never written twice. Background jobs call the use cases directly and
+//! retry on their next tick.
 //!
 //! Only a body that can be replayed is retried: one whose length is known and within the JSON
 //! limit. Larger uploads (attachments, duty lists, models) and streamed bodies run once and
