@@ -264,10 +264,17 @@ def pg_statement(s, tables, indexes):
             return
         t = tables[name]
         for action in split_top(rest):
-            pg_alter(t, action, indexes)
+            pg_alter(t, action, indexes, tables)
 
 
-def pg_alter(t, action, indexes):
+def drop_referencing(tables, table, cols):
+    """`DROP CONSTRAINT … CASCADE` of a key drops the foreign keys that reference it."""
+    for other in tables.values():
+        other.fks = {k: v for k, v in other.fks.items()
+                     if not (v[1] == table and (v[2] == cols or v[2] == ["<its primary key>"]))}
+
+
+def pg_alter(t, action, indexes, tables):
     r = re.match(r"(?i)RENAME\s+(?:COLUMN\s+)?(\w+)\s+TO\s+(\w+)$", action)
     if r:
         old, new = r.group(1).lower(), r.group(2).lower()
@@ -285,11 +292,15 @@ def pg_alter(t, action, indexes):
         if not pg_constraint(t, item):
             pg_column(t, item)
         return
-    r = re.match(r"(?i)DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?(\w+)", action)
+    r = re.match(r"(?i)DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?(\w+)(\s+CASCADE)?", action)
     if r:
-        name = r.group(1).lower()
+        name, cascade = r.group(1).lower(), bool(r.group(2))
         if getattr(t, "pk_name", None) == name:
+            if cascade:
+                drop_referencing(tables, t.name, t.pk)
             t.pk = []
+        if cascade and name in t.uniques:
+            drop_referencing(tables, t.name, t.uniques[name])
         t.uniques.pop(name, None)
         t.fks.pop(name, None)
         return
@@ -338,7 +349,7 @@ def covered_aliases(sql, later):
     """The aliases whose county the statement fixes: `a.county_id = $n` (or `IN (..)`, `= ANY(..)`),
     a literal `a.county_id` handed to a helper that pushes the predicate, and, through a join on
     `a.county_id = b.county_id`, the other side. `""` stands for a bare `county_id`."""
-    eq = r"(?:=\s*(?:\$\d+|\?)|\bIN\s*\(|=\s*ANY\s*\()"
+    eq = r"(?:=\s*(?:\$\d+|\?|\x00|$)|\bIN\s*\(|=\s*ANY\s*\()"
     fixed = {(m.group(1) or "").lower() for m in
              re.finditer(rf"(?i)(?<![\w.])(?:(\w+)\.)?{KEY}\s*{eq}", sql)}
     fixed |= {(m.group(1) or "").lower() for l in later
@@ -371,7 +382,8 @@ def statement_problems(path, text, county):
         nxt = FUNCTION.search(text, pos)
         end = nxt.start() if nxt else len(text)
         later = [l for p, l in lits[i + 1:] if p < end and not STATEMENT.match(l)]
-        sql = lit + " " + " ".join(later)
+        # \x00 marks where a literal ends: `county_id = ` there takes its value from a bind.
+        sql = "\x00".join([lit] + later)
         line = text.count("\n", 0, pos) + 1
         head = " ".join(lit.split())[:70]
         fixed = covered_aliases(sql, later)
@@ -456,6 +468,11 @@ CREATE TABLE order_redactions (tree UUID NOT NULL, order_id UUID NOT NULL,
     PRIMARY KEY (tree, order_id),
     FOREIGN KEY (tree, order_id) REFERENCES work_orders (county_id, id));
 ALTER TABLE order_redactions RENAME COLUMN tree TO county_id;
+CREATE TABLE notes (id UUID PRIMARY KEY, county_id UUID NOT NULL);
+CREATE TABLE note_links (county_id UUID NOT NULL, note_id UUID NOT NULL REFERENCES notes (id),
+    PRIMARY KEY (county_id, note_id));
+ALTER TABLE notes DROP CONSTRAINT notes_pkey CASCADE, ADD PRIMARY KEY (county_id, id);
+ALTER TABLE note_links ADD FOREIGN KEY (county_id, note_id) REFERENCES notes (county_id, id);
 """
 SYNTHETIC_RS = r'''
 const GET: &str = "SELECT number FROM work_orders WHERE county_id = $1 AND id = $2";
@@ -473,6 +490,10 @@ async fn list() {
     let mut qb = QueryBuilder::new("SELECT o.id, r.order_id FROM work_orders o \
         JOIN order_redactions r ON r.county_id = o.county_id AND r.order_id = o.id WHERE ");
     push_counties(&mut qb, "o.county_id", counties);
+}
+async fn due() {
+    let mut qb = QueryBuilder::new("SELECT id FROM work_orders WHERE county_id = ");
+    qb.push_bind(county.0).push(" AND number = ");
 }
 '''
 # (what is removed, file, text before, text after, what the message must say)
@@ -515,6 +536,10 @@ MUTATIONS = [
      "binds an empty string"),
     ("an empty-string comparison", "rs", "WHERE u.id = $1", "WHERE u.name <> ''",
      "SQL compares with the empty string"),
+    ("a predicate whose value is bound next", "rs", "FROM work_orders WHERE county_id = ",
+     "FROM work_orders WHERE id = ", "SELECT over work_orders has no county_id predicate"),
+    ("CASCADE from dropping a referenced key", "pg", "notes_pkey CASCADE", "notes_pkey",
+     "foreign key note_links_note_id_fkey"),
     ("a join's county", "rs", "ON r.county_id = o.county_id AND", "ON",
      "SELECT over order_redactions has no county_id predicate"),
 ]
