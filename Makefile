@@ -22,6 +22,8 @@ test:
 
 lint:
 	python3 scripts/check-architecture.py
+	python3 scripts/check-county-keys.py --self-test
+	python3 scripts/check-county-keys.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	scripts/deny.sh

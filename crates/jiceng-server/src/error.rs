@@ -99,7 +99,11 @@ impl ApiError {
             }
             chain
         });
-        if self.status.is_server_error() {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // A lost race: retried, and answered only when it kept losing.
+            tracing::warn!(code = %self.code, status = self.status.as_u16(),
+                cause = cause.as_deref().unwrap_or("-"), "request turned away");
+        } else if self.status.is_server_error() {
             tracing::error!(code = %self.code, status = self.status.as_u16(),
                 cause = cause.as_deref().unwrap_or("-"), "request failed");
         } else if let Some(cause) = cause {
@@ -124,6 +128,9 @@ impl IntoResponse for ApiError {
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        if self.code == codes::STORAGE_BUSY {
+            resp.extensions_mut().insert(crate::retry::LostRace);
         }
         resp
     }

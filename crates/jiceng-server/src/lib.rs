@@ -15,6 +15,7 @@ pub mod extract;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod retry;
 pub mod routes;
 pub mod secrets;
 pub mod sweeper;
@@ -82,6 +83,10 @@ pub fn router(state: AppState) -> Router {
     let hsts = state.config.secure_cookies;
     // The headers layer is outermost so that panics' answers carry the headers too.
     routes::all(state)
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            retry::retry_lost_races,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn(web_security::same_origin_changes))

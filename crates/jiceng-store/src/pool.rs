@@ -174,11 +174,27 @@ impl SqlStore {
     }
 }
 
+/// SQLSTATEs of a transaction the database aborted because concurrent ones touched the same
+/// rows: a serialization failure (the default outcome of a race on distributed engines, and on
+/// PostgreSQL under SERIALIZABLE) and a deadlock. Nothing of it was written; the same request,
+/// read and decided again, will likely pass.
+const RETRYABLE: [&str; 2] = ["40001", "40P01"];
+
+/// Seconds a client is told to wait when a request kept losing such races.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 /// A database fault: logged in full, reported to the caller without internals. A violated
 /// constraint is a request that clashes with stored data (a value twice, a reference to
-/// nothing), not an outage: 409, with the constraint kept in the log.
+/// nothing), not an outage: 409, with the constraint kept in the log. A lost race (see
+/// [`RETRYABLE`]) is `storage.busy`, which the server retries before answering 503.
 pub(crate) fn db_err(e: sqlx::Error) -> Error {
     if let Some(d) = e.as_database_error() {
+        if d.code().is_some_and(|c| RETRYABLE.contains(&c.as_ref())) {
+            tracing::warn!(error = %e, "transaction aborted by a concurrent one");
+            let mut busy = Error::of(codes::STORAGE_BUSY).with_source(e);
+            busy.retry_after = Some(BUSY_RETRY_AFTER_SECS);
+            return busy;
+        }
         let clash = match d.kind() {
             sqlx::error::ErrorKind::UniqueViolation => Some("已存在相同的记录"),
             sqlx::error::ErrorKind::ForeignKeyViolation => Some("引用的记录不存在或仍被引用"),

@@ -154,5 +154,6 @@ codes! {
     LOOKUP_THROTTLED = "lookup.throttled", Throttled, "查询失败次数过多，请稍后再试";
     WORK_ORDER_UNKNOWN_CATEGORY = "work_order.unknown_category", Validation, "分类不在分类目录中，也不是诉求类型（咨询、求助、投诉、举报、建议）";
     REQUEST_NUL_CHARACTER = "request.nul_character", Validation, "请求中含有空字符（U+0000），无法保存：请删除后重试";
+    STORAGE_BUSY = "storage.busy", Unavailable, "系统繁忙，多个操作同时修改了相同的数据，请稍后重试";
     STORAGE_INVALID_VALUE = "storage.invalid_value", Validation, "数据含有数据库无法保存的字符或超出范围的值，未作任何更改";
 }

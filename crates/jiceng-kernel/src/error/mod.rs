@@ -42,6 +42,8 @@ pub enum ErrorKind {
     Throttled,
     /// A fault of ours or of a dependency (500).
     Internal,
+    /// Busy for now; the same request may succeed after `Retry-After` (503).
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -58,6 +60,7 @@ impl ErrorKind {
             Self::Unprocessable => 422,
             Self::Throttled => 429,
             Self::Internal => 500,
+            Self::Unavailable => 503,
         }
     }
 }
@@ -129,7 +132,7 @@ pub struct Error {
     pub kind: ErrorKind,
     pub code: Code,
     pub message: String,
-    /// Seconds after which a throttled caller may try again.
+    /// Seconds after which a throttled or turned-away caller may try again.
     pub retry_after: Option<u64>,
     /// The underlying failure; logged, never shown to users.
     pub source: Option<Cause>,

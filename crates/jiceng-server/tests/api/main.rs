@@ -26,6 +26,7 @@ mod order_sort;
 mod personal_data;
 mod policy;
 mod public_lookup;
+mod retries;
 mod sla;
 mod sla_figures;
 mod sla_jurisdictions;

@@ -92,13 +92,23 @@ impl AuthStore for SqlStore {
 
     #[tracing::instrument(name = "store.auth.delete_user_sessions", skip_all)]
     async fn delete_user_sessions(&self, user: UserId, except: Option<&str>) -> Result<()> {
-        on_write!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2"
-        )
-        .bind(user.0)
-        .bind(except.unwrap_or(""))
-        .execute(p)
-        .await
+        // "Keep none" is its own statement, not `<> ''`: engines that read '' as NULL
+        // (openGauss in its default mode) would match no row and end no session.
+        on_write!(self, |p| match except {
+            Some(keep) => {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                    .bind(user.0)
+                    .bind(keep)
+                    .execute(p)
+                    .await
+            }
+            None => {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user.0)
+                    .execute(p)
+                    .await
+            }
+        }
         .map(|_| ()))
         .map_err(db_err)
     }

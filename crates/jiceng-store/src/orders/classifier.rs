@@ -134,13 +134,15 @@ impl ClassifierStore for SqlStore {
         if counties.is_empty() {
             return Ok(Vec::new());
         }
+        // `LENGTH(..) > 0`, not `<> ''`: an engine that reads '' as NULL (openGauss in its
+        // default mode) would compare every category to NULL and train on nothing.
         let rows: Vec<TrainingDbRow> = on_read!(self, |p| {
             let mut qb = QueryBuilder::new(
                 "SELECT o.id, o.title, o.content, o.category, c.corrected \
                  FROM work_orders o LEFT JOIN category_corrections c \
                  ON c.county_id = o.county_id AND c.order_id = o.id \
                  WHERE ((c.order_id IS NOT NULL AND o.status <> 'merged') \
-                 OR (c.order_id IS NULL AND o.status = 'archived' AND o.category IS NOT NULL AND o.category <> ''))",
+                 OR (c.order_id IS NULL AND o.status = 'archived' AND LENGTH(o.category) > 0))",
             );
             crate::rows::push_counties(&mut qb, "o.county_id", &counties);
             push_scope(&mut qb, "o.region_path", scope);

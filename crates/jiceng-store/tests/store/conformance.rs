@@ -345,6 +345,21 @@ async fn sessions_and_tokens(s: S) {
     assert!(s.get_session("s2").await.unwrap().is_some());
     s.delete_session("s2").await.unwrap();
     assert!(s.get_session("s2").await.unwrap().is_none());
+    // Keeping none ends every session of the user, and only theirs.
+    let other = user("carol", &[(Role::Administrator, &t.county)]);
+    s.insert_user(&other, "h", &rec()).await.unwrap();
+    s.insert_session(&sess("s3")).await.unwrap();
+    s.insert_session(&sess("s4")).await.unwrap();
+    s.insert_session(&SessionRecord {
+        user_id: other.id,
+        ..sess("s5")
+    })
+    .await
+    .unwrap();
+    s.delete_user_sessions(u.id, None).await.unwrap();
+    assert!(s.get_session("s3").await.unwrap().is_none());
+    assert!(s.get_session("s4").await.unwrap().is_none());
+    assert!(s.get_session("s5").await.unwrap().is_some());
 
     let tok = ApiToken {
         id: TokenId(uuid::Uuid::now_v7()),
