@@ -241,7 +241,7 @@ async fn read_back(s: &jiceng_store::SqlStore, d: &Old) {
     assert_eq!(found.map(|o| o.id), Some(id));
     assert_eq!(
         s.order_history(county, id).await.unwrap(),
-        [d.entry.clone()]
+        std::slice::from_ref(&d.entry)
     );
     assert_eq!(s.count_orders(county).await.unwrap(), 1);
     assert_eq!(s.count_orders(other).await.unwrap(), 0);
