@@ -20,6 +20,18 @@ pub struct Bundle {
     /// What the bundle is about, e.g. `work_order:<id>` and its number.
     pub object: String,
     pub title: String,
+    /// The entries in the chain `checkpoint` signs.
+    pub entries: Vec<ProvenEntry>,
+    pub checkpoint: Checkpoint,
+    /// The object's entries written before there were chains, proven in the closed log's
+    /// checkpoint; absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<BundlePart>,
+}
+
+/// Entries proven in one checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundlePart {
     pub entries: Vec<ProvenEntry>,
     pub checkpoint: Checkpoint,
 }
@@ -42,16 +54,32 @@ pub enum BundleError {
 }
 
 impl Bundle {
-    /// Checks the signature, every entry's hash, and every inclusion proof.
+    /// Checks the signatures, every entry's hash, and every inclusion proof.
     pub fn verify(&self, key: &VerifyingKey) -> Result<usize, BundleError> {
         if self.format != BUNDLE_FORMAT {
             return Err(BundleError::Format(self.format.clone()));
         }
-        if !self.checkpoint.verify(key) {
+        let earlier = match &self.closed {
+            Some(part) if part.checkpoint.chain == crate::audit::chain::Chain::Closed => {
+                self.verify_part(key, &part.entries, &part.checkpoint)?
+            }
+            Some(_) => return Err(BundleError::Signature),
+            None => 0,
+        };
+        Ok(earlier + self.verify_part(key, &self.entries, &self.checkpoint)?)
+    }
+
+    fn verify_part(
+        &self,
+        key: &VerifyingKey,
+        entries: &[ProvenEntry],
+        checkpoint: &Checkpoint,
+    ) -> Result<usize, BundleError> {
+        if !checkpoint.verify(key) {
             return Err(BundleError::Signature);
         }
-        let root = self.checkpoint.root_hash().ok_or(BundleError::Signature)?;
-        for p in &self.entries {
+        let root = checkpoint.root_hash().ok_or(BundleError::Signature)?;
+        for p in entries {
             let e = &p.entry;
             if e.compute_hash() != e.hash {
                 return Err(BundleError::EntryChanged { seq: e.seq });
@@ -71,7 +99,7 @@ impl Bundle {
                 e.seq >= 1
                     && verify_inclusion(
                         (e.seq - 1) as usize,
-                        self.checkpoint.size as usize,
+                        checkpoint.size as usize,
                         &e.leaf(),
                         &proof,
                         &root,
@@ -81,7 +109,7 @@ impl Bundle {
                 return Err(BundleError::NotIncluded { seq: e.seq });
             }
         }
-        Ok(self.entries.len())
+        Ok(entries.len())
     }
 }
 
@@ -105,6 +133,7 @@ mod tests {
             log.push(AuditEntry::next(
                 log.last(),
                 &crate::audit::chain::AuditRecord::new(
+                    crate::audit::chain::Chain::System,
                     at,
                     "u",
                     "work_order.note",
@@ -115,7 +144,13 @@ mod tests {
         }
         let leaves: Vec<[u8; 32]> = log.iter().map(AuditEntry::leaf).collect();
         let key = SigningKey::from_bytes(&[3u8; 32]);
-        let cp = Checkpoint::sign(&key, 9, &root(&leaves), at);
+        let cp = Checkpoint::sign(
+            &key,
+            crate::audit::chain::Chain::System,
+            9,
+            &root(&leaves),
+            at,
+        );
         let entries = log
             .iter()
             .filter(|e| e.object == "work_order:A")
@@ -135,6 +170,7 @@ mod tests {
                 title: "JC1".into(),
                 entries,
                 checkpoint: cp,
+                closed: None,
             },
             key.verifying_key(),
         )
