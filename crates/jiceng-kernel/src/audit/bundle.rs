@@ -204,4 +204,91 @@ mod tests {
         let other = SigningKey::from_bytes(&[4u8; 32]).verifying_key();
         assert_eq!(b.verify(&other), Err(BundleError::Signature));
     }
+
+    /// `n` entries of `chain` after `prev`, every third about the order, and those proven in
+    /// a checkpoint of the chain over all `n`.
+    fn part(
+        key: &SigningKey,
+        chain: crate::audit::chain::Chain,
+        prev: Option<(u64, crate::audit::Hash)>,
+        n: usize,
+    ) -> (BundlePart, crate::audit::Hash) {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let mut log: Vec<AuditEntry> = Vec::new();
+        for i in 0..n {
+            let link = log.last().map(|e| (e.seq, e.hash)).or(prev);
+            let object = if i % 3 == 0 { "work_order:A" } else { "x" };
+            let r = crate::audit::chain::AuditRecord::new(
+                chain,
+                at,
+                "u",
+                "work_order.note",
+                object,
+                json!({"i": i}),
+            );
+            log.push(AuditEntry::after(link, &r));
+        }
+        let leaves: Vec<[u8; 32]> = log.iter().map(AuditEntry::leaf).collect();
+        let cp = Checkpoint::sign(key, chain, n as u64, &root(&leaves), at);
+        let entries = log
+            .iter()
+            .filter(|e| e.object == "work_order:A")
+            .map(|e| ProvenEntry {
+                entry: e.clone(),
+                proof: inclusion_proof((e.seq - 1) as usize, &leaves)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(hex::encode)
+                    .collect(),
+            })
+            .collect();
+        let last = log.last().map(|e| e.hash).unwrap_or_default();
+        (
+            BundlePart {
+                entries,
+                checkpoint: cp,
+            },
+            last,
+        )
+    }
+
+    #[test]
+    fn entries_before_the_chains_are_proven_in_the_closed_log() {
+        use crate::audit::chain::Chain;
+        let key = SigningKey::from_bytes(&[3u8; 32]);
+        let vk = key.verifying_key();
+        let (closed, genesis) = part(&key, Chain::Closed, None, 7);
+        let county = Chain::County(crate::ids::CountyId(uuid::Uuid::from_u128(5)));
+        let (chain, _) = part(&key, county, Some((0, genesis)), 5);
+        assert_eq!(chain.entries[0].entry.prev_hash, genesis);
+        let b = Bundle {
+            format: BUNDLE_FORMAT.into(),
+            object: "work_order:A".into(),
+            title: "JC1".into(),
+            entries: chain.entries.clone(),
+            checkpoint: chain.checkpoint.clone(),
+            closed: Some(closed.clone()),
+        };
+        assert_eq!(b.verify(&vk), Ok(3 + 2));
+        let json = serde_json::to_string(&b).unwrap_or_default();
+        let back: Bundle = serde_json::from_str(&json).unwrap_or_else(|_| b.clone());
+        assert_eq!(back, b);
+        // The closed part must be proven in the closed log's checkpoint, not a chain's.
+        let mut swapped = b.clone();
+        swapped.closed = Some(chain.clone());
+        assert_eq!(swapped.verify(&vk), Err(BundleError::Signature));
+        // A chain's checkpoint passed off as another chain's does not verify.
+        let mut moved = b.clone();
+        moved.checkpoint.chain = Chain::System;
+        assert_eq!(moved.verify(&vk), Err(BundleError::Signature));
+        // An entry changed in the closed part is named.
+        let mut changed = b.clone();
+        if let Some(c) = changed.closed.as_mut() {
+            c.entries[1].entry.actor = "v".into();
+        }
+        assert_eq!(
+            changed.verify(&vk),
+            Err(BundleError::EntryChanged { seq: 4 })
+        );
+    }
 }
