@@ -442,3 +442,96 @@ async fn evidence_bundle_verifies_offline() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("检查点签名无效"));
 }
+
+/// An order whose first steps were logged before there were chains (in the closed log) and
+/// its later ones in its county's chain: its trail shows both, each proven in its own chain's
+/// checkpoint, and its evidence bundle verifies offline with both parts.
+#[tokio::test]
+async fn an_order_from_before_the_chains_keeps_its_trail_and_evidence() {
+    use jiceng_kernel::access::Principal;
+    use jiceng_orders::work_order::NewWorkOrder;
+    use jiceng_orders::work_order::register::IntakeForm;
+    use sqlx::Connection;
+    let t = testing::sqlite().await;
+    let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
+    let (county, people) = county_with(
+        &orders,
+        &[
+            ("operator", Role::HotlineOperator),
+            ("supervisor", Role::Supervisor),
+        ],
+    )
+    .await;
+    let [op, sup] = people.try_into().unwrap();
+    let new = NewWorkOrder::parse(IntakeForm {
+        caller_name: Some("王五"),
+        caller_phone: Some("13700001111"),
+        content: "小区门口消防通道被车辆堵塞",
+        ..Default::default()
+    })
+    .unwrap();
+    let order = orders
+        .register_order(&Principal::from(op), new, Some(county.id), None)
+        .await
+        .unwrap();
+    // Three entries about the order in the log of the time before chains, as written then.
+    let object = format!("work_order:{}", order.id);
+    let mut old: Vec<AuditEntry> = Vec::new();
+    for i in 0..3 {
+        let r = AuditRecord::new(
+            Chain::Closed,
+            chrono::Utc::now(),
+            "u0",
+            "work_order.note",
+            if i == 1 { "user:x" } else { object.as_str() },
+            json!({"i": i}),
+        );
+        old.push(AuditEntry::next(old.last(), &r));
+    }
+    let mut c = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
+    for e in &old {
+        sqlx::query(
+            "INSERT INTO audit_log_closed (seq, at, actor, action, object, payload, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(e.seq as i64)
+        .bind(e.at.timestamp_micros())
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.object)
+        .bind(e.payload.text())
+        .bind(&e.prev_hash[..])
+        .bind(&e.hash[..])
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    // The closed log's size; its last hash stays the genesis the county's chain started from
+    // (a log closed by migration 0019 ends at it: see jiceng-store's audit_chains tests).
+    sqlx::query("UPDATE audit_head_closed SET seq = 3 WHERE id = 1")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+
+    let sup = Principal::from(sup);
+    let bundle = orders.evidence_bundle(&sup, order.id).await.unwrap();
+    let closed = bundle.closed.as_ref().expect("the part before the chains");
+    assert_eq!(closed.checkpoint.chain, Chain::Closed);
+    assert_eq!(
+        closed.checkpoint.size, 3,
+        "the closed log's final checkpoint"
+    );
+    let seqs: Vec<u64> = closed.entries.iter().map(|p| p.entry.seq).collect();
+    assert_eq!(seqs, [1, 3]);
+    assert_eq!(bundle.checkpoint.chain, Chain::County(county.path.county()));
+    assert_eq!(bundle.entries.len(), 1);
+    assert_eq!(bundle.verify(&key().verifying_key()), Ok(3));
+    let trail = orders.order_trail(&sup, order.id).await.unwrap();
+    let chains: Vec<String> = trail.entries.iter().map(|e| e.chain.to_string()).collect();
+    assert_eq!(
+        chains,
+        ["closed", "closed", &county.path.county().to_string()]
+    );
+    assert_eq!(trail.status, "verified", "{trail:?}");
+}
