@@ -4,26 +4,38 @@
 use crate::error::Result;
 use async_trait::async_trait;
 
-/// The append-only audit log. Changes write their entries in their own transaction (the
-/// stores of users, units, logins and work orders do it); this port adds standalone entries
-/// (reads of personal data) and reads the log for checkpoints, proofs and verification.
+/// The append-only audit log: one hash chain per county, the system chain, and the closed
+/// log of the time before chains ([`crate::audit::chain::Chain`]). Changes write their
+/// entries in their own transaction (the stores of users, units, logins and work orders do
+/// it), each record to its chain; this port adds standalone entries (reads of personal data)
+/// and reads a chain for checkpoints, proofs and verification.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
+    /// Appends each record to its own chain, in order within a chain. Records for several
+    /// chains lock the chains' heads in the order of their keys.
     async fn append_audit(&self, records: &[crate::audit::chain::AuditRecord]) -> Result<()>;
-    /// The number of entries in the log (the head's sequence number).
-    async fn audit_size(&self) -> Result<u64>;
-    /// Entries numbered after `after`, in order, at most `limit`. A payload that is no
-    /// longer JSON comes back as a JSON string of its text, so that it fails its hash.
+    /// The chains that have entries or checkpoints, with their sizes (the closed log
+    /// included when it has entries), ordered by chain.
+    async fn audit_chains(&self) -> Result<Vec<(crate::audit::chain::Chain, u64)>>;
+    /// The hash the first entry of every chain links to: the last entry of the closed log
+    /// (zeros when it was empty).
+    async fn audit_genesis(&self) -> Result<crate::audit::Hash>;
+    /// The number of entries in a chain (its head's sequence number).
+    async fn audit_size(&self, chain: crate::audit::chain::Chain) -> Result<u64>;
+    /// A chain's entries numbered after `after`, in order, at most `limit`. A payload that is
+    /// no longer JSON comes back as a JSON string of its text, so that it fails its hash.
     async fn audit_page(
         &self,
+        chain: crate::audit::chain::Chain,
         after: u64,
         limit: u32,
     ) -> Result<Vec<crate::audit::chain::AuditEntry>>;
-    /// Hands each stored entry numbered after `after` to `visit`, in order and exactly as
-    /// stored, until `visit` breaks or the log ends. For walking the whole log: the store
-    /// reads ahead while `visit` hashes, and nothing is decoded or checked on the way.
+    /// Hands each stored entry of a chain numbered after `after` to `visit`, in order and
+    /// exactly as stored, until `visit` breaks or the chain ends. For walking a whole chain:
+    /// the store reads ahead while `visit` hashes, and nothing is decoded or checked on the way.
     async fn audit_scan(
         &self,
+        chain: crate::audit::chain::Chain,
         after: u64,
         visit: &mut (
                  dyn for<'r> FnMut(
@@ -32,19 +44,41 @@ pub trait AuditStore: Send + Sync {
                      + Send
              ),
     ) -> Result<()>;
-    /// All entries about one object, in order.
-    async fn audit_for_object(&self, object: &str) -> Result<Vec<crate::audit::chain::AuditEntry>>;
-    /// The stored hashes of entries 1..=size, in order.
-    async fn audit_leaves(&self, size: u64) -> Result<Vec<crate::audit::Hash>>;
-    /// Stores a checkpoint; false if one of that size exists already.
+    /// All entries about one object in a chain, in order.
+    async fn audit_for_object(
+        &self,
+        chain: crate::audit::chain::Chain,
+        object: &str,
+    ) -> Result<Vec<crate::audit::chain::AuditEntry>>;
+    /// The stored hashes of a chain's entries 1..=size, in order.
+    async fn audit_leaves(
+        &self,
+        chain: crate::audit::chain::Chain,
+        size: u64,
+    ) -> Result<Vec<crate::audit::Hash>>;
+    /// Stores a checkpoint of its chain; false if one of that size exists already.
     async fn insert_checkpoint(
         &self,
         cp: &crate::audit::checkpoint::StoredCheckpoint,
     ) -> Result<bool>;
-    /// All checkpoints, smallest first.
-    async fn checkpoints(&self) -> Result<Vec<crate::audit::checkpoint::StoredCheckpoint>>;
-    async fn latest_checkpoint(&self)
-    -> Result<Option<crate::audit::checkpoint::StoredCheckpoint>>;
+    /// A chain's checkpoints, smallest first.
+    async fn checkpoints(
+        &self,
+        chain: crate::audit::chain::Chain,
+    ) -> Result<Vec<crate::audit::checkpoint::StoredCheckpoint>>;
+    async fn latest_checkpoint(
+        &self,
+        chain: crate::audit::chain::Chain,
+    ) -> Result<Option<crate::audit::checkpoint::StoredCheckpoint>>;
+    /// Stores a province-wide checkpoint.
+    async fn insert_province_checkpoint(
+        &self,
+        cp: &crate::audit::province::ProvinceCheckpoint,
+        key_id: &str,
+    ) -> Result<()>;
+    async fn latest_province_checkpoint(
+        &self,
+    ) -> Result<Option<crate::audit::province::ProvinceCheckpoint>>;
 }
 
 /// Attempt counts (see [`crate::throttle`]), changed only by compare-and-swap so that

@@ -1,12 +1,15 @@
-//! The server's audit duties: its Ed25519 signing key, and the tick that signs checkpoints
-//! every N entries or T minutes and hands them to a witness outside the database (run as the
+//! The server's audit duties: its Ed25519 signing key, and the tick that signs each chain's
+//! checkpoints every N entries or T minutes, then the province checkpoint over them, and
+//! hands the chains' checkpoints to a witness outside the database (run as the
 //! `audit_checkpoint` job).
 
 use anyhow::Context;
 use ed25519_dalek::SigningKey;
+use jiceng_kernel::audit::chain::Chain;
 use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
 use jiceng_orders::use_cases::Orders;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -111,37 +114,47 @@ pub fn read_witness_file(path: &Path) -> anyhow::Result<Vec<Checkpoint>> {
     Ok(out)
 }
 
-/// One look at the log: signs a checkpoint when `checkpoint_entries` were added or the
-/// interval passed, and hands checkpoints newer than `exported` to the witness. Returns the
-/// number of entries not yet under a checkpoint.
+/// One look at the chains: signs a checkpoint of each chain with `checkpoint_entries` new
+/// entries or whose interval passed, then a province checkpoint over the chains' latest ones
+/// if any was signed, and hands checkpoints newer than `exported` to the witness. Returns the
+/// number of entries not yet under a checkpoint, over all chains.
 pub async fn tick(
     orders: &Orders,
     settings: &AuditSettings,
-    exported: &mut u64,
+    exported: &mut HashMap<Chain, u64>,
     client: Option<&reqwest::Client>,
 ) -> anyhow::Result<u64> {
-    let size = orders.store.audit_size().await?;
-    let latest = orders.store.latest_checkpoint().await?;
-    let (done, at) = latest
-        .as_ref()
-        .map_or((0, None), |c| (c.checkpoint.size, Some(c.checkpoint.at)));
     let now = orders.clock.now();
-    let due_by_time =
-        at.is_none_or(|t| (now - t).to_std().unwrap_or_default() >= settings.checkpoint_interval);
-    let latest = if size >= done + settings.checkpoint_entries || (size > done && due_by_time) {
-        orders
-            .make_checkpoint_at(size, latest.as_ref())
-            .await?
-            .or(latest)
-    } else {
-        latest
-    };
-    let signed = latest.as_ref().map_or(0, |c| c.checkpoint.size);
-    if let Some(cp) = latest.filter(|c| c.checkpoint.size > *exported) {
-        export(&cp, settings, client).await?;
-        *exported = cp.checkpoint.size;
+    let mut backlog = 0;
+    let mut signed_any = false;
+    for (chain, size) in orders.store.audit_chains().await? {
+        let latest = orders.store.latest_checkpoint(chain).await?;
+        let (done, at) = latest
+            .as_ref()
+            .map_or((0, None), |c| (c.checkpoint.size, Some(c.checkpoint.at)));
+        let due_by_time = at
+            .is_none_or(|t| (now - t).to_std().unwrap_or_default() >= settings.checkpoint_interval);
+        let latest = if size >= done + settings.checkpoint_entries || (size > done && due_by_time) {
+            let made = orders
+                .make_checkpoint_at(chain, size, latest.as_ref())
+                .await?;
+            signed_any |= made.is_some();
+            made.or(latest)
+        } else {
+            latest
+        };
+        let signed = latest.as_ref().map_or(0, |c| c.checkpoint.size);
+        let sent = exported.entry(chain).or_default();
+        if let Some(cp) = latest.filter(|c| c.checkpoint.size > *sent) {
+            export(&cp, settings, client).await?;
+            *sent = cp.checkpoint.size;
+        }
+        backlog += size.saturating_sub(signed);
     }
-    Ok(size.saturating_sub(signed))
+    if signed_any || orders.store.latest_province_checkpoint().await?.is_none() {
+        orders.make_province_checkpoint().await?;
+    }
+    Ok(backlog)
 }
 
 async fn export(

@@ -37,7 +37,7 @@ const CENSUS_SQL: &str = "SELECT \
     (SELECT name FROM org_units WHERE parent_id IS NULL ORDER BY created_at, id LIMIT 1), \
     (SELECT COUNT(*) FROM work_orders WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
     (SELECT COUNT(*) FROM work_order_history WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
-    (SELECT COUNT(*) FROM audit_log), \
+    (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM audit_log_closed), \
     (SELECT COUNT(*) FROM users), \
     (SELECT COUNT(*) FROM org_units)";
 

@@ -238,6 +238,7 @@ pub async fn insert_operator(
         }],
     };
     let rec = jiceng_kernel::audit::chain::AuditRecord::new(
+        jiceng_kernel::audit::chain::Chain::System,
         t0(),
         "system",
         "test",

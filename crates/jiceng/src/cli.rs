@@ -96,6 +96,10 @@ pub struct AuditVerifyArgs {
     /// A witness file of checkpoints exported by the server, checked against the log too
     #[arg(long, value_name = "FILE")]
     pub witness: Option<PathBuf>,
+    /// Verify only this chain: a county's id, `system`, or `closed` (the log before chains)
+    /// [default: every chain]
+    #[arg(long, value_name = "COUNTY")]
+    pub county: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -7,10 +7,12 @@
 use super::Hash;
 
 mod entry;
+mod id;
 mod stored;
 mod verify;
 
 pub use entry::{AuditEntry, AuditRecord, Payload};
+pub use id::{Chain, SYSTEM_KEY};
 pub use stored::StoredEntry;
 pub use verify::{ChainVerifier, Fault};
 

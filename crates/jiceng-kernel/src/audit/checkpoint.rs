@@ -3,12 +3,17 @@
 //! database detectable.
 
 use super::Hash;
+use super::chain::Chain;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// The chain the checkpoint signs; absent in checkpoints of the closed log, signed
+    /// before there were chains.
+    #[serde(default = "closed", skip_serializing_if = "is_closed")]
+    pub chain: Chain,
     /// How many entries the tree covers.
     pub size: u64,
     /// Merkle tree head over entries 1..=size, hex.
@@ -18,22 +23,33 @@ pub struct Checkpoint {
     pub signature: String,
 }
 
+fn closed() -> Chain {
+    Chain::Closed
+}
+
+fn is_closed(c: &Chain) -> bool {
+    *c == Chain::Closed
+}
+
 impl Checkpoint {
-    /// The signed bytes: a versioned, line-based text so that other tools can check it.
-    pub fn message(size: u64, root: &Hash, at: DateTime<Utc>) -> Vec<u8> {
-        format!(
-            "jiceng-audit-checkpoint/v1\n{size}\n{}\n{}\n",
-            hex::encode(root),
-            at.timestamp_micros()
-        )
+    /// The signed bytes: a versioned, line-based text so that other tools can check it. A
+    /// chain's checkpoint names its chain (v2), so that it cannot pass for another chain's;
+    /// the closed log's keep the text they were signed with (v1).
+    pub fn message(chain: Chain, size: u64, root: &Hash, at: DateTime<Utc>) -> Vec<u8> {
+        let (root, at) = (hex::encode(root), at.timestamp_micros());
+        match chain {
+            Chain::Closed => format!("jiceng-audit-checkpoint/v1\n{size}\n{root}\n{at}\n"),
+            _ => format!("jiceng-audit-checkpoint/v2\n{chain}\n{size}\n{root}\n{at}\n"),
+        }
         .into_bytes()
     }
 
-    pub fn sign(key: &SigningKey, size: u64, root: &Hash, at: DateTime<Utc>) -> Self {
+    pub fn sign(key: &SigningKey, chain: Chain, size: u64, root: &Hash, at: DateTime<Utc>) -> Self {
         // The signed text carries microseconds; keep no more precision than is signed.
         let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
-        let sig = key.sign(&Self::message(size, root, at));
+        let sig = key.sign(&Self::message(chain, size, root, at));
         Self {
+            chain,
             size,
             root: hex::encode(root),
             at,
@@ -58,7 +74,7 @@ impl Checkpoint {
             return false;
         };
         key.verify(
-            &Self::message(self.size, &root, self.at),
+            &Self::message(self.chain, self.size, &root, self.at),
             &Signature::from_bytes(&sig),
         )
         .is_ok()
@@ -80,8 +96,16 @@ mod tests {
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let vk = key.verifying_key();
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
-        let cp = Checkpoint::sign(&key, 42, &[1u8; 32], at);
+        let cp = Checkpoint::sign(&key, Chain::System, 42, &[1u8; 32], at);
         assert!(cp.verify(&vk));
+        let mut other = cp.clone();
+        other.chain = Chain::County(crate::ids::CountyId(uuid::Uuid::from_u128(1)));
+        assert!(
+            !other.verify(&vk),
+            "a chain's checkpoint does not pass for another's"
+        );
+        other.chain = Chain::Closed;
+        assert!(!other.verify(&vk));
         assert_eq!(parse_public_key(&hex::encode(vk.to_bytes())), Some(vk));
         let mut other = cp.clone();
         other.size = 41;

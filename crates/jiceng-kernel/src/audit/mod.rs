@@ -7,6 +7,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod frontier;
 pub mod merkle;
+pub mod province;
 pub mod records;
 
 /// A SHA-256 digest.

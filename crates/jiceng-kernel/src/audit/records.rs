@@ -1,8 +1,9 @@
 //! What the kernel's and the accounts' events write to the log: logins, reads of personal data,
 //! units and users. Payloads never hold personal data (names, phones, ID numbers): the log
-//! cannot be edited, so anything put in it stays.
+//! cannot be edited, so anything put in it stays. Logins, units and users belong to no county:
+//! they go to the system chain.
 
-use super::chain::AuditRecord;
+use super::chain::{AuditRecord, Chain};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -17,6 +18,7 @@ pub fn unit_object(id: crate::ids::UnitId) -> String {
 /// A login attempt, successful or not. The actor is the name typed at the login form.
 pub fn login(username: &str, ip: &str, success: bool, at: DateTime<Utc>) -> AuditRecord {
     AuditRecord::new(
+        Chain::System,
         at,
         format!("login:{username}"),
         if success {
@@ -29,14 +31,17 @@ pub fn login(username: &str, ip: &str, success: bool, at: DateTime<Utc>) -> Audi
     )
 }
 
-/// A read of full personal data: who saw which fields of which object, and why.
+/// A read of full personal data: who saw which fields of which object (in `chain`, the
+/// object's county).
 pub fn personal_data_read(
+    chain: Chain,
     actor: crate::ids::UserId,
     object: String,
     fields: &[&str],
     at: DateTime<Utc>,
 ) -> AuditRecord {
     AuditRecord::new(
+        chain,
         at,
         actor.0.to_string(),
         "personal_data.read",
@@ -48,6 +53,7 @@ pub fn personal_data_read(
 /// A unit created, by a user id or `system` (imports and seeding).
 pub fn unit_created(u: &crate::org::OrgUnit, actor: &str) -> AuditRecord {
     AuditRecord::new(
+        Chain::System,
         u.created_at,
         actor,
         "org_unit.create",
@@ -59,6 +65,7 @@ pub fn unit_created(u: &crate::org::OrgUnit, actor: &str) -> AuditRecord {
 
 pub fn unit_updated(u: &crate::org::OrgUnit, actor: &str, at: DateTime<Utc>) -> AuditRecord {
     AuditRecord::new(
+        Chain::System,
         at,
         actor,
         "org_unit.update",
@@ -76,6 +83,7 @@ pub fn user_created(u: &crate::user::User, actor: &str) -> AuditRecord {
         .map(|g| json!({"role": g.role.as_str(), "unit": g.unit_id.0}))
         .collect();
     AuditRecord::new(
+        Chain::System,
         u.created_at,
         actor,
         "user.create",
@@ -93,5 +101,5 @@ pub fn user_changed(
     at: DateTime<Utc>,
     payload: Value,
 ) -> AuditRecord {
-    AuditRecord::new(at, actor, action, user_object(id), payload)
+    AuditRecord::new(Chain::System, at, actor, action, user_object(id), payload)
 }

@@ -4,7 +4,7 @@
 use super::{CategoryCorrection, ModelRef, StoredModel};
 use crate::work_order::audit_records::order_object;
 use chrono::{DateTime, Utc};
-use jiceng_kernel::audit::chain::AuditRecord;
+use jiceng_kernel::audit::chain::{AuditRecord, Chain};
 use serde_json::json;
 
 /// The object name of a model in the log.
@@ -16,9 +16,15 @@ fn actor(by: Option<jiceng_kernel::ids::UserId>) -> String {
     by.map_or_else(|| "system".to_owned(), |u| u.0.to_string())
 }
 
-/// A dispatcher corrected the category of an order.
-pub fn correction(c: &CategoryCorrection, number: &str, actor_name: &str) -> AuditRecord {
+/// A dispatcher corrected the category of an order (in the order's chain).
+pub fn correction(
+    chain: Chain,
+    c: &CategoryCorrection,
+    number: &str,
+    actor_name: &str,
+) -> AuditRecord {
     AuditRecord::new(
+        chain,
         c.corrected_at,
         c.corrected_by.0.to_string(),
         "model.correction",
@@ -32,6 +38,7 @@ pub fn correction(c: &CategoryCorrection, number: &str, actor_name: &str) -> Aud
 pub fn trained(m: &StoredModel) -> AuditRecord {
     let s = &m.summary;
     AuditRecord::new(
+        Chain::System,
         m.created_at,
         actor(m.created_by),
         "model.train",
@@ -51,6 +58,7 @@ pub fn activated(
     at: DateTime<Utc>,
 ) -> AuditRecord {
     AuditRecord::new(
+        Chain::System,
         at,
         actor(by),
         "model.activate",

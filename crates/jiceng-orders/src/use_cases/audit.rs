@@ -1,15 +1,16 @@
 //! The audit log as people use it: an order's trail in plain Chinese with its verification
-//! status, evidence bundles, proofs, signed checkpoints, and the verification of the whole log.
+//! status, evidence bundles and proofs. An order's entries are in its county's chain, and
+//! those written before there were chains in the closed log; each part is proven in its own
+//! chain's checkpoint. Checkpoints and verification: `audit_chains.rs`.
 
 use super::Orders;
 use super::work_orders::order_not_found;
 use crate::work_order::WorkOrder;
-use crate::work_order::audit_records::{describe_zh, order_object};
-use ed25519_dalek::{SigningKey, VerifyingKey};
+use crate::work_order::audit_records::{describe_zh, order_chain, order_object};
 use jiceng_kernel::access::{Granted, Principal, action};
 use jiceng_kernel::audit::Hash;
-use jiceng_kernel::audit::bundle::{BUNDLE_FORMAT, Bundle, ProvenEntry};
-use jiceng_kernel::audit::chain::{AuditEntry, ChainVerifier, Fault};
+use jiceng_kernel::audit::bundle::{BUNDLE_FORMAT, Bundle, BundlePart, ProvenEntry};
+use jiceng_kernel::audit::chain::{AuditEntry, Chain};
 use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
 use jiceng_kernel::audit::merkle::{consistency_proof, inclusion_proof, verify_inclusion};
 use jiceng_kernel::audit::records;
@@ -17,12 +18,16 @@ use jiceng_kernel::error::codes;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ids::OrderId;
 use serde::Serialize;
-use std::ops::ControlFlow;
 
 /// One step of an order's trail, as staff read it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrailEntry {
+    /// The chain the entry is in: the order's county, or `closed` for entries written
+    /// before there were chains.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub chain: Chain,
+    /// The entry's number in its chain.
     pub seq: u64,
     pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,
@@ -39,6 +44,7 @@ pub struct TrailEntry {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trail {
     pub entries: Vec<TrailEntry>,
+    /// The latest signed checkpoint of the order's chain.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub checkpoint: Option<Checkpoint>,
     /// `verified` (every entry intact and in a signed checkpoint), `pending` (the newest
@@ -50,6 +56,8 @@ pub struct Trail {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InclusionProof {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub chain: Chain,
     pub seq: u64,
     pub tree_size: u64,
     pub leaf_hash: String,
@@ -61,6 +69,8 @@ pub struct InclusionProof {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsistencyProof {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub chain: Chain,
     pub from_size: u64,
     pub to_size: u64,
     pub hashes: Vec<String>,
@@ -70,20 +80,7 @@ pub struct ConsistencyProof {
     pub to: Checkpoint,
 }
 
-/// The outcome of walking the whole log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verification {
-    pub entries: u64,
-    pub checkpoints: usize,
-    pub witnessed: usize,
-    pub fault: Option<Fault>,
-}
-
-fn no_key() -> Error {
-    Error::internal("服务器没有审计签名密钥，无法签发检查点")
-}
-
-fn audit_not_found() -> Error {
+pub(super) fn audit_not_found() -> Error {
     Error::new(codes::AUDIT_NOT_FOUND, "该审计记录或检查点不存在")
 }
 
@@ -129,6 +126,7 @@ impl Orders {
         }
         if !fields.is_empty() {
             let r = records::personal_data_read(
+                order_chain(o),
                 who.user_id,
                 order_object(o.id),
                 &fields,
@@ -139,42 +137,68 @@ impl Orders {
         Ok(true)
     }
 
+    /// An order's entries with the signed checkpoint of each part: the closed log's (entries
+    /// before there were chains), then the county chain's. Parts without entries are left out.
+    async fn order_parts(&self, o: &WorkOrder) -> Result<Vec<Part>> {
+        let object = order_object(o.id);
+        let mut parts = Vec::new();
+        for chain in [Chain::Closed, order_chain(o)] {
+            let entries = self.store.audit_for_object(chain, &object).await?;
+            if entries.is_empty() && chain == Chain::Closed {
+                continue;
+            }
+            let latest = self.store.latest_checkpoint(chain).await?;
+            parts.push(Part {
+                chain,
+                entries,
+                latest,
+            });
+        }
+        Ok(parts)
+    }
+
     /// An order's trail for staff who may read the order.
     #[tracing::instrument(name = "audit.order_trail", skip_all, fields(id = %id))]
     pub async fn order_trail(&self, who: &Principal, id: OrderId) -> Result<Trail> {
         let o = self.get_order(who, id).await?;
-        let entries = self.store.audit_for_object(&order_object(o.id)).await?;
-        let latest = self.store.latest_checkpoint().await?;
         let key = self.audit_key.as_ref().map(|k| k.verifying_key());
-        let signed = latest
-            .as_ref()
-            .filter(|c| key.is_some_and(|k| c.checkpoint.verify(&k)));
-        let leaves = match signed {
-            Some(c) if entries.iter().any(|e| e.seq <= c.checkpoint.size) => {
-                self.store.audit_leaves(c.checkpoint.size).await?
-            }
-            _ => Vec::new(),
-        };
         let offset = jiceng_kernel::calendar::china_standard_time();
-        let mut out = Vec::with_capacity(entries.len());
-        for e in &entries {
-            let intact = e.compute_hash() == e.hash;
-            let in_checkpoint = signed.is_some_and(|c| proven(e, &c.checkpoint, &leaves));
-            out.push(TrailEntry {
-                seq: e.seq,
-                at: e.at,
-                action: e.action.clone(),
-                text: describe_zh(e, offset),
-                hash: hex::encode(e.hash),
-                intact,
-                in_checkpoint,
-            });
+        let mut out = Vec::new();
+        let mut failed = false;
+        let mut chain_checkpoint = None;
+        for part in self.order_parts(&o).await? {
+            let signed = part
+                .latest
+                .as_ref()
+                .filter(|c| key.is_some_and(|k| c.checkpoint.verify(&k)));
+            let leaves = match signed {
+                Some(c) if part.entries.iter().any(|e| e.seq <= c.checkpoint.size) => {
+                    self.store
+                        .audit_leaves(part.chain, c.checkpoint.size)
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            for e in &part.entries {
+                let intact = e.compute_hash() == e.hash;
+                let in_checkpoint = signed.is_some_and(|c| proven(e, &c.checkpoint, &leaves));
+                failed |=
+                    !intact || signed.is_some_and(|c| e.seq <= c.checkpoint.size && !in_checkpoint);
+                out.push(TrailEntry {
+                    chain: part.chain,
+                    seq: e.seq,
+                    at: e.at,
+                    action: e.action.clone(),
+                    text: describe_zh(e, offset),
+                    hash: hex::encode(e.hash),
+                    intact,
+                    in_checkpoint,
+                });
+            }
+            if part.chain != Chain::Closed {
+                chain_checkpoint = signed.map(|c| c.checkpoint.clone());
+            }
         }
-        let failed = out.iter().any(|t| !t.intact)
-            || signed.is_some_and(|c| {
-                out.iter()
-                    .any(|t| t.seq <= c.checkpoint.size && !t.in_checkpoint)
-            });
         let (status, text) = if failed {
             (
                 "failed",
@@ -194,27 +218,29 @@ impl Orders {
         };
         Ok(Trail {
             entries: out,
-            checkpoint: signed.map(|c| c.checkpoint.clone()),
+            checkpoint: chain_checkpoint,
             status: status.to_owned(),
             status_text: text,
         })
     }
 
-    /// All entries about an order with their inclusion proofs in a checkpoint signed now if
-    /// the latest one does not cover them.
-    #[tracing::instrument(name = "audit.evidence_bundle", skip_all, fields(id = %id))]
-    pub async fn evidence_bundle(&self, who: &Principal, id: OrderId) -> Result<Bundle> {
-        who.grant::<action::ReadAuditProofs>()?;
-        let o = self.get_order(who, id).await?;
-        let object = order_object(o.id);
-        let entries = self.store.audit_for_object(&object).await?;
-        let last = entries.last().map_or(0, |e| e.seq);
-        let cp = match self.store.latest_checkpoint().await? {
+    /// The entries of `part` with their inclusion proofs in a checkpoint of its chain, signed
+    /// now if the latest one does not cover them.
+    async fn proven_part(&self, part: Part) -> Result<BundlePart> {
+        let last = part.entries.last().map_or(0, |e| e.seq);
+        let cp = match part.latest {
             Some(c) if c.checkpoint.size >= last => c,
-            _ => self.make_checkpoint().await?.ok_or_else(order_not_found)?,
+            _ => self
+                .make_checkpoint(part.chain)
+                .await?
+                .ok_or_else(order_not_found)?,
         };
-        let leaves = self.store.audit_leaves(cp.checkpoint.size).await?;
-        let entries = entries
+        let leaves = self
+            .store
+            .audit_leaves(part.chain, cp.checkpoint.size)
+            .await?;
+        let entries = part
+            .entries
             .into_iter()
             .filter(|e| e.seq <= cp.checkpoint.size)
             .map(|e| {
@@ -225,12 +251,30 @@ impl Orders {
                 }
             })
             .collect();
-        Ok(Bundle {
-            format: BUNDLE_FORMAT.to_owned(),
-            object,
-            title: format!("工单 {} 全程记录", o.number),
+        Ok(BundlePart {
             entries,
             checkpoint: cp.checkpoint,
+        })
+    }
+
+    /// All entries about an order with their inclusion proofs: those of its county's chain,
+    /// and those written before there were chains in the closed log's final checkpoint.
+    #[tracing::instrument(name = "audit.evidence_bundle", skip_all, fields(id = %id))]
+    pub async fn evidence_bundle(&self, who: &Principal, id: OrderId) -> Result<Bundle> {
+        who.grant::<action::ReadAuditProofs>()?;
+        let o = self.get_order(who, id).await?;
+        let mut parts = Vec::new();
+        for part in self.order_parts(&o).await? {
+            parts.push(self.proven_part(part).await?);
+        }
+        let main = parts.pop().ok_or_else(order_not_found)?;
+        Ok(Bundle {
+            format: BUNDLE_FORMAT.to_owned(),
+            object: order_object(o.id),
+            title: format!("工单 {} 全程记录", o.number),
+            entries: main.entries,
+            checkpoint: main.checkpoint,
+            closed: parts.pop(),
         })
     }
 
@@ -239,18 +283,20 @@ impl Orders {
     pub async fn inclusion_proof(
         &self,
         who: &Principal,
+        chain: Chain,
         seq: u64,
         size: Option<u64>,
     ) -> Result<InclusionProof> {
         let granted = who.grant()?;
-        let cp = self.checkpoint_of(&granted, size).await?;
+        let cp = self.checkpoint_of(&granted, chain, size).await?;
         let n = cp.checkpoint.size;
         if seq == 0 || seq > n {
             return Err(audit_not_found());
         }
-        let leaves = self.store.audit_leaves(n).await?;
+        let leaves = self.store.audit_leaves(chain, n).await?;
         let hashes = inclusion_proof((seq - 1) as usize, &leaves).ok_or_else(audit_not_found)?;
         Ok(InclusionProof {
+            chain,
             seq,
             tree_size: n,
             leaf_hash: hex::encode(leaves[(seq - 1) as usize]),
@@ -264,6 +310,7 @@ impl Orders {
     pub async fn consistency_proof(
         &self,
         who: &Principal,
+        chain: Chain,
         from: u64,
         to: u64,
     ) -> Result<ConsistencyProof> {
@@ -274,11 +321,12 @@ impl Orders {
                 "from 须大于 0 且不大于 to",
             ));
         }
-        let a = self.checkpoint_of(&granted, Some(from)).await?;
-        let b = self.checkpoint_of(&granted, Some(to)).await?;
-        let leaves = self.store.audit_leaves(to).await?;
+        let a = self.checkpoint_of(&granted, chain, Some(from)).await?;
+        let b = self.checkpoint_of(&granted, chain, Some(to)).await?;
+        let leaves = self.store.audit_leaves(chain, to).await?;
         let hashes = consistency_proof(from as usize, &leaves).ok_or_else(audit_not_found)?;
         Ok(ConsistencyProof {
+            chain,
             from_size: from,
             to_size: to,
             hashes: hexes(&hashes),
@@ -287,89 +335,28 @@ impl Orders {
         })
     }
 
-    /// The stored checkpoint of `size` (default: the latest), for a caller the table let
-    /// read the proofs.
+    /// The stored checkpoint of `chain` of `size` (default: the latest), for a caller the
+    /// table let read the proofs.
     async fn checkpoint_of(
         &self,
         _: &Granted<action::ReadAuditProofs>,
+        chain: Chain,
         size: Option<u64>,
     ) -> Result<StoredCheckpoint> {
-        let all = self.store.checkpoints().await?;
+        let all = self.store.checkpoints(chain).await?;
         match size {
             None => all.into_iter().last(),
             Some(n) => all.into_iter().find(|c| c.checkpoint.size == n),
         }
         .ok_or_else(audit_not_found)
     }
+}
 
-    /// Signs a checkpoint over the log as it is now, after checking the entries added since
-    /// the last one. `None` when nothing was added. Refuses to sign a log that fails.
-    #[tracing::instrument(name = "audit.make_checkpoint", skip_all)]
-    pub async fn make_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
-        let size = self.store.audit_size().await?;
-        let latest = self.store.latest_checkpoint().await?;
-        self.make_checkpoint_at(size, latest.as_ref()).await
-    }
-
-    /// [`Orders::make_checkpoint`] over the first `size` entries, continuing from `latest`,
-    /// the latest checkpoint on record (both read by the caller just before).
-    #[tracing::instrument(name = "audit.make_checkpoint_at", skip_all)]
-    pub async fn make_checkpoint_at(
-        &self,
-        size: u64,
-        latest: Option<&StoredCheckpoint>,
-    ) -> Result<Option<StoredCheckpoint>> {
-        let key: &SigningKey = self.audit_key.as_deref().ok_or_else(no_key)?;
-        let mut v = match latest {
-            Some(c) => {
-                ChainVerifier::resume(Some((c.checkpoint.size, c.last_hash)), c.frontier.clone())
-            }
-            None => ChainVerifier::default(),
-        };
-        if size <= v.count {
-            return Ok(None);
-        }
-        let mut fault = None;
-        self.store
-            .audit_scan(v.count, &mut |e| {
-                if e.seq > size {
-                    return ControlFlow::Break(());
-                }
-                match v.push_stored(e) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(f) => {
-                        fault = Some(f);
-                        ControlFlow::Break(())
-                    }
-                }
-            })
-            .await?;
-        if let Some(f) = fault {
-            tracing::error!(fault = %f.describe_zh(), "audit log fails verification; no checkpoint signed");
-            return Err(Error::internal(format!(
-                "审计日志验证失败，未签发检查点：{}",
-                f.describe_zh()
-            )));
-        }
-        if let Err(f) = v.finish(size) {
-            return Err(Error::internal(format!(
-                "审计日志验证失败，未签发检查点：{}",
-                f.describe_zh()
-            )));
-        }
-        let (_, last_hash) = v.last().ok_or_else(audit_not_found)?;
-        let cp = StoredCheckpoint {
-            checkpoint: Checkpoint::sign(key, size, &v.root(), self.clock.now()),
-            key_id: hex::encode(key.verifying_key().as_bytes()),
-            last_hash,
-            frontier: v.frontier().clone(),
-        };
-        if self.store.insert_checkpoint(&cp).await? {
-            return Ok(Some(cp));
-        }
-        // Another process signed this size first: theirs is the one on record.
-        self.store.latest_checkpoint().await
-    }
+/// An order's entries in one chain and the chain's latest checkpoint.
+struct Part {
+    chain: Chain,
+    entries: Vec<AuditEntry>,
+    latest: Option<StoredCheckpoint>,
 }
 
 /// Whether `e` is proven to be in `cp` by the stored leaves.
@@ -383,85 +370,4 @@ fn proven(e: &AuditEntry, cp: &Checkpoint, leaves: &[Hash]) -> bool {
     let i = (e.seq - 1) as usize;
     inclusion_proof(i, leaves)
         .is_some_and(|p| verify_inclusion(i, cp.size as usize, &e.compute_hash(), &p, &root))
-}
-
-/// Walks the whole log: every entry's hash and link, every stored checkpoint's signature and
-/// root, and every checkpoint a witness kept. Stops at the first fault.
-pub async fn verify_log(
-    store: &dyn crate::ports::OrdersStore,
-    key: &VerifyingKey,
-    witness: &[Checkpoint],
-) -> Result<Verification> {
-    let mut checks: Vec<Checkpoint> = store
-        .checkpoints()
-        .await?
-        .into_iter()
-        .map(|c| c.checkpoint)
-        .collect();
-    let stored = checks.len();
-    checks.extend(witness.iter().cloned());
-    checks.sort_by_key(|c| c.size);
-    let largest = checks.last().map_or(0, |c| c.size);
-    let head = store.audit_size().await?;
-    let mut report = Verification {
-        entries: 0,
-        checkpoints: stored,
-        witnessed: witness.len(),
-        fault: None,
-    };
-    let mut v = ChainVerifier::default();
-    let mut next = 0usize;
-    let mut prev_size = 0u64;
-    let fail = |f: Fault, v: &ChainVerifier| {
-        let mut r = report.clone();
-        r.entries = v.count;
-        r.fault = Some(f);
-        r
-    };
-    // A checkpoint of size 0 covers nothing: check its signature only.
-    while next < checks.len() && checks[next].size == 0 {
-        if let Err(f) = v.check_checkpoint(&checks[next], key, 0) {
-            return Ok(fail(f, &v));
-        }
-        next += 1;
-    }
-    let mut fault = None;
-    store
-        .audit_scan(0, &mut |e| {
-            let checked = v.push_stored(e).and_then(|()| {
-                while next < checks.len() && checks[next].size == v.count {
-                    let cp = &checks[next];
-                    v.check_checkpoint(cp, key, prev_size)?;
-                    prev_size = cp.size;
-                    next += 1;
-                }
-                Ok(())
-            });
-            match checked {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(f) => {
-                    fault = Some(f);
-                    ControlFlow::Break(())
-                }
-            }
-        })
-        .await?;
-    if let Some(f) = fault {
-        return Ok(fail(f, &v));
-    }
-    if let Err(f) = v.finish(largest.max(head)) {
-        return Ok(fail(f, &v));
-    }
-    if let Some(cp) = checks.get(next) {
-        // A checkpoint whose size was never reached exactly: the log was cut short.
-        return Ok(fail(
-            Fault::Truncated {
-                have: v.count,
-                checkpoint_size: cp.size,
-            },
-            &v,
-        ));
-    }
-    report.entries = v.count;
-    Ok(report)
 }

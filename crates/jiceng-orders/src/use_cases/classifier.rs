@@ -123,7 +123,12 @@ impl Orders {
             corrected_by: who.user_id,
             corrected_at: self.clock.now(),
         };
-        let audit = records::correction(&c, &o.number, &who.username);
+        let audit = records::correction(
+            crate::work_order::audit_records::order_chain(&o),
+            &c,
+            &o.number,
+            &who.username,
+        );
         // An open order moves to the new category in the same transaction as the example.
         let (mut effects, changed) =
             if !o.status.is_final() && o.category.as_deref() != Some(c.corrected.as_str()) {

@@ -129,7 +129,9 @@ fn lookup_refused(
     attempts: u32,
     at: chrono::DateTime<chrono::Utc>,
 ) -> AuditRecord {
+    // An attempt at access by someone not signed in, like a login: the system chain.
     AuditRecord::new(
+        jiceng_kernel::audit::chain::Chain::System,
         at,
         format!("lookup:{client}"),
         "work_order.lookup_failed",

@@ -3,6 +3,7 @@
 //! table before touching storage; handlers reach data only through these.
 
 mod audit;
+mod audit_chains;
 mod classifier;
 mod duplicates;
 mod duties;
@@ -14,7 +15,8 @@ mod sla_orders;
 mod sla_sweep;
 mod work_orders;
 
-pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry, Verification, verify_log};
+pub use audit::{ConsistencyProof, InclusionProof, Trail, TrailEntry};
+pub use audit_chains::{ChainVerification, Verification, verify_log};
 pub use classifier::{ModelList, RetrainOutcome, model_not_found};
 pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};

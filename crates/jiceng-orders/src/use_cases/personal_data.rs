@@ -80,10 +80,18 @@ impl Orders {
         let scope = who.require(Permission::ExportPersonalData)?;
         let phone = citizen_phone(phone)?;
         let orders = self.citizen_orders(&scope, &phone).await?;
-        let ids: Vec<OrderId> = orders.iter().map(|c| c.order.id).collect();
-        let r =
-            records::personal_data_export(who.user_id, &mask_phone(&phone), &ids, self.clock.now());
-        self.store.append_audit(&[r]).await?;
+        let ids: Vec<_> = orders
+            .iter()
+            .map(|c| (c.order.id, c.order.region.unit_path.county()))
+            .collect();
+        let r = records::personal_data_export(
+            who.user_id,
+            &mask_phone(&phone),
+            &ids,
+            caller_chain(who),
+            self.clock.now(),
+        );
+        self.store.append_audit(&r).await?;
         Ok(CitizenExport { phone, orders })
     }
 
@@ -115,11 +123,13 @@ impl Orders {
         let now = self.clock.now();
         let mut fx = Effects::new(now);
         let mut out = ErasureOutcome::default();
+        let mut erased = Vec::new();
         for c in orders {
             let Some(e) = erase_contact(&c.order, &phone, who.user_id, &who.username, now) else {
                 continue;
             };
             out.erased.push((e.order.id, e.order.number.clone()));
+            erased.push((e.order.id, e.order.region.unit_path.county()));
             fx.redactions.push(Redaction {
                 record: RedactionRecord {
                     order: e.order.id,
@@ -140,11 +150,26 @@ impl Orders {
             }
             fx.change_order(c.order.version, e.order, e.entry);
         }
-        let ids: Vec<OrderId> = out.erased.iter().map(|(id, _)| *id).collect();
-        fx.audit.push(crate::effects::AuditItem::Record(
-            records::personal_data_erase(who.user_id, &who.username, &ids, now),
-        ));
+        let audit = records::personal_data_erase(
+            who.user_id,
+            &who.username,
+            &erased,
+            caller_chain(who),
+            now,
+        );
+        fx.audit
+            .extend(audit.into_iter().map(crate::effects::AuditItem::Record));
         self.store.commit(&fx).await?;
         Ok(out)
     }
+}
+
+/// The chain of a request that found no order: the caller's first county, else the system
+/// chain.
+fn caller_chain(who: &Principal) -> jiceng_kernel::audit::chain::Chain {
+    who.counties()
+        .first()
+        .map_or(jiceng_kernel::audit::chain::Chain::System, |c| {
+            jiceng_kernel::audit::chain::Chain::County(*c)
+        })
 }

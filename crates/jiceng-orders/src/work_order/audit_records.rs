@@ -5,9 +5,11 @@
 
 use crate::work_order::machine::Action;
 use crate::work_order::{HistoryEntry, Status, WorkOrder};
-use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord};
+use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord, Chain};
+use jiceng_kernel::ids::{CountyId, OrderId};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// The object name of a work order in the log.
 pub fn order_object(id: jiceng_kernel::ids::OrderId) -> String {
@@ -16,6 +18,11 @@ pub fn order_object(id: jiceng_kernel::ids::OrderId) -> String {
 
 fn digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The chain of an order's entries: its county, the root of its region's path.
+pub fn order_chain(order: &WorkOrder) -> Chain {
+    Chain::County(order.region.unit_path.county())
 }
 
 /// The entry for one history step of an order (registration included).
@@ -34,6 +41,7 @@ pub fn order_step(order: &WorkOrder, e: &HistoryEntry) -> AuditRecord {
         payload["region"] = json!(order.region.unit_id.0);
     }
     AuditRecord::new(
+        order_chain(order),
         e.at,
         e.actor.0.to_string(),
         format!("work_order.{}", e.action),
@@ -45,18 +53,21 @@ pub fn order_step(order: &WorkOrder, e: &HistoryEntry) -> AuditRecord {
 /// The object of a citizen's data request in the log: the request, never the person.
 pub const PERSONAL_DATA_OBJECT: &str = "personal_data";
 
-/// An export of a citizen's data: how many orders and which, and the phone only masked.
+/// An export of a citizen's data: how many orders and which, and the phone only masked. One
+/// record per county of the orders (`orders` with their counties), each in the county's
+/// chain; one in `none` when no order was found.
 pub fn personal_data_export(
     actor: jiceng_kernel::ids::UserId,
     phone_masked: &str,
-    orders: &[jiceng_kernel::ids::OrderId],
+    orders: &[(OrderId, CountyId)],
+    none: Chain,
     at: chrono::DateTime<chrono::Utc>,
-) -> AuditRecord {
+) -> Vec<AuditRecord> {
     personal_data(
         actor,
         "personal_data.export",
         ("phone_masked", phone_masked),
-        orders,
+        (orders, none),
         at,
     )
 }
@@ -66,34 +77,50 @@ pub fn personal_data_export(
 pub fn personal_data_erase(
     actor: jiceng_kernel::ids::UserId,
     actor_name: &str,
-    orders: &[jiceng_kernel::ids::OrderId],
+    orders: &[(OrderId, CountyId)],
+    none: Chain,
     at: chrono::DateTime<chrono::Utc>,
-) -> AuditRecord {
+) -> Vec<AuditRecord> {
     personal_data(
         actor,
         "personal_data.erase",
         ("actor_name", actor_name),
-        orders,
+        (orders, none),
         at,
     )
 }
 
-/// A citizen's data request: one named text, how many orders and which.
+/// A citizen's data request: one named text, how many orders and which, one record per
+/// county (in the county's chain), or one in `none` for no order.
 fn personal_data(
     actor: jiceng_kernel::ids::UserId,
     action: &str,
     (name, text): (&str, &str),
-    orders: &[jiceng_kernel::ids::OrderId],
+    (orders, none): (&[(OrderId, CountyId)], Chain),
     at: chrono::DateTime<chrono::Utc>,
-) -> AuditRecord {
-    AuditRecord::new(
-        at,
-        actor.0.to_string(),
-        action,
-        PERSONAL_DATA_OBJECT,
-        json!({name: text, "count": orders.len(),
-               "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
-    )
+) -> Vec<AuditRecord> {
+    let mut by_county: BTreeMap<CountyId, Vec<OrderId>> = BTreeMap::new();
+    for (o, c) in orders {
+        by_county.entry(*c).or_default().push(*o);
+    }
+    let record = |chain: Chain, orders: &[OrderId]| {
+        AuditRecord::new(
+            chain,
+            at,
+            actor.0.to_string(),
+            action,
+            PERSONAL_DATA_OBJECT,
+            json!({name: text, "count": orders.len(),
+                   "orders": orders.iter().map(|o| o.0).collect::<Vec<_>>()}),
+        )
+    };
+    if by_county.is_empty() {
+        return vec![record(none, &[])];
+    }
+    by_county
+        .iter()
+        .map(|(c, orders)| record(Chain::County(*c), orders))
+        .collect()
 }
 
 fn verb(action: &str) -> String {
@@ -177,6 +204,7 @@ mod tests {
     fn lines_read_as_chinese() {
         let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         let r = AuditRecord::new(
+            Chain::System,
             at,
             "u1",
             "work_order.return",

@@ -1,29 +1,36 @@
-//! Audit checkpoints as a job: every poll, [`crate::audit::tick`] signs a checkpoint when
-//! enough entries or time have passed and hands new ones to the witness. One server signs
-//! at a time; the backlog is the number of entries not yet under a checkpoint.
+//! Audit checkpoints as a job: every poll, [`crate::audit::tick`] signs a checkpoint of each
+//! chain where enough entries or time have passed, then the province checkpoint, and hands
+//! new ones to the witness. One server signs at a time; the backlog is the number of entries
+//! not yet under a checkpoint, over all chains.
 
 use super::{Job, JobContext, Tick};
 use crate::audit::AuditSettings;
+use jiceng_kernel::audit::chain::Chain;
 use jiceng_orders::use_cases::Orders;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
 pub struct Checkpoints {
     orders: Orders,
     settings: AuditSettings,
-    /// The largest checkpoint this process handed to the witness.
-    exported: Mutex<u64>,
+    /// The largest checkpoint of each chain this process handed to the witness.
+    exported: Mutex<HashMap<Chain, u64>>,
     client: Option<reqwest::Client>,
 }
 
 impl Checkpoints {
     pub fn new(orders: Orders, settings: AuditSettings) -> Self {
-        let exported = settings
+        let mut exported: HashMap<Chain, u64> = HashMap::new();
+        let witnessed = settings
             .witness_file
             .as_deref()
             .and_then(|p| crate::audit::read_witness_file(p).ok())
-            .and_then(|v| v.iter().map(|c| c.size).max())
-            .unwrap_or(0);
+            .unwrap_or_default();
+        for c in witnessed {
+            let size = exported.entry(c.chain).or_default();
+            *size = (*size).max(c.size);
+        }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use jiceng_kernel::audit::chain::Chain;
 use jiceng_kernel::error::Error;
 use jiceng_kernel::error::codes;
 use jiceng_kernel::ids::OrderId;
@@ -37,11 +38,27 @@ pub async fn public_key(State(state): State<AppState>) -> ApiResult<Json<PublicK
     }))
 }
 
+/// The chain a proof is asked of; the closed log when none is named, as before there were
+/// chains.
+fn chain(given: Option<&str>) -> Result<Chain, ApiError> {
+    match given {
+        None => Ok(Chain::Closed),
+        Some(s) => Chain::parse(s).ok_or_else(|| {
+            ApiError::from(Error::new(
+                codes::AUDIT_INVALID_RANGE,
+                "chain 须为县（区）的 ID、system 或 closed",
+            ))
+        }),
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionQuery {
-    /// The entry's sequence number.
+    /// The chain: a county's id, `system`, or `closed` (the log before chains; the default).
+    pub chain: Option<String>,
+    /// The entry's sequence number in its chain.
     pub seq: u64,
     /// The checkpoint's size; the latest checkpoint when absent.
     pub size: Option<u64>,
@@ -60,7 +77,7 @@ pub async fn inclusion(
     Ok(Json(
         state
             .orders
-            .inclusion_proof(&caller.principal, q.seq, q.size)
+            .inclusion_proof(&caller.principal, chain(q.chain.as_deref())?, q.seq, q.size)
             .await?,
     ))
 }
@@ -69,6 +86,8 @@ pub async fn inclusion(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyQuery {
+    /// The chain: a county's id, `system`, or `closed` (the log before chains; the default).
+    pub chain: Option<String>,
     /// The older checkpoint's size.
     pub from: u64,
     /// The newer checkpoint's size.
@@ -88,7 +107,7 @@ pub async fn consistency(
     Ok(Json(
         state
             .orders
-            .consistency_proof(&caller.principal, q.from, q.to)
+            .consistency_proof(&caller.principal, chain(q.chain.as_deref())?, q.from, q.to)
             .await?,
     ))
 }

@@ -22,11 +22,8 @@ fn hashes(v: &Value) -> Vec<[u8; 32]> {
 }
 
 async fn actions(app: &TestApp, object: &str) -> Vec<String> {
-    app.orders
-        .store
-        .audit_for_object(object)
+    app.audit_for_object(object)
         .await
-        .unwrap()
         .into_iter()
         .map(|e| e.action)
         .collect()
@@ -88,7 +85,7 @@ async fn walk(backend: Backend) {
     assert_eq!(login_actions.first().unwrap(), "auth.login");
     assert_eq!(login_actions.last().unwrap(), "auth.login_failed");
     // Nothing personal is ever written to the log.
-    let all = app.orders.store.audit_page(0, 10_000).await.unwrap();
+    let all = app.audit_entries().await;
     assert!(
         all.iter().all(
             |e| !e.payload.text().contains("13912340000") && !e.payload.text().contains("李四")
@@ -111,7 +108,12 @@ async fn walk(backend: Backend) {
     assert!(texts[0].contains("受理登记了工单"), "{texts:?}");
     assert!(texts[1].contains("派单"), "{texts:?}");
     assert!(texts[3].contains("查看了完整个人信息"), "{texts:?}");
-    let first = app.orders.make_checkpoint().await.unwrap().unwrap();
+    let chain = app.county_chain();
+    let made = app.orders.make_checkpoints().await.unwrap();
+    let first = made
+        .into_iter()
+        .find(|c| c.checkpoint.chain == chain)
+        .unwrap();
     let (_, trail) = handler
         .get(&format!("/api/v1/work-orders/{id}/trail"))
         .await;
@@ -140,11 +142,25 @@ async fn walk(backend: Backend) {
     );
 
     // Inclusion proof of the dispatch entry, checked against the signed root.
-    let seq = app.orders.store.audit_for_object(&object).await.unwrap()[1].seq;
+    let seq = app.audit_for_object(&object).await[1].seq;
     let (st, p) = supervisor
-        .get(&format!("/api/v1/audit/proofs/inclusion?seq={seq}"))
+        .get(&format!(
+            "/api/v1/audit/proofs/inclusion?chain={chain}&seq={seq}"
+        ))
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(p["chain"], chain.to_string());
+    // Another chain's entry of that number is not this one.
+    let (_, sys) = supervisor
+        .get(&format!(
+            "/api/v1/audit/proofs/inclusion?chain=system&seq={seq}"
+        ))
+        .await;
+    assert_ne!(sys["leaf_hash"], p["leaf_hash"]);
+    let (st, _) = supervisor
+        .get("/api/v1/audit/proofs/inclusion?chain=somewhere&seq=1")
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
     let root = hash(&p["checkpoint"]["root"]);
     assert!(verify_inclusion(
         (seq - 1) as usize,
@@ -160,10 +176,10 @@ async fn walk(backend: Backend) {
             json!({"text": "已到现场"}),
         )
         .await;
-    let second = app.orders.make_checkpoint().await.unwrap().unwrap();
+    let second = app.orders.make_checkpoint(chain).await.unwrap().unwrap();
     let (st, c) = supervisor
         .get(&format!(
-            "/api/v1/audit/proofs/consistency?from={}&to={}",
+            "/api/v1/audit/proofs/consistency?chain={chain}&from={}&to={}",
             first.checkpoint.size, second.checkpoint.size
         ))
         .await;
@@ -176,7 +192,9 @@ async fn walk(backend: Backend) {
         &hashes(&c["hashes"])
     ));
     let (st, _) = supervisor
-        .get("/api/v1/audit/proofs/consistency?from=5&to=2")
+        .get(&format!(
+            "/api/v1/audit/proofs/consistency?chain={chain}&from=5&to=2"
+        ))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 

@@ -236,12 +236,7 @@ async fn corrections_are_checked_and_kept(app: &mut TestApp) {
         .get(&format!("/api/v1/work-orders/{order}/history"))
         .await;
     assert_eq!(h2.as_array().unwrap().len(), h.as_array().unwrap().len());
-    let trail = app
-        .orders
-        .store
-        .audit_for_object(&format!("work_order:{order}"))
-        .await
-        .unwrap();
+    let trail = app.audit_for_object(&format!("work_order:{order}")).await;
     assert_eq!(
         trail
             .iter()
@@ -371,8 +366,7 @@ async fn retraining_learns_the_corrections(app: &mut TestApp) {
     }
     assert_eq!(probe(&dispatcher, &probe_order).await.0, "交通运输");
 
-    let log = app.orders.store.audit_size().await.unwrap();
-    let entries = app.orders.store.audit_page(0, log as u32).await.unwrap();
+    let entries = app.audit_entries().await;
     let count = |a: &str| entries.iter().filter(|e| e.action == a).count();
     assert_eq!(count("model.train"), 2);
     assert_eq!(count("model.activate"), 3);

@@ -90,6 +90,44 @@ pub async fn spawn_with(
 }
 
 impl TestApp {
+    /// The seeded county's audit chain.
+    pub fn county_chain(&self) -> jiceng_kernel::audit::chain::Chain {
+        jiceng_kernel::audit::chain::Chain::County(self.units["county"].path.county())
+    }
+
+    /// Every entry of every audit chain, chain by chain.
+    pub async fn audit_entries(&self) -> Vec<jiceng_kernel::audit::chain::AuditEntry> {
+        let mut out = Vec::new();
+        for (chain, size) in self.orders.store.audit_chains().await.unwrap() {
+            let page = self
+                .orders
+                .store
+                .audit_page(chain, 0, u32::try_from(size).unwrap())
+                .await
+                .unwrap();
+            out.extend(page);
+        }
+        out
+    }
+
+    /// The entries about `object` in every chain.
+    pub async fn audit_for_object(
+        &self,
+        object: &str,
+    ) -> Vec<jiceng_kernel::audit::chain::AuditEntry> {
+        let mut out = Vec::new();
+        for (chain, _) in self.orders.store.audit_chains().await.unwrap() {
+            out.extend(
+                self.orders
+                    .store
+                    .audit_for_object(chain, object)
+                    .await
+                    .unwrap(),
+            );
+        }
+        out
+    }
+
     /// Builds the use cases on `store` and serves them.
     async fn start(&mut self, store: Arc<jiceng_store::SqlStore>) {
         let orders = match &self.clock {

@@ -1,41 +1,97 @@
-//! The audit log on both backends. Appends hold the one `audit_head` row while they write,
-//! which serialises writers (a row lock on PostgreSQL, the single writer on SQLite), so every
-//! entry links to the one before it. A trigger moves the head with each entry written.
-//! Writers append last in their transaction to hold the head briefly.
+//! The audit log on both backends: one hash chain per county and the system chain
+//! (`county_id`, the chain's key, first in every key), and the closed log of the time before
+//! chains. An append holds its chain's `audit_head` row while it writes, which serialises the
+//! writers of one chain (a row lock on PostgreSQL, the single writer on SQLite) so that every
+//! entry links to the one before it; writers of other chains take other rows and do not
+//! wait. The head is moved by an explicit UPDATE in the transaction of the INSERTs. Records
+//! for several chains take the heads in the order of the chains' keys, so two such writers
+//! never wait for each other in a cycle. Writers append last in their transaction to hold
+//! heads briefly.
 
 use crate::pool::{Pools, SqlStore, db_err};
 use crate::rows::{from_micros, micros};
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use jiceng_kernel::audit::Hash;
-use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord, Payload, StoredEntry};
+use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord, Chain, Payload, StoredEntry};
 use jiceng_kernel::audit::checkpoint::{Checkpoint, StoredCheckpoint};
 use jiceng_kernel::audit::frontier::Frontier;
+use jiceng_kernel::audit::province::ProvinceCheckpoint;
 use jiceng_kernel::error::{Error, Result};
 use jiceng_kernel::ports::AuditStore;
 use sqlx::{PgConnection, Row, SqliteConnection};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::Mutex;
+use uuid::Uuid;
 
-/// Takes the head row for the transaction and reads it.
-const LOCK_HEAD: &str = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
-/// Writes an entry; the trigger `audit_log_moves_head` moves the head to it.
-const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-/// Writes an entry only if the head is still the entry it links to (number $1 - 1, hash $7).
-const INSERT_ENTRY_AT_HEAD: &str = "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) \
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM audit_head WHERE id = 1 AND seq = $1 - 1 AND hash = $7";
+/// Takes a chain's head row for the transaction and reads it.
+const LOCK_HEAD: &str = "UPDATE audit_head SET seq = seq WHERE county_id = $1 RETURNING seq, hash";
+/// Makes a chain's head on its first append: number 0 and the genesis, the closed log's last
+/// hash. A writer that loses the race to make it finds it made.
+const MAKE_HEAD: &str = "INSERT INTO audit_head (county_id, seq, hash) \
+     SELECT $1, 0, hash FROM audit_head_closed WHERE id = 1 ON CONFLICT (county_id) DO NOTHING";
+/// Moves a chain's head to its new last entry.
+const MOVE_HEAD: &str = "UPDATE audit_head SET seq = $2, hash = $3 WHERE county_id = $1";
+/// Moves a chain's head only if it is still where this process last left it ($4, $5).
+const MOVE_HEAD_FROM: &str = "UPDATE audit_head SET seq = $2, hash = $3 \
+     WHERE county_id = $1 AND seq = $4 AND hash = $5";
+const INSERT_ENTRY: &str = "INSERT INTO audit_log \
+     (county_id, seq, at, actor, action, object, payload, prev_hash, hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// Entries read per query when walking the log. The SQLite read pool buffers a whole page
 /// (see `pool.rs`), so its worker thread reads ahead while the caller hashes.
 pub(crate) const SCAN_PAGE: i64 = 20_000;
-const SCAN: &str = "SELECT seq, at, actor, action, object, payload, prev_hash, hash FROM audit_log \
-     WHERE seq > $1 ORDER BY seq LIMIT $2";
-/// [`SCAN`] for SQLite, with the byte columns packed into one value by [`unpack`]: each value
-/// a row carries is copied once more by the driver, so fewer values make reading faster.
-/// `concat` keeps every byte of text and blobs as stored (the database is UTF-8).
-const SCAN_PACKED: &str = "SELECT seq, at, concat(octet_length(prev_hash), ':', octet_length(hash), ':', \
-     octet_length(actor), ':', octet_length(action), ':', octet_length(object), ':', \
-     prev_hash, hash, actor, action, object, payload) FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
+
+/// The SQL of a read of one chain: on the closed log, or on the keyed tables with the key as
+/// the last parameter `$n`.
+fn on_chain(chain: Chain, closed: &'static str, keyed: &'static str) -> &'static str {
+    if chain == Chain::Closed {
+        closed
+    } else {
+        keyed
+    }
+}
+
+macro_rules! scan_sql {
+    ($cols:expr, $table:literal, $pred:literal) => {
+        concat!(
+            "SELECT seq, at, ",
+            $cols,
+            " FROM ",
+            $table,
+            " WHERE ",
+            $pred,
+            "seq > $1 ORDER BY seq LIMIT $2"
+        )
+    };
+}
+/// The columns of an entry for SQLite, packed into one value by [`unpack`]: each value a row carries is
+/// copied once more by the driver, so fewer values make reading faster. `concat` keeps every
+/// byte of text and blobs as stored (the database is UTF-8).
+macro_rules! packed_cols {
+    () => {
+        "concat(octet_length(prev_hash), ':', octet_length(hash), ':', \
+         octet_length(actor), ':', octet_length(action), ':', octet_length(object), ':', \
+         prev_hash, hash, actor, action, object, payload)"
+    };
+}
+const SCAN: [&str; 2] = [
+    scan_sql!(
+        "actor, action, object, payload, prev_hash, hash",
+        "audit_log_closed",
+        ""
+    ),
+    scan_sql!(
+        "actor, action, object, payload, prev_hash, hash",
+        "audit_log",
+        "county_id = $3 AND "
+    ),
+];
+const SCAN_PACKED: [&str; 2] = [
+    scan_sql!(packed_cols!(), "audit_log_closed", ""),
+    scan_sql!(packed_cols!(), "audit_log", "county_id = $3 AND "),
+];
 
 /// The stored bytes of prev_hash, hash, actor, action, object and payload from a packed
 /// value of [`SCAN_PACKED`]; None if a length is missing (a column was NULL) or too long.
@@ -58,58 +114,152 @@ fn unpack(packed: &[u8]) -> Option<[&[u8]; 6]> {
     Some(out)
 }
 
-/// The link to continue from, given the head row.
-fn link(seq: i64, hash: &[u8]) -> Result<Option<(u64, Hash)>> {
-    if seq == 0 {
-        return Ok(None);
-    }
+/// A chain's head: the number and hash of its last entry (0 and the genesis when empty).
+type Head = (u64, Hash);
+
+fn head_of(seq: i64, hash: &[u8]) -> Result<Head> {
     let h: Hash = hash.try_into().map_err(|_| corrupt())?;
-    Ok(Some((u64::try_from(seq).map_err(|_| corrupt())?, h)))
+    Ok((u64::try_from(seq).map_err(|_| corrupt())?, h))
 }
 
 fn corrupt() -> Error {
     Error::internal("审计日志的头部记录已损坏，请运行 jiceng audit verify")
 }
 
-/// The head this process last wrote (None: unknown). Only a guess: an append that starts
-/// from it writes with [`INSERT_ENTRY_AT_HEAD`], which the database refuses unless the head
-/// is still there, and reads the head if refused. With SQLite's one writer connection the
-/// guess saves reading the head for nearly every append.
+fn closed_append() -> Error {
+    Error::internal("分链前的审计日志已封存，不能再写入")
+}
+
+/// The heads this process last wrote, by chain key. Only a guess: an append that starts from
+/// it moves the head with [`MOVE_HEAD_FROM`], which changes nothing unless the head is still
+/// there, and reads the head if so. With SQLite's one writer connection the guess saves
+/// reading the head for nearly every append.
 #[derive(Debug, Default)]
-pub struct HeadHint(Mutex<Option<Option<(u64, Hash)>>>);
+pub struct HeadHint(Mutex<HashMap<Uuid, Head>>);
 
 impl HeadHint {
-    fn get(&self) -> Option<Option<(u64, Hash)>> {
-        self.0.lock().map_or(None, |g| *g)
+    /// Takes the guess for `key` out: if the transaction does not commit, it is wrong.
+    fn take(&self, key: Uuid) -> Option<Head> {
+        self.0.lock().ok().and_then(|mut g| g.remove(&key))
     }
 
-    fn set(&self, head: Option<Option<(u64, Hash)>>) {
+    fn set(&self, key: Uuid, head: Head) {
         if let Ok(mut g) = self.0.lock() {
-            *g = head;
+            g.insert(key, head);
         }
     }
 }
 
-macro_rules! insert_entry {
-    ($sql:expr, $e:expr, $c:expr) => {
-        sqlx::query($sql)
-            .bind($e.seq as i64)
-            .bind(micros($e.at))
-            .bind(&$e.actor)
-            .bind(&$e.action)
-            .bind(&$e.object)
-            .bind($e.payload.text())
-            .bind(&$e.prev_hash[..])
-            .bind(&$e.hash[..])
-            .execute(&mut *$c)
-            .await
-            .map_err(db_err)
-    };
+/// The records grouped by chain key, the keys in order: the order heads are locked in.
+fn by_chain(records: &[AuditRecord]) -> Result<BTreeMap<Uuid, Vec<&AuditRecord>>> {
+    let mut out: BTreeMap<Uuid, Vec<&AuditRecord>> = BTreeMap::new();
+    for r in records {
+        let key = r.chain.key().ok_or_else(closed_append)?;
+        out.entry(key).or_default().push(r);
+    }
+    Ok(out)
+}
+
+/// The entries of `records` after `head`, and the new head.
+fn entries_after(
+    head: Head,
+    records: &[&AuditRecord],
+    buf: &mut Vec<u8>,
+) -> (Vec<AuditEntry>, Head) {
+    let mut link = head;
+    let out = records
+        .iter()
+        .map(|r| {
+            let e = AuditEntry::after_with(Some(link), r, buf);
+            link = (e.seq, e.hash);
+            e
+        })
+        .collect();
+    (out, link)
+}
+
+/// The body of an append on connection `$c` (either backend): per chain in key order, move
+/// the head (from the guess if there is one, else after locking and reading it), then write
+/// the entries.
+macro_rules! append_body {
+    ($c:expr, $hint:expr, $records:expr, $use_hint:expr) => {{
+        let mut buf = Vec::with_capacity(512);
+        for (key, records) in by_chain($records)? {
+            let guess = if $use_hint { $hint.take(key) } else { None };
+            let mut written = None;
+            if let Some(g) = guess {
+                let (entries, last) = entries_after(g, &records, &mut buf);
+                let moved = sqlx::query(MOVE_HEAD_FROM)
+                    .bind(key)
+                    .bind(last.0 as i64)
+                    .bind(&last.1[..])
+                    .bind(g.0 as i64)
+                    .bind(&g.1[..])
+                    .execute(&mut *$c)
+                    .await
+                    .map_err(db_err)?;
+                if moved.rows_affected() == 1 {
+                    written = Some((entries, last));
+                }
+            }
+            let (entries, last) = match written {
+                Some(w) => w,
+                None => {
+                    let mut row: Option<(i64, Vec<u8>)> = sqlx::query_as(LOCK_HEAD)
+                        .bind(key)
+                        .fetch_optional(&mut *$c)
+                        .await
+                        .map_err(db_err)?;
+                    if row.is_none() {
+                        sqlx::query(MAKE_HEAD)
+                            .bind(key)
+                            .execute(&mut *$c)
+                            .await
+                            .map_err(db_err)?;
+                        row = sqlx::query_as(LOCK_HEAD)
+                            .bind(key)
+                            .fetch_optional(&mut *$c)
+                            .await
+                            .map_err(db_err)?;
+                    }
+                    let (seq, hash) = row.ok_or_else(corrupt)?;
+                    let (entries, last) = entries_after(head_of(seq, &hash)?, &records, &mut buf);
+                    sqlx::query(MOVE_HEAD)
+                        .bind(key)
+                        .bind(last.0 as i64)
+                        .bind(&last.1[..])
+                        .execute(&mut *$c)
+                        .await
+                        .map_err(db_err)?;
+                    (entries, last)
+                }
+            };
+            for e in &entries {
+                sqlx::query(INSERT_ENTRY)
+                    .bind(key)
+                    .bind(e.seq as i64)
+                    .bind(micros(e.at))
+                    .bind(&e.actor)
+                    .bind(&e.action)
+                    .bind(&e.object)
+                    .bind(e.payload.text())
+                    .bind(&e.prev_hash[..])
+                    .bind(&e.hash[..])
+                    .execute(&mut *$c)
+                    .await
+                    .map_err(db_err)?;
+            }
+            if $use_hint {
+                $hint.set(key, last);
+            }
+        }
+        Ok(())
+    }};
 }
 
 /// Appends audit entries inside the caller's transaction, after its other writes.
 pub trait AppendAudit {
-    /// Appends `records` in order; a no-op for none.
+    /// Appends each of `records` to its chain, in order within a chain; a no-op for none.
     fn append_audit(
         &mut self,
         hint: &HeadHint,
@@ -119,58 +269,15 @@ pub trait AppendAudit {
 
 impl AppendAudit for SqliteConnection {
     async fn append_audit(&mut self, hint: &HeadHint, records: &[AuditRecord]) -> Result<()> {
-        let Some((first, rest)) = records.split_first() else {
-            return Ok(());
-        };
-        let mut buf = Vec::with_capacity(512);
-        let mut head = None;
-        if let Some(guess) = hint.get() {
-            let e = AuditEntry::after_with(guess, first, &mut buf);
-            // Forget the guess first: if the transaction does not commit, it is wrong.
-            hint.set(None);
-            if insert_entry!(INSERT_ENTRY_AT_HEAD, e, self)?.rows_affected() == 1 {
-                head = Some(Some((e.seq, e.hash)));
-            }
-        }
-        let (mut link, rest) = match head {
-            Some(h) => (h, rest),
-            None => {
-                let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(LOCK_HEAD)
-                    .fetch_one(&mut *self)
-                    .await
-                    .map_err(db_err)?;
-                (link(seq, &hash)?, records)
-            }
-        };
-        for r in rest {
-            let e = AuditEntry::after_with(link, r, &mut buf);
-            insert_entry!(INSERT_ENTRY, e, self)?;
-            link = Some((e.seq, e.hash));
-        }
-        hint.set(Some(link));
-        Ok(())
+        append_body!(self, hint, records, true)
     }
 }
 
 impl AppendAudit for PgConnection {
-    /// Many connections write at once: the head row is locked and read first, which makes
-    /// concurrent appends wait their turn.
-    async fn append_audit(&mut self, _hint: &HeadHint, records: &[AuditRecord]) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(LOCK_HEAD)
-            .fetch_one(&mut *self)
-            .await
-            .map_err(db_err)?;
-        let mut link = link(seq, &hash)?;
-        let mut buf = Vec::with_capacity(512);
-        for r in records {
-            let e = AuditEntry::after_with(link, r, &mut buf);
-            insert_entry!(INSERT_ENTRY, e, self)?;
-            link = Some((e.seq, e.hash));
-        }
-        Ok(())
+    /// Many connections write at once: each head is locked and read first, which makes
+    /// concurrent appends to one chain wait their turn.
+    async fn append_audit(&mut self, hint: &HeadHint, records: &[AuditRecord]) -> Result<()> {
+        append_body!(self, hint, records, false)
     }
 }
 
@@ -182,13 +289,18 @@ macro_rules! append_audit {
     };
 }
 
-/// Walks the log after `$after` on pool `$p` with `$sql`, a page at a time, handing each row
-/// (with its number and instant) made into a [`StoredEntry`] by `$entry` to `$visit`.
+/// Walks a chain after `$after` on pool `$p` with `$sql` (the key `$key` bound last when
+/// given), a page at a time, handing each row (with its number and instant) made into a
+/// [`StoredEntry`] by `$entry` to `$visit`.
 macro_rules! scan_pages {
-    ($p:expr, $sql:expr, $after:expr, $visit:expr, |$row:ident, $seq:ident, $at:ident| $entry:expr) => {{
+    ($p:expr, $sql:expr, $key:expr, $after:expr, $visit:expr, |$row:ident, $seq:ident, $at:ident| $entry:expr) => {{
         let mut after = $after;
         loop {
-            let mut rows = sqlx::query($sql).bind(after).bind(SCAN_PAGE).fetch($p);
+            let mut q = sqlx::query($sql).bind(after).bind(SCAN_PAGE);
+            if let Some(k) = $key {
+                q = q.bind(k);
+            }
+            let mut rows = q.fetch($p);
             let mut n = 0;
             while let Some($row) = rows.try_next().await.map_err(db_err)? {
                 let seq: i64 = $row.try_get_unchecked(0).map_err(db_err)?;
@@ -204,6 +316,18 @@ macro_rules! scan_pages {
             if n < SCAN_PAGE {
                 return Ok(());
             }
+        }
+    }};
+}
+
+/// Runs `$q`, a query built on `$sql` with its common parameters, with the chain's key bound
+/// last when the chain has one.
+macro_rules! with_key {
+    ($q:expr, $chain:expr) => {{
+        let q = $q;
+        match $chain.key() {
+            Some(k) => q.bind(k),
+            None => q,
         }
     }};
 }
@@ -239,11 +363,13 @@ fn entry((seq, at, actor, action, object, payload, prev, hash): EntryRow) -> Aud
 type CheckpointRow = (i64, Vec<u8>, i64, Vec<u8>, String, Vec<u8>, String);
 
 fn checkpoint(
+    chain: Chain,
     (size, root, at, sig, key_id, last, frontier): CheckpointRow,
 ) -> Result<StoredCheckpoint> {
     let size = u64::try_from(size).map_err(|_| corrupt())?;
     Ok(StoredCheckpoint {
         checkpoint: Checkpoint {
+            chain,
             size,
             root: hex::encode(root),
             at: from_micros(at),
@@ -255,21 +381,43 @@ fn checkpoint(
     })
 }
 
-macro_rules! entries_where {
+macro_rules! entries_of {
     ($rest:literal) => {
-        concat!(
-            "SELECT seq, at, actor, action, object, payload, prev_hash, hash FROM audit_log ",
-            $rest
-        )
+        [
+            concat!(
+                "SELECT seq, at, actor, action, object, payload, prev_hash, hash FROM audit_log_closed WHERE ",
+                $rest
+            ),
+            concat!(
+                "SELECT seq, at, actor, action, object, payload, prev_hash, hash FROM audit_log \
+                 WHERE county_id = $3 AND ",
+                $rest
+            ),
+        ]
     };
 }
-macro_rules! checkpoints_by {
+macro_rules! checkpoints_of {
     ($rest:literal) => {
-        concat!(
-            "SELECT size, root, at, signature, key_id, last_hash, frontier FROM audit_checkpoints ",
-            $rest
-        )
+        [
+            concat!(
+                "SELECT size, root, at, signature, key_id, last_hash, frontier FROM audit_checkpoints_closed ",
+                $rest
+            ),
+            concat!(
+                "SELECT size, root, at, signature, key_id, last_hash, frontier FROM audit_checkpoints \
+                 WHERE county_id = $1 ",
+                $rest
+            ),
+        ]
     };
+}
+
+fn pick(chain: Chain, sql: [&'static str; 2]) -> &'static str {
+    on_chain(chain, sql[0], sql[1])
+}
+
+fn size_of(n: Option<i64>) -> Result<u64> {
+    u64::try_from(n.unwrap_or(0)).map_err(|_| corrupt())
 }
 
 #[async_trait]
@@ -283,25 +431,73 @@ impl AuditStore for SqlStore {
         })
     }
 
-    #[tracing::instrument(name = "store.audit.audit_size", skip_all)]
-    async fn audit_size(&self) -> Result<u64> {
-        let n: i64 = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT seq FROM audit_head WHERE id = 1"
+    #[tracing::instrument(name = "store.audit.audit_chains", skip_all)]
+    async fn audit_chains(&self) -> Result<Vec<(Chain, u64)>> {
+        let closed: i64 = on_read!(self, |p| sqlx::query_scalar(
+            "SELECT seq FROM audit_head_closed WHERE id = 1"
         )
         .fetch_one(p)
         .await)
         .map_err(db_err)?;
-        u64::try_from(n).map_err(|_| corrupt())
+        // The heads and the checkpoints, both small: the log itself is not scanned, so the
+        // checkpoint job can list the chains at every tick. A chain whose head row was removed
+        // is still known by its checkpoints (and by the province tree, see verify_log).
+        let rows: Vec<(Uuid, i64)> = on_read!(self, |p| sqlx::query_as(
+            "SELECT county_id, max(seq) FROM ( \
+               SELECT county_id, seq FROM audit_head \
+               UNION ALL SELECT county_id, max(size) FROM audit_checkpoints GROUP BY county_id \
+             ) heads GROUP BY county_id ORDER BY county_id"
+        )
+        .fetch_all(p)
+        .await)
+        .map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows.len() + 1);
+        if closed > 0 {
+            out.push((Chain::Closed, size_of(Some(closed))?));
+        }
+        for (key, seq) in rows {
+            out.push((Chain::from_key(key), size_of(Some(seq))?));
+        }
+        out.sort_by_key(|(c, _)| *c);
+        Ok(out)
+    }
+
+    #[tracing::instrument(name = "store.audit.audit_genesis", skip_all)]
+    async fn audit_genesis(&self) -> Result<Hash> {
+        let h: Vec<u8> = on_read!(self, |p| sqlx::query_scalar(
+            "SELECT hash FROM audit_head_closed WHERE id = 1"
+        )
+        .fetch_one(p)
+        .await)
+        .map_err(db_err)?;
+        h.try_into().map_err(|_| corrupt())
+    }
+
+    #[tracing::instrument(name = "store.audit.audit_size", skip_all)]
+    async fn audit_size(&self, chain: Chain) -> Result<u64> {
+        let sql = on_chain(
+            chain,
+            "SELECT seq FROM audit_head_closed WHERE id = 1",
+            "SELECT seq FROM audit_head WHERE county_id = $1",
+        );
+        let n: Option<i64> = on_read!(self, |p| with_key!(sqlx::query_scalar(sql), chain)
+            .fetch_optional(p)
+            .await)
+        .map_err(db_err)?;
+        size_of(n)
     }
 
     #[tracing::instrument(name = "store.audit.audit_page", skip_all)]
-    async fn audit_page(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>> {
-        let sql = entries_where!("WHERE seq > $1 ORDER BY seq LIMIT $2");
-        let rows: Vec<EntryRow> = on_read!(self, |p| sqlx::query_as(sql)
-            .bind(i64::try_from(after).unwrap_or(i64::MAX))
-            .bind(i64::from(limit))
-            .fetch_all(p)
-            .await)
+    async fn audit_page(&self, chain: Chain, after: u64, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = pick(chain, entries_of!("seq > $1 ORDER BY seq LIMIT $2"));
+        let rows: Vec<EntryRow> = on_read!(self, |p| with_key!(
+            sqlx::query_as(sql)
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                .bind(i64::from(limit)),
+            chain
+        )
+        .fetch_all(p)
+        .await)
         .map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
     }
@@ -309,13 +505,16 @@ impl AuditStore for SqlStore {
     #[tracing::instrument(name = "store.audit.audit_scan", skip_all)]
     async fn audit_scan(
         &self,
+        chain: Chain,
         after: u64,
         visit: &mut (dyn for<'r> FnMut(StoredEntry<'r>) -> ControlFlow<()> + Send),
     ) -> Result<()> {
         let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let key = chain.key();
         match &self.pools {
             Pools::Sqlite { read, .. } => {
-                scan_pages!(read, SCAN_PACKED, after, visit, |row, seq, at| {
+                let sql = pick(chain, SCAN_PACKED);
+                scan_pages!(read, sql, key, after, visit, |row, seq, at| {
                     let packed: &[u8] = row.try_get_unchecked(2).map_err(db_err)?;
                     let [prev_hash, hash, actor, action, object, payload] =
                         unpack(packed).ok_or_else(|| unreadable(seq))?;
@@ -331,36 +530,47 @@ impl AuditStore for SqlStore {
                     }
                 })
             }
-            Pools::Postgres(p) => scan_pages!(p, SCAN, after, visit, |row, seq, at| StoredEntry {
-                seq,
-                at,
-                actor: row.try_get_unchecked(2).map_err(db_err)?,
-                action: row.try_get_unchecked(3).map_err(db_err)?,
-                object: row.try_get_unchecked(4).map_err(db_err)?,
-                payload: row.try_get_unchecked(5).map_err(db_err)?,
-                prev_hash: row.try_get_unchecked(6).map_err(db_err)?,
-                hash: row.try_get_unchecked(7).map_err(db_err)?,
-            }),
+            Pools::Postgres(p) => {
+                let sql = pick(chain, SCAN);
+                scan_pages!(p, sql, key, after, visit, |row, seq, at| StoredEntry {
+                    seq,
+                    at,
+                    actor: row.try_get_unchecked(2).map_err(db_err)?,
+                    action: row.try_get_unchecked(3).map_err(db_err)?,
+                    object: row.try_get_unchecked(4).map_err(db_err)?,
+                    payload: row.try_get_unchecked(5).map_err(db_err)?,
+                    prev_hash: row.try_get_unchecked(6).map_err(db_err)?,
+                    hash: row.try_get_unchecked(7).map_err(db_err)?,
+                })
+            }
         }
     }
 
     #[tracing::instrument(name = "store.audit.audit_for_object", skip_all)]
-    async fn audit_for_object(&self, object: &str) -> Result<Vec<AuditEntry>> {
-        let sql = entries_where!("WHERE object = $1 ORDER BY seq");
-        let rows: Vec<EntryRow> = on_read!(self, |p| sqlx::query_as(sql)
-            .bind(object)
-            .fetch_all(p)
-            .await)
+    async fn audit_for_object(&self, chain: Chain, object: &str) -> Result<Vec<AuditEntry>> {
+        // $2 is unused but keeps the key third, as in the other reads of entries.
+        let sql = pick(chain, entries_of!("object = $1 AND seq > $2 ORDER BY seq"));
+        let rows: Vec<EntryRow> = on_read!(self, |p| with_key!(
+            sqlx::query_as(sql).bind(object).bind(0i64),
+            chain
+        )
+        .fetch_all(p)
+        .await)
         .map_err(db_err)?;
         Ok(rows.into_iter().map(entry).collect())
     }
 
     #[tracing::instrument(name = "store.audit.audit_leaves", skip_all)]
-    async fn audit_leaves(&self, size: u64) -> Result<Vec<Hash>> {
-        let rows: Vec<Vec<u8>> = on_read!(self, |p| sqlx::query_scalar(
-            "SELECT hash FROM audit_log WHERE seq <= $1 ORDER BY seq"
+    async fn audit_leaves(&self, chain: Chain, size: u64) -> Result<Vec<Hash>> {
+        let sql = on_chain(
+            chain,
+            "SELECT hash FROM audit_log_closed WHERE seq <= $1 ORDER BY seq",
+            "SELECT hash FROM audit_log WHERE county_id = $2 AND seq <= $1 ORDER BY seq",
+        );
+        let rows: Vec<Vec<u8>> = on_read!(self, |p| with_key!(
+            sqlx::query_scalar(sql).bind(i64::try_from(size).unwrap_or(i64::MAX)),
+            chain
         )
-        .bind(i64::try_from(size).unwrap_or(i64::MAX))
         .fetch_all(p)
         .await)
         .map_err(db_err)?;
@@ -372,17 +582,26 @@ impl AuditStore for SqlStore {
         let c = &cp.checkpoint;
         let root = c.root_hash().ok_or_else(corrupt)?;
         let sig = hex::decode(&c.signature).map_err(|_| corrupt())?;
-        let r = on_write!(self, |p| sqlx::query(
-            "INSERT INTO audit_checkpoints (size, root, at, signature, key_id, last_hash, frontier) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (size) DO NOTHING"
+        let sql = on_chain(
+            c.chain,
+            "INSERT INTO audit_checkpoints_closed (size, root, at, signature, key_id, last_hash, frontier) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (size) DO NOTHING",
+            "INSERT INTO audit_checkpoints (size, root, at, signature, key_id, last_hash, frontier, county_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (county_id, size) DO NOTHING",
+        );
+        let size = i64::try_from(c.size).map_err(|_| corrupt())?;
+        let frontier = cp.frontier.to_hex();
+        let r = on_write!(self, |p| with_key!(
+            sqlx::query(sql)
+                .bind(size)
+                .bind(&root[..])
+                .bind(micros(c.at))
+                .bind(&sig[..])
+                .bind(&cp.key_id)
+                .bind(&cp.last_hash[..])
+                .bind(&frontier),
+            c.chain
         )
-        .bind(i64::try_from(c.size).map_err(|_| corrupt())?)
-        .bind(&root[..])
-        .bind(micros(c.at))
-        .bind(&sig[..])
-        .bind(&cp.key_id)
-        .bind(&cp.last_hash[..])
-        .bind(cp.frontier.to_hex())
         .execute(p)
         .await
         .map(|r| r.rows_affected()))
@@ -391,19 +610,70 @@ impl AuditStore for SqlStore {
     }
 
     #[tracing::instrument(name = "store.audit.checkpoints", skip_all)]
-    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
-        let sql = checkpoints_by!("ORDER BY size");
-        let rows: Vec<CheckpointRow> =
-            on_read!(self, |p| sqlx::query_as(sql).fetch_all(p).await).map_err(db_err)?;
-        rows.into_iter().map(checkpoint).collect()
+    async fn checkpoints(&self, chain: Chain) -> Result<Vec<StoredCheckpoint>> {
+        let sql = pick(chain, checkpoints_of!("ORDER BY size"));
+        let rows: Vec<CheckpointRow> = on_read!(self, |p| with_key!(sqlx::query_as(sql), chain)
+            .fetch_all(p)
+            .await)
+        .map_err(db_err)?;
+        rows.into_iter().map(|r| checkpoint(chain, r)).collect()
     }
 
     #[tracing::instrument(name = "store.audit.latest_checkpoint", skip_all)]
-    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
-        let sql = checkpoints_by!("ORDER BY size DESC LIMIT 1");
-        let row: Option<CheckpointRow> =
-            on_read!(self, |p| sqlx::query_as(sql).fetch_optional(p).await).map_err(db_err)?;
-        row.map(checkpoint).transpose()
+    async fn latest_checkpoint(&self, chain: Chain) -> Result<Option<StoredCheckpoint>> {
+        let sql = pick(chain, checkpoints_of!("ORDER BY size DESC LIMIT 1"));
+        let row: Option<CheckpointRow> = on_read!(self, |p| with_key!(sqlx::query_as(sql), chain)
+            .fetch_optional(p)
+            .await)
+        .map_err(db_err)?;
+        row.map(|r| checkpoint(chain, r)).transpose()
+    }
+
+    #[tracing::instrument(name = "store.audit.insert_province_checkpoint", skip_all)]
+    async fn insert_province_checkpoint(
+        &self,
+        cp: &ProvinceCheckpoint,
+        key_id: &str,
+    ) -> Result<()> {
+        let root = cp.root_hash().ok_or_else(corrupt)?;
+        let sig = hex::decode(&cp.signature).map_err(|_| corrupt())?;
+        let chains = serde_json::to_string(&cp.chains).map_err(|_| corrupt())?;
+        // The next number; a writer that loses the race to it fails and the next tick retries.
+        on_write!(self, |p| sqlx::query(
+            "INSERT INTO audit_province_checkpoints (id, at, root, signature, key_id, chains) \
+             SELECT coalesce(max(id), 0) + 1, $1, $2, $3, $4, $5 FROM audit_province_checkpoints"
+        )
+        .bind(micros(cp.at))
+        .bind(&root[..])
+        .bind(&sig[..])
+        .bind(key_id)
+        .bind(&chains)
+        .execute(p)
+        .await
+        .map(drop))
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "store.audit.latest_province_checkpoint", skip_all)]
+    async fn latest_province_checkpoint(&self) -> Result<Option<ProvinceCheckpoint>> {
+        let row: Option<(i64, Vec<u8>, Vec<u8>, String)> = on_read!(self, |p| sqlx::query_as(
+            "SELECT at, root, signature, chains FROM audit_province_checkpoints \
+             ORDER BY id DESC LIMIT 1"
+        )
+        .fetch_optional(p)
+        .await)
+        .map_err(db_err)?;
+        let Some((at, root, sig, chains)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(ProvinceCheckpoint {
+            // Heads that no longer parse fail the tree's check.
+            chains: serde_json::from_str(&chains).unwrap_or_default(),
+            root: hex::encode(root),
+            at: from_micros(at),
+            signature: hex::encode(sig),
+        }))
     }
 }
 

@@ -38,6 +38,11 @@ async fn world(s: S) -> World {
 }
 
 impl World {
+    /// The county's audit chain, where its orders' entries go.
+    fn chain(&self) -> jiceng_kernel::audit::chain::Chain {
+        jiceng_kernel::audit::chain::Chain::County(self.county.path.county())
+    }
+
     fn assignee(&self) -> Assignee {
         Assignee {
             unit_id: self.county.id,
@@ -132,6 +137,7 @@ impl World {
             .push(self.escalation(Subject::work_order(read.id), &read.number, step));
         fx.audit
             .push(jiceng_orders::effects::AuditItem::Record(AuditRecord::new(
+                self.chain(),
                 t0(),
                 "test",
                 "test.extra",
@@ -172,7 +178,7 @@ impl World {
             .await
             .unwrap()
             .len();
-        let audit = self.s.audit_size().await.unwrap();
+        let audit = self.s.audit_size(self.chain()).await.unwrap();
         (o.version, history, notices, escalations, audit)
     }
 }
@@ -331,7 +337,7 @@ async fn a_replayed_registration_returns_the_first_order(s: S) {
         c => panic!("expected a new order, got {c:?}"),
     };
     assert_eq!(number, "JC20261124000001");
-    let audit = w.s.audit_size().await.unwrap();
+    let audit = w.s.audit_size(w.chain()).await.unwrap();
 
     // The same request again, as a new order with its own id: the first order comes back.
     let (second, fx) = register(1, "h1");
@@ -353,7 +359,7 @@ async fn a_replayed_registration_returns_the_first_order(s: S) {
         w.s.count_orders(crate::county(&w.s).await).await.unwrap(),
         1
     );
-    assert_eq!(w.s.audit_size().await.unwrap(), audit);
+    assert_eq!(w.s.audit_size(w.chain()).await.unwrap(), audit);
 
     // The key with another request is refused, and nothing is written.
     let (third, fx) = register(2, "h2");

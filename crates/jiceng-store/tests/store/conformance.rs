@@ -595,6 +595,7 @@ async fn sqlite_is_wal_and_migrations_are_idempotent() {
 /// An audit record for changes made directly through the store.
 fn rec() -> AuditRecord {
     AuditRecord::new(
+        jiceng_kernel::audit::chain::Chain::System,
         chrono::Utc::now(),
         "system",
         "test.change",
@@ -611,9 +612,13 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
     use sqlx::Connection;
     let s = &db.store;
     let now = Utc::now();
+    let c = jiceng_kernel::audit::chain::Chain::County(jiceng_kernel::ids::CountyId(
+        uuid::Uuid::now_v7(),
+    ));
     let recs: Vec<AuditRecord> = (0..3)
         .map(|i| {
             AuditRecord::new(
+                c,
                 now,
                 "u",
                 "test.step",
@@ -624,8 +629,8 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
         .collect();
     s.append_audit(&recs[..2]).await.unwrap();
     s.append_audit(&recs[2..]).await.unwrap();
-    assert_eq!(s.audit_size().await.unwrap(), 3);
-    let log = s.audit_page(0, 10).await.unwrap();
+    assert_eq!(s.audit_size(c).await.unwrap(), 3);
+    let log = s.audit_page(c, 0, 10).await.unwrap();
     assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
     for w in log.windows(2) {
         assert_eq!(
@@ -634,13 +639,16 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
         );
     }
     assert!(log.iter().all(|e| e.compute_hash() == e.hash));
-    assert_eq!(s.audit_for_object("obj:0").await.unwrap().len(), 2);
-    assert_eq!(s.audit_leaves(2).await.unwrap(), [log[0].hash, log[1].hash]);
+    assert_eq!(s.audit_for_object(c, "obj:0").await.unwrap().len(), 2);
+    assert_eq!(
+        s.audit_leaves(c, 2).await.unwrap(),
+        [log[0].hash, log[1].hash]
+    );
     let key = ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]);
     let mut f = Frontier::default();
     log.iter().for_each(|e| f.push(e.hash));
     let cp = StoredCheckpoint {
-        checkpoint: Checkpoint::sign(&key, 3, &f.root(), now),
+        checkpoint: Checkpoint::sign(&key, c, 3, &f.root(), now),
         key_id: "k".into(),
         last_hash: log[2].hash,
         frontier: f,
@@ -650,7 +658,7 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
         !s.insert_checkpoint(&cp).await.unwrap(),
         "one checkpoint per size"
     );
-    let back = s.latest_checkpoint().await.unwrap().unwrap();
+    let back = s.latest_checkpoint(c).await.unwrap().unwrap();
     assert_eq!(back, cp);
     assert!(back.checkpoint.verify(&key.verifying_key()));
 
@@ -679,7 +687,11 @@ async fn audit_log_is_append_only(db: &jiceng_store::testing::TestDb) {
             .unwrap_err();
         assert!(e.to_string().contains("append-only"), "{e}");
     }
-    assert_eq!(s.audit_page(0, 10).await.unwrap(), log, "nothing changed");
+    assert_eq!(
+        s.audit_page(c, 0, 10).await.unwrap(),
+        log,
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
@@ -704,6 +716,9 @@ async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
     use std::ops::ControlFlow;
     let a = db.store.clone();
     let b = Arc::new(SqlStore::connect(&db.url).await.unwrap());
+    let c = jiceng_kernel::audit::chain::Chain::County(jiceng_kernel::ids::CountyId(
+        uuid::Uuid::now_v7(),
+    ));
     let mut tasks = Vec::new();
     for i in 0..40usize {
         let s = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -712,6 +727,7 @@ async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
                 let recs: Vec<AuditRecord> = (0..1 + (i + round) % 3)
                     .map(|k| {
                         AuditRecord::new(
+                            c,
                             Utc::now(),
                             format!("writer:{i}"),
                             "test.race",
@@ -730,9 +746,9 @@ async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
     let want: u64 = (0..40usize)
         .map(|i| (0..5).map(|r| 1 + (i + r) % 3).sum::<usize>() as u64)
         .sum();
-    assert_eq!(a.audit_size().await.unwrap(), want);
-    assert_eq!(b.audit_size().await.unwrap(), want);
-    let log = a.audit_page(0, 10_000).await.unwrap();
+    assert_eq!(a.audit_size(c).await.unwrap(), want);
+    assert_eq!(b.audit_size(c).await.unwrap(), want);
+    let log = a.audit_page(c, 0, 10_000).await.unwrap();
     assert_eq!(
         log.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=want).collect::<Vec<_>>()
@@ -743,7 +759,7 @@ async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
     }
     assert_eq!(v.finish(want), Ok(want));
     let mut scanned = Vec::new();
-    b.audit_scan(0, &mut |e| {
+    b.audit_scan(c, 0, &mut |e| {
         scanned.push((e.seq, e.hash.to_vec(), e.payload.to_vec()));
         ControlFlow::Continue(())
     })
@@ -756,7 +772,7 @@ async fn concurrent_appends_never_fork(db: &jiceng_store::testing::TestDb) {
     assert_eq!(scanned, paged);
     // A scan stops where its visitor says, and starts after the number given.
     let mut seen = Vec::new();
-    a.audit_scan(want - 3, &mut |e| {
+    a.audit_scan(c, want - 3, &mut |e| {
         seen.push(e.seq);
         if seen.len() == 2 {
             ControlFlow::Break(())

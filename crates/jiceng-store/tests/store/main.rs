@@ -1,6 +1,7 @@
 //! The storage adapters' tests, one binary: the conformance suite on both backends, and the test databases themselves.
 
 mod areas;
+mod audit_chains;
 mod commit;
 mod conformance;
 mod county_migration;

@@ -23,7 +23,14 @@ fn t(micros: i64) -> DateTime<Utc> {
 }
 
 fn rec() -> AuditRecord {
-    AuditRecord::new(t(1), "system", "test", "x", serde_json::json!({}))
+    AuditRecord::new(
+        jiceng_kernel::audit::chain::Chain::System,
+        t(1),
+        "system",
+        "test",
+        "x",
+        serde_json::json!({}),
+    )
 }
 
 /// Stores a correction with its audit record through the one commit path.
@@ -151,7 +158,10 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
     let open = order(s, &w, &w.town_a, Status::Registered, None, "单车乱停").await;
     let merged = order(s, &w, &w.town_a, Status::Merged, Some("交通运输"), "重复").await;
     let elsewhere = order(s, &w, &w.town_b, Status::Archived, Some("教育文体"), "学校").await;
-    let before = s.audit_size().await.unwrap();
+    let before = s
+        .audit_size(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap();
 
     let first = correction(
         crate::county(s).await,
@@ -194,7 +204,9 @@ async fn corrections_are_kept_per_order_and_feed_training(s: &SqlStore) {
         None
     );
     assert_eq!(
-        s.audit_size().await.unwrap(),
+        s.audit_size(jiceng_kernel::audit::chain::Chain::System)
+            .await
+            .unwrap(),
         before + 3,
         "each correction audited"
     );
@@ -288,7 +300,10 @@ async fn models_activate_one_at_a_time_and_remember_the_previous(s: &SqlStore) {
     );
     assert!(!s.get_model(m1.id).await.unwrap().unwrap().active);
 
-    let before = s.audit_size().await.unwrap();
+    let before = s
+        .audit_size(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap();
     let e = s
         .activate_model(Some(ModelId(uuid::Uuid::now_v7())), t(1), &rec())
         .await
@@ -299,7 +314,12 @@ async fn models_activate_one_at_a_time_and_remember_the_previous(s: &SqlStore) {
         Some(m2.id),
         "nothing changed"
     );
-    assert_eq!(s.audit_size().await.unwrap(), before);
+    assert_eq!(
+        s.audit_size(jiceng_kernel::audit::chain::Chain::System)
+            .await
+            .unwrap(),
+        before
+    );
 
     s.activate_model(None, t(1_795_000_000_000_030), &rec())
         .await
@@ -309,7 +329,12 @@ async fn models_activate_one_at_a_time_and_remember_the_previous(s: &SqlStore) {
         None,
         "back to the built-in model"
     );
-    assert_eq!(s.audit_size().await.unwrap(), before + 1);
+    assert_eq!(
+        s.audit_size(jiceng_kernel::audit::chain::Chain::System)
+            .await
+            .unwrap(),
+        before + 1
+    );
 }
 
 async fn run_all(s: &SqlStore) {

@@ -5,6 +5,7 @@ use crate::cli::{AuditCommand, AuditVerifyArgs, VerifyBundleArgs};
 use anyhow::{Context, Result, bail};
 use ed25519_dalek::VerifyingKey;
 use jiceng_kernel::audit::bundle::Bundle;
+use jiceng_kernel::audit::chain::Chain;
 use jiceng_kernel::audit::checkpoint::parse_public_key;
 use std::path::Path;
 
@@ -54,41 +55,74 @@ async fn verify(args: AuditVerifyArgs) -> Result<()> {
         Some(p) => jiceng_server::audit::read_witness_file(p)?,
         None => Vec::new(),
     };
+    let only = match &args.county {
+        None => None,
+        Some(c) => Some(Chain::parse(c).with_context(|| {
+            format!("--county {c}: not a county id (a UUID), system or closed")
+        })?),
+    };
     let db = open(&config).await?;
     let started = std::time::Instant::now();
-    let report = jiceng_orders::use_cases::verify_log(db.store.as_ref(), &key, &witness)
+    let report = jiceng_orders::use_cases::verify_log(db.store.as_ref(), &key, &witness, only)
         .await
         .map_err(|e| domain_err("audit verify", e))?;
     db.store.close().await;
     let secs = started.elapsed().as_secs_f64();
-    match report.fault {
-        None => {
-            say!(
-                "审计日志验证通过：{} 条记录，{} 个检查点签名有效{}（用时 {secs:.2} 秒）",
-                report.entries,
-                report.checkpoints,
-                if report.witnessed > 0 {
-                    format!("，与见证文件中的 {} 个检查点一致", report.witnessed)
-                } else {
-                    String::new()
-                }
-            );
-            say!(
-                "audit log verified: {} entries, {} checkpoints",
-                report.entries,
-                report.checkpoints
-            );
-            Ok(())
+    for c in &report.chains {
+        let place = match (&c.in_province, report.province) {
+            (Some(p), _) => format!("，头部（{} 条）在全省检查点中（包含证明成立）", p.head.size),
+            (None, Some(true)) => "，尚未进入全省检查点".to_owned(),
+            _ => String::new(),
+        };
+        match &c.fault {
+            None => say!(
+                "{}：验证通过，{} 条记录，{} 个检查点{place}",
+                c.chain.describe_zh(),
+                c.entries,
+                c.checkpoints
+            ),
+            Some(f) => say!("{}：验证失败，{}", c.chain.describe_zh(), f.describe_zh()),
         }
-        Some(f) => {
-            say!("审计日志验证失败：{}", f.describe_zh());
-            say!(
-                "first entry that does not verify: {} ({})",
-                f.seq(),
-                serde_json::to_string(&f).unwrap_or_default()
-            );
-            bail!("audit log does not verify at entry {}", f.seq())
-        }
+    }
+    if report.province == Some(false) {
+        say!("全省检查点的签名无效或与其所列各链头部不符：检查点被改动或不是本服务器签发");
+    }
+    let faults = report.faults();
+    if faults.is_empty() && report.ok() {
+        say!(
+            "审计日志验证通过：{} 条审计链，{} 条记录，{} 个检查点签名有效{}（用时 {secs:.2} 秒）",
+            report.chains.len(),
+            report.entries(),
+            report.checkpoints(),
+            if report.witnessed > 0 {
+                format!("，与见证文件中的 {} 个检查点一致", report.witnessed)
+            } else {
+                String::new()
+            }
+        );
+        say!(
+            "audit log verified: {} chains, {} entries, {} checkpoints",
+            report.chains.len(),
+            report.entries(),
+            report.checkpoints()
+        );
+        return Ok(());
+    }
+    for (chain, f) in &faults {
+        say!(
+            "chain {chain}: first entry that does not verify: {} ({})",
+            f.seq(),
+            serde_json::to_string(f).unwrap_or_default()
+        );
+    }
+    match faults.first() {
+        Some((chain, f)) => bail!(
+            "audit log does not verify: chain {chain} at entry {} ({} of {} chains fail)",
+            f.seq(),
+            faults.len(),
+            report.chains.len()
+        ),
+        None => bail!("audit log does not verify: the province checkpoint is not valid"),
     }
 }
 
@@ -97,17 +131,20 @@ async fn checkpoint(data: &crate::cli::DataArgs) -> Result<()> {
     let db = open(&config).await?;
     let made = db
         .orders
-        .make_checkpoint()
+        .make_checkpoints()
         .await
         .map_err(|e| domain_err("audit checkpoint", e))?;
     db.store.close().await;
-    match made {
-        Some(c) => say!(
-            "signed checkpoint: {} entries, root {}",
+    for c in &made {
+        say!(
+            "signed checkpoint of chain {}: {} entries, root {}",
+            c.checkpoint.chain,
             c.checkpoint.size,
             c.checkpoint.root
-        ),
-        None => say!("no new entries since the last checkpoint"),
+        );
+    }
+    if made.is_empty() {
+        say!("no new entries since the last checkpoints");
     }
     Ok(())
 }

@@ -250,22 +250,28 @@ async fn verify(
     };
     let key = jiceng_kernel::audit::checkpoint::parse_public_key(&hex)
         .context("not an Ed25519 public key (64 hex digits)")?;
-    let report = jiceng_orders::use_cases::verify_log(store, &key, &[])
+    let report = jiceng_orders::use_cases::verify_log(store, &key, &[], None)
         .await
         .map_err(|e| super::domain_err("audit verify", e))?;
-    match report.fault {
-        None => {
+    match report.faults().first() {
+        None if report.ok() => {
             say!(
-                "audit log verified: {} entries, {} checkpoints",
-                report.entries,
-                report.checkpoints
+                "audit log verified: {} chains, {} entries, {} checkpoints",
+                report.chains.len(),
+                report.entries(),
+                report.checkpoints()
             );
-            Ok(report.entries)
+            Ok(report.entries())
         }
-        Some(f) => {
-            say!("审计日志验证失败：{}", f.describe_zh());
+        None => bail!("restored, but the province checkpoint of the audit log is not valid"),
+        Some((chain, f)) => {
+            say!(
+                "审计日志验证失败：{}：{}",
+                chain.describe_zh(),
+                f.describe_zh()
+            );
             bail!(
-                "restored, but the audit log does not verify at entry {}",
+                "restored, but the audit log does not verify: chain {chain} at entry {}",
                 f.seq()
             )
         }

@@ -1,9 +1,10 @@
 //! Tamper tests: an attacker with database access bypasses the append-only triggers and
-//! edits the audit log; `jiceng audit verify` must find each edit and name the entry.
+//! edits one chain of the audit log (the system chain); `jiceng audit verify` must find each
+//! edit and name the chain and the entry, and still verify the county's chain beside it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use jiceng_accounts::ports::AuthStore;
-use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord};
+use jiceng_kernel::audit::chain::{AuditEntry, AuditRecord, Chain};
 use jiceng_kernel::org::{NewOrgUnit, OrgKind};
 use jiceng_kernel::ports::AuditStore;
 use jiceng_kernel::user::{NewUser, Role};
@@ -49,11 +50,15 @@ fn public_hex() -> String {
     hex::encode(key().verifying_key().as_bytes())
 }
 
-/// A log of real entries (units, users, logins, reads) with a signed checkpoint over the
-/// first `SIGNED` entries and two entries after it.
+/// A system chain of real entries (units, users, logins) with a signed checkpoint over the
+/// first `SIGNED` entries and two entries after it, and a county's chain of two reads, signed.
 const SIGNED: u64 = 30;
 
 async fn build(db: Db) -> Option<TestDb> {
+    build_with_county(db).await.map(|(t, _)| t)
+}
+
+async fn build_with_county(db: Db) -> Option<(TestDb, Chain)> {
     let t = match db {
         Db::Sqlite => testing::sqlite().await,
         Db::Postgres => testing::postgres().await?,
@@ -78,18 +83,25 @@ async fn build(db: Db) -> Option<TestDb> {
         .await
         .unwrap();
     let now = chrono::Utc::now();
-    while t.store.audit_size().await.unwrap() < SIGNED {
-        let n = t.store.audit_size().await.unwrap();
+    let login = async |n: u64| {
         t.store
-            .record_login("zhangsan", &format!("10.0.0.{n}"), n % 3 != 0, now)
+            .record_login(
+                "zhangsan",
+                &format!("10.0.0.{n}"),
+                !n.is_multiple_of(3),
+                now,
+            )
             .await
             .unwrap();
+    };
+    while t.store.audit_size(Chain::System).await.unwrap() < SIGNED {
+        login(t.store.audit_size(Chain::System).await.unwrap()).await;
     }
-    let cp = orders.make_checkpoint().await.unwrap().unwrap();
-    assert_eq!(cp.checkpoint.size, SIGNED);
+    let chain = Chain::County(county.path.county());
     t.store
         .append_audit(&[
             AuditRecord::new(
+                chain,
                 now,
                 "u1",
                 "personal_data.read",
@@ -97,6 +109,7 @@ async fn build(db: Db) -> Option<TestDb> {
                 json!({"fields": ["caller_phone"]}),
             ),
             AuditRecord::new(
+                chain,
                 now,
                 "u1",
                 "personal_data.read",
@@ -106,7 +119,23 @@ async fn build(db: Db) -> Option<TestDb> {
         ])
         .await
         .unwrap();
-    Some(t)
+    let made = orders.make_checkpoints().await.unwrap();
+    let sizes: Vec<(Chain, u64)> = made
+        .iter()
+        .map(|c| (c.checkpoint.chain, c.checkpoint.size))
+        .collect();
+    assert_eq!(sizes, [(Chain::System, SIGNED), (chain, 2)]);
+    login(SIGNED).await;
+    login(SIGNED + 1).await;
+    Some((t, chain))
+}
+
+/// The system chain's rows in SQL.
+fn system(db: Db) -> &'static str {
+    match db {
+        Db::Sqlite => "county_id = X'00000000000000000000000000000000'",
+        Db::Postgres => "county_id = '00000000-0000-0000-0000-000000000000'",
+    }
 }
 
 /// Runs SQL as the attacker, triggers off.
@@ -155,19 +184,24 @@ fn text(s: &str) -> String {
 }
 
 async fn entry(t: &TestDb, seq: u64) -> AuditEntry {
-    t.store.audit_page(seq - 1, 1).await.unwrap().remove(0)
+    t.store
+        .audit_page(Chain::System, seq - 1, 1)
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 fn set_row(db: Db, seq: u64, e: &AuditEntry) -> String {
     format!(
-        "UPDATE audit_log SET at = {}, actor = {}, action = {}, object = {}, payload = {}, prev_hash = {}, hash = {} WHERE seq = {seq}",
+        "UPDATE audit_log SET at = {}, actor = {}, action = {}, object = {}, payload = {}, prev_hash = {}, hash = {} WHERE {} AND seq = {seq}",
         e.at.timestamp_micros(),
         text(&e.actor),
         text(&e.action),
         text(&e.object),
         text(e.payload.text()),
         blob(db, &e.prev_hash),
-        blob(db, &e.hash)
+        blob(db, &e.hash),
+        system(db)
     )
 }
 
@@ -197,7 +231,9 @@ async fn case(
     attack: impl AsyncFnOnce(&TestDb) -> Vec<String>,
     expect: &[&str],
 ) {
-    let Some(t) = build(db).await else { return };
+    let Some((t, county)) = build_with_county(db).await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sql = attack(&t).await;
     tamper(&t, db, &sql).await;
@@ -206,6 +242,20 @@ async fn case(
     for e in expect {
         assert!(out.contains(e), "{name}: expected {e:?} in\n{out}");
     }
+    assert!(
+        out.contains("系统审计链：验证失败"),
+        "{name}: the chain is named\n{out}"
+    );
+    assert!(out.contains("chain system"), "{name}\n{out}");
+    // The county's chain beside it still verifies, and is proven in the province checkpoint.
+    let county_line = format!("{}：验证通过，2 条记录", county.describe_zh());
+    assert!(
+        out.contains(&county_line),
+        "{name}: {county_line:?} in\n{out}"
+    );
+    assert!(out.contains("在全省检查点中"), "{name}\n{out}");
+    let (ok, out) = verify(&t, dir.path(), &["--county", &county.to_string()]);
+    assert!(ok, "{name}: the county alone verifies\n{out}");
 }
 
 async fn all_attacks(db: Db) {
@@ -214,7 +264,10 @@ async fn all_attacks(db: Db) {
         let dir = tempfile::tempdir().unwrap();
         let (ok, out) = verify(&t, dir.path(), &[]);
         assert!(ok, "an untouched log verifies\n{out}");
-        assert!(out.contains(&format!("{} 条记录", SIGNED + 2)), "{out}");
+        assert!(
+            out.contains(&format!("2 条审计链，{} 条记录", SIGNED + 4)),
+            "{out}"
+        );
     } else {
         return;
     }
@@ -226,8 +279,9 @@ async fn all_attacks(db: Db) {
             let changed = e.payload.text().replacen("10.0.0.", "10.0.9.", 1);
             assert_ne!(changed, e.payload.text());
             vec![format!(
-                "UPDATE audit_log SET payload = {} WHERE seq = 12",
-                text(&changed)
+                "UPDATE audit_log SET payload = {} WHERE {} AND seq = 12",
+                text(&changed),
+                system(db)
             )]
         },
         &["第 12 条记录的内容被改动", "entry 12"],
@@ -236,7 +290,12 @@ async fn all_attacks(db: Db) {
     case(
         db,
         "one entry deleted",
-        async |_: &TestDb| vec!["DELETE FROM audit_log WHERE seq = 9".to_owned()],
+        async |_: &TestDb| {
+            vec![format!(
+                "DELETE FROM audit_log WHERE {} AND seq = 9",
+                system(db)
+            )]
+        },
         &["第 9 条记录缺失", "entry 9"],
     )
     .await;
@@ -254,13 +313,14 @@ async fn all_attacks(db: Db) {
         let prev = entry(t, 9).await;
         let forged = AuditEntry::after(
             Some((prev.seq, prev.hash)),
-            &AuditRecord::new(prev.at, "intruder", "user.grant_role", "user:x", json!({"role": "administrator"})),
+            &AuditRecord::new(Chain::System, prev.at, "intruder", "user.grant_role", "user:x", json!({"role": "administrator"})),
         );
+        let key = system(db).trim_start_matches("county_id = ");
         vec![
-            "UPDATE audit_log SET seq = -seq WHERE seq >= 10".to_owned(),
-            "UPDATE audit_log SET seq = 1 - seq WHERE seq < 0".to_owned(),
+            format!("UPDATE audit_log SET seq = -seq WHERE {} AND seq >= 10", system(db)),
+            format!("UPDATE audit_log SET seq = 1 - seq WHERE {} AND seq < 0", system(db)),
             format!(
-                "INSERT INTO audit_log (seq, at, actor, action, object, payload, prev_hash, hash) VALUES (10, {}, 'intruder', 'user.grant_role', 'user:x', {}, {}, {})",
+                "INSERT INTO audit_log (county_id, seq, at, actor, action, object, payload, prev_hash, hash) VALUES ({key}, 10, {}, 'intruder', 'user.grant_role', 'user:x', {}, {}, {})",
                 forged.at.timestamp_micros(),
                 text(forged.payload.text()),
                 blob(db, &forged.prev_hash),
@@ -271,7 +331,13 @@ async fn all_attacks(db: Db) {
     case(
         db,
         "tail truncated",
-        async |_: &TestDb| vec![format!("DELETE FROM audit_log WHERE seq > {}", SIGNED - 4)],
+        async |_: &TestDb| {
+            vec![format!(
+                "DELETE FROM audit_log WHERE {} AND seq > {}",
+                system(db),
+                SIGNED - 4
+            )]
+        },
         &["尾部被截断", &format!("entry {}", SIGNED - 3)],
     )
     .await;
@@ -375,4 +441,97 @@ async fn evidence_bundle_verifies_offline() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("检查点签名无效"));
+}
+
+/// An order whose first steps were logged before there were chains (in the closed log) and
+/// its later ones in its county's chain: its trail shows both, each proven in its own chain's
+/// checkpoint, and its evidence bundle verifies offline with both parts.
+#[tokio::test]
+async fn an_order_from_before_the_chains_keeps_its_trail_and_evidence() {
+    use jiceng_kernel::access::Principal;
+    use jiceng_orders::work_order::NewWorkOrder;
+    use jiceng_orders::work_order::register::IntakeForm;
+    use sqlx::Connection;
+    let t = testing::sqlite().await;
+    let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key());
+    let (county, people) = county_with(
+        &orders,
+        &[
+            ("operator", Role::HotlineOperator),
+            ("supervisor", Role::Supervisor),
+        ],
+    )
+    .await;
+    let [op, sup] = people.try_into().unwrap();
+    let new = NewWorkOrder::parse(IntakeForm {
+        caller_name: Some("王五"),
+        caller_phone: Some("13700001111"),
+        content: "小区门口消防通道被车辆堵塞",
+        ..Default::default()
+    })
+    .unwrap();
+    let order = orders
+        .register_order(&Principal::from(op), new, Some(county.id), None)
+        .await
+        .unwrap();
+    // Three entries about the order in the log of the time before chains, as written then.
+    let object = format!("work_order:{}", order.id);
+    let mut old: Vec<AuditEntry> = Vec::new();
+    for i in 0..3 {
+        let r = AuditRecord::new(
+            Chain::Closed,
+            chrono::Utc::now(),
+            "u0",
+            "work_order.note",
+            if i == 1 { "user:x" } else { object.as_str() },
+            json!({"i": i}),
+        );
+        old.push(AuditEntry::next(old.last(), &r));
+    }
+    let mut c = sqlx::SqliteConnection::connect(&t.url).await.unwrap();
+    for e in &old {
+        sqlx::query(
+            "INSERT INTO audit_log_closed (seq, at, actor, action, object, payload, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(e.seq as i64)
+        .bind(e.at.timestamp_micros())
+        .bind(&e.actor)
+        .bind(&e.action)
+        .bind(&e.object)
+        .bind(e.payload.text())
+        .bind(&e.prev_hash[..])
+        .bind(&e.hash[..])
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    // The closed log's size; its last hash stays the genesis the county's chain started from
+    // (a log closed by migration 0019 ends at it: see jiceng-store's audit_chains tests).
+    sqlx::query("UPDATE audit_head_closed SET seq = 3 WHERE id = 1")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+
+    let sup = Principal::from(sup);
+    let bundle = orders.evidence_bundle(&sup, order.id).await.unwrap();
+    let closed = bundle.closed.as_ref().expect("the part before the chains");
+    assert_eq!(closed.checkpoint.chain, Chain::Closed);
+    assert_eq!(
+        closed.checkpoint.size, 3,
+        "the closed log's final checkpoint"
+    );
+    let seqs: Vec<u64> = closed.entries.iter().map(|p| p.entry.seq).collect();
+    assert_eq!(seqs, [1, 3]);
+    assert_eq!(bundle.checkpoint.chain, Chain::County(county.path.county()));
+    assert_eq!(bundle.entries.len(), 1);
+    assert_eq!(bundle.verify(&key().verifying_key()), Ok(3));
+    let trail = orders.order_trail(&sup, order.id).await.unwrap();
+    let chains: Vec<String> = trail.entries.iter().map(|e| e.chain.to_string()).collect();
+    assert_eq!(
+        chains,
+        ["closed", "closed", &county.path.county().to_string()]
+    );
+    assert_eq!(trail.status, "verified", "{trail:?}");
 }

@@ -213,7 +213,10 @@ async fn damaged_or_foreign_backups_are_refused_before_the_target_is_made() {
     let key = jiceng_server::audit::load_or_create_key(dir.path()).unwrap();
     let orders = jiceng_server::orders_for(t.store.clone()).with_audit_key(key);
     units_and_user(&orders).await;
-    orders.make_checkpoint().await.unwrap();
+    orders
+        .make_checkpoint(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap();
     let file = dir.path().join("b.jcbak");
     ok(&backup(&t.url, dir.path(), &file));
     let whole = std::fs::read(&file).unwrap();
@@ -327,24 +330,41 @@ pub(crate) async fn backup_under_writes(source: TestDb, restore_url: String) {
                     .await
                     .unwrap();
                 if n % 200 == 199 {
-                    orders.make_checkpoint().await.unwrap();
+                    orders
+                        .make_checkpoint(jiceng_kernel::audit::chain::Chain::System)
+                        .await
+                        .unwrap();
                 }
                 n += 1;
             }
             n
         })
     };
-    while source.store.audit_size().await.unwrap() < 500 {
+    while source
+        .store
+        .audit_size(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap()
+        < 500
+    {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let file = data.path().join("live.jcbak");
-    let at_start = source.store.audit_size().await.unwrap();
+    let at_start = source
+        .store
+        .audit_size(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap();
     let url = source.url.clone();
     let (dir, f) = (data.path().to_path_buf(), file.clone());
     let r = tokio::task::spawn_blocking(move || backup(&url, &dir, &f))
         .await
         .unwrap();
-    let at_end = source.store.audit_size().await.unwrap();
+    let at_end = source
+        .store
+        .audit_size(jiceng_kernel::audit::chain::Chain::System)
+        .await
+        .unwrap();
     stop.store(true, Ordering::Relaxed);
     let written = writer.await.unwrap();
     ok(&r);

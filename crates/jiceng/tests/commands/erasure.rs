@@ -36,7 +36,8 @@ async fn erased_and_verified(t: TestDb) {
             .await
             .unwrap();
     }
-    orders.make_checkpoint().await.unwrap().unwrap();
+    let chain = jiceng_kernel::audit::chain::Chain::County(county.path.county());
+    orders.make_checkpoint(chain).await.unwrap().unwrap();
     let done = orders
         .erase_personal_data(&Principal::from(admin), PHONE, None)
         .await
@@ -45,7 +46,7 @@ async fn erased_and_verified(t: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let (ok, out) = verify(&t, dir.path(), &[]);
     assert!(ok, "the log verifies after an erasure:\n{out}");
-    let log = t.store.audit_page(0, 1000).await.unwrap();
+    let log = t.store.audit_page(chain, 0, 1000).await.unwrap();
     assert!(log.iter().any(|e| e.action == "personal_data.erase"));
     assert!(
         log.iter()

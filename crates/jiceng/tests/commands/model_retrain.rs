@@ -67,7 +67,14 @@ async fn seed(data: &Path, per_label: usize) {
         created_at: at,
         grants: Vec::new(),
     };
-    let rec = AuditRecord::new(at, "system", "test", "x", serde_json::json!({}));
+    let rec = AuditRecord::new(
+        jiceng_kernel::audit::chain::Chain::System,
+        at,
+        "system",
+        "test",
+        "x",
+        serde_json::json!({}),
+    );
     store.insert_user(&user, "x", &rec).await.unwrap();
     let region = Assignee {
         unit_id: county.id,

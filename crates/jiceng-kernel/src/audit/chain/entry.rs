@@ -1,7 +1,7 @@
 //! The log's entries: what a record says, and the entry the log makes of it, numbered,
 //! linked to the one before and hashed.
 
-use super::{GENESIS, StoredEntry};
+use super::{Chain, GENESIS, StoredEntry};
 use crate::audit::Hash;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,8 @@ impl Eq for Payload {}
 /// What an entry records, before the log gives it a number and a link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
+    /// The chain the record is appended to: its subject's county, or the system chain.
+    pub chain: Chain,
     pub at: DateTime<Utc>,
     /// Who acted: a user id, `system`, or `login:<username>` for a login attempt.
     pub actor: String,
@@ -61,6 +63,7 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     pub fn new(
+        chain: Chain,
         at: DateTime<Utc>,
         actor: impl Into<String>,
         action: impl Into<String>,
@@ -68,6 +71,7 @@ impl AuditRecord {
         payload: Value,
     ) -> Self {
         Self {
+            chain,
             at,
             actor: actor.into(),
             action: action.into(),

@@ -10,6 +10,7 @@ fn log(n: u64) -> Vec<AuditEntry> {
         let e = AuditEntry::next(
             v.last(),
             &AuditRecord::new(
+                Chain::System,
                 t,
                 "u1",
                 "work_order.note",
@@ -63,7 +64,14 @@ fn each_tampering_is_named() {
     let mut forged = v[..5].to_vec();
     let fake = AuditEntry::next(
         Some(&v[3]),
-        &AuditRecord::new(v[4].at, "intruder", "user.grant_role", "user:x", json!({})),
+        &AuditRecord::new(
+            Chain::System,
+            v[4].at,
+            "intruder",
+            "user.grant_role",
+            "user:x",
+            json!({}),
+        ),
     );
     let mut fake = fake;
     fake.seq = 6;
@@ -94,6 +102,7 @@ fn encoding_is_stable_and_round_trips() {
 #[test]
 fn canonical_encoding_is_sorted_json() {
     let r = AuditRecord::new(
+        Chain::System,
         DateTime::from_timestamp(1_800_000_000, 123_000).unwrap_or_default(),
         "u\"1",
         "work_order.reply",

@@ -25,6 +25,13 @@ pub enum Fault {
     Rewritten { from: u64, checkpoint_size: u64 },
     /// A checkpoint's signature does not verify with the server's public key.
     BadSignature { checkpoint_size: u64 },
+    /// The closed log does not end at the genesis of the chains (its last entry, `seq`, is
+    /// not the entry every chain links to): it was extended or cut after it was closed.
+    Genesis { seq: u64 },
+    /// The latest province-wide checkpoint holds a head of this chain (of `checkpoint_size`
+    /// entries) that the chain's own signed checkpoints do not give: the chain was rewritten
+    /// or dropped, or the province checkpoint is forged.
+    NotInProvince { checkpoint_size: u64 },
 }
 
 impl Fault {
@@ -56,6 +63,12 @@ impl Fault {
                     "覆盖 {checkpoint_size} 条记录的检查点签名无效（检查点被改动或不是本服务器签发）"
                 )
             }
+            Self::Genesis { seq } => {
+                format!("已封存日志的末条记录（第 {seq} 条）不是各审计链的起点：封存后被续写或截断")
+            }
+            Self::NotInProvince { checkpoint_size } => format!(
+                "全省检查点中该链的头部（{checkpoint_size} 条）与该链已签名的检查点不符：该链被改写或删除"
+            ),
         }
     }
 
@@ -65,7 +78,10 @@ impl Fault {
             Self::Changed { seq } | Self::Reordered { seq, .. } | Self::Inserted { seq } => seq,
             Self::Missing { from, .. } | Self::Rewritten { from, .. } => from,
             Self::Truncated { have, .. } => have + 1,
-            Self::BadSignature { checkpoint_size } => checkpoint_size,
+            Self::BadSignature { checkpoint_size } | Self::NotInProvince { checkpoint_size } => {
+                checkpoint_size
+            }
+            Self::Genesis { seq } => seq,
         }
     }
 }
@@ -93,6 +109,14 @@ pub struct ChainVerifier {
 }
 
 impl ChainVerifier {
+    /// Starts a chain whose first entry links to `genesis`.
+    pub fn from_genesis(genesis: Hash) -> Self {
+        Self::resume(
+            Some((0, genesis)),
+            crate::audit::frontier::Frontier::default(),
+        )
+    }
+
     /// Continues after a verified prefix: its last entry (number, hash) and its frontier.
     pub fn resume(last: Option<(u64, Hash)>, frontier: crate::audit::frontier::Frontier) -> Self {
         Self {
