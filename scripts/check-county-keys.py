@@ -34,10 +34,13 @@ SOURCE_DIRS = [
     ROOT / "crates/jiceng/src",
 ]
 
-# Data of no county: the org tree, people and their credentials, models, throttles and leases.
+# Data of no county: the org tree, people and their credentials, models, throttles and leases;
+# the single audit log closed by migration 0019 (a frozen archive from before the county chains)
+# and the province-wide checkpoints that sign a tree over every chain.
 GLOBAL = {
     "org_units", "users", "user_roles", "sessions", "api_tokens", "login_attempts", "models",
     "attempt_throttles", "job_leases", "_sqlx_migrations",
+    "audit_log_closed", "audit_head_closed", "audit_checkpoints_closed", "audit_province_checkpoints",
 }
 KEY = "county_id"
 

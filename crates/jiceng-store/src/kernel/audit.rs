@@ -439,18 +439,31 @@ impl AuditStore for SqlStore {
         .fetch_one(p)
         .await)
         .map_err(db_err)?;
-        // The heads and the checkpoints, both small: the log itself is not scanned, so the
-        // checkpoint job can list the chains at every tick. A chain whose head row was removed
-        // is still known by its checkpoints (and by the province tree, see verify_log).
-        let rows: Vec<(Uuid, i64)> = on_read!(self, |p| sqlx::query_as(
-            "SELECT county_id, max(seq) FROM ( \
-               SELECT county_id, seq FROM audit_head \
-               UNION ALL SELECT county_id, max(size) FROM audit_checkpoints GROUP BY county_id \
-             ) heads GROUP BY county_id ORDER BY county_id"
-        )
-        .fetch_all(p)
-        .await)
-        .map_err(db_err)?;
+        // Each chain's head and latest checkpoint, one chain at a time (the system chain and
+        // every county's): the log itself is not scanned, so the checkpoint job can list the
+        // chains at every tick. A chain whose head row was removed is still known by its
+        // checkpoints (and by the province tree, see verify_log).
+        let mut keys = vec![jiceng_kernel::audit::chain::SYSTEM_KEY];
+        {
+            use jiceng_accounts::ports::OrgStore;
+            keys.extend(self.counties().await?.iter().map(|u| u.path.county().0));
+        }
+        let mut rows: Vec<(Uuid, i64)> = Vec::with_capacity(keys.len());
+        for key in keys {
+            let seq: Option<i64> = on_read!(self, |p| sqlx::query_scalar(
+                "SELECT max(seq) FROM ( \
+                   SELECT seq FROM audit_head WHERE county_id = $1 \
+                   UNION ALL SELECT max(size) FROM audit_checkpoints WHERE county_id = $1 \
+                 ) heads"
+            )
+            .bind(key)
+            .fetch_one(p)
+            .await)
+            .map_err(db_err)?;
+            if let Some(seq) = seq {
+                rows.push((key, seq));
+            }
+        }
         let mut out = Vec::with_capacity(rows.len() + 1);
         if closed > 0 {
             out.push((Chain::Closed, size_of(Some(closed))?));
