@@ -31,13 +31,16 @@ impl Census {
 }
 
 /// One statement, so both backends count inside a single snapshot of the data. The county
-/// tables are counted over every county (the roots of the org trees).
+/// tables are counted over every county (the roots of the org trees); the audit log over every
+/// county's chain and the system chain (`$1`, its key).
 const CENSUS_SQL: &str = "SELECT \
     (SELECT MAX(version) FROM _sqlx_migrations WHERE success), \
     (SELECT name FROM org_units WHERE parent_id IS NULL ORDER BY created_at, id LIMIT 1), \
     (SELECT COUNT(*) FROM work_orders WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
     (SELECT COUNT(*) FROM work_order_history WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL)), \
-    (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM audit_log_closed), \
+    (SELECT COUNT(*) FROM audit_log \
+     WHERE county_id IN (SELECT id FROM org_units WHERE parent_id IS NULL) OR county_id = $1) \
+     + (SELECT COUNT(*) FROM audit_log_closed), \
     (SELECT COUNT(*) FROM users), \
     (SELECT COUNT(*) FROM org_units)";
 
@@ -116,8 +119,11 @@ pub fn known_schema_version(backend: &str) -> i64 {
 impl SqlStore {
     /// Counts what the database holds. Fails on a database without Jiceng's schema.
     pub async fn census(&self) -> Result<Census, Error> {
-        let row: CensusRow =
-            on_read!(self, |p| sqlx::query_as(CENSUS_SQL).fetch_one(p).await).map_err(db_err)?;
+        let row: CensusRow = on_read!(self, |p| sqlx::query_as(CENSUS_SQL)
+            .bind(jiceng_kernel::audit::chain::SYSTEM_KEY)
+            .fetch_one(p)
+            .await)
+        .map_err(db_err)?;
         Ok(census_of(row))
     }
 
@@ -190,6 +196,7 @@ impl SqlStore {
             .await
             .map_err(db_err)?;
         let row: CensusRow = sqlx::query_as(CENSUS_SQL)
+            .bind(jiceng_kernel::audit::chain::SYSTEM_KEY)
             .fetch_one(&mut conn)
             .await
             .map_err(db_err)?;

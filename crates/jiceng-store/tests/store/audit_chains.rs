@@ -48,8 +48,13 @@ fn key() -> SigningKey {
     SigningKey::from_bytes(&[9u8; 32])
 }
 
-fn county() -> Chain {
-    Chain::County(CountyId(uuid::Uuid::now_v7()))
+/// A county stored as the root of its org tree (the chains are listed from the counties);
+/// storing it writes one system-chain entry.
+async fn county(s: &jiceng_store::SqlStore) -> Chain {
+    use jiceng_accounts::ports::OrgStore;
+    let u = jiceng_store::testing::unit(None, jiceng_kernel::org::OrgKind::County, "县", None);
+    s.insert_units(std::slice::from_ref(&u)).await.unwrap();
+    Chain::County(CountyId(u.id.0))
 }
 
 fn rec(chain: Chain, i: usize) -> AuditRecord {
@@ -108,7 +113,7 @@ fn key_literal(db: &TestDb, chain: Chain) -> String {
 
 async fn chains_per_county(db: &TestDb) {
     let s = &db.store;
-    let (a, b) = (county(), county());
+    let (a, b) = (county(s).await, county(s).await);
     let system_before = s.audit_size(Chain::System).await.unwrap();
     // One transaction's records for three chains, then more for each.
     s.append_audit(&[rec(a, 0), rec(Chain::System, 1), rec(b, 2), rec(a, 3)])
@@ -238,7 +243,7 @@ async fn postgres_counties_do_not_wait_for_each_other() {
     let Some(db) = jiceng_store::testing::postgres().await else {
         return;
     };
-    let (a, b) = (county(), county());
+    let (a, b) = (county(&db.store).await, county(&db.store).await);
     let hint = HeadHint::default();
     // Make both heads first, so that the test is about moving them.
     db.store
@@ -266,7 +271,7 @@ async fn postgres_counties_do_not_wait_for_each_other() {
 #[tokio::test]
 async fn sqlite_writers_to_two_counties_finish() {
     let db = jiceng_store::testing::sqlite().await;
-    no_deadlock(&db, county(), county()).await;
+    no_deadlock(&db, county(&db.store).await, county(&db.store).await).await;
 }
 
 async fn no_deadlock(db: &TestDb, a: Chain, b: Chain) {
@@ -386,7 +391,7 @@ async fn after_migration(url: &str, store: Arc<SqlStore>, log: &[AuditEntry], si
     assert_eq!(report.entries(), log.len() as u64);
 
     // New appends start each chain at the closed log's last entry.
-    let (a, b) = (county(), county());
+    let (a, b) = (county(s).await, county(s).await);
     s.append_audit(&[rec(a, 0), rec(b, 1), rec(Chain::System, 2), rec(a, 3)])
         .await
         .unwrap();
@@ -411,7 +416,8 @@ async fn after_migration(url: &str, store: Arc<SqlStore>, log: &[AuditEntry], si
         .await
         .unwrap();
     assert!(report.ok(), "{report:?}");
-    assert_eq!(report.entries(), log.len() as u64 + 4);
+    // Four appended, two for the counties' units.
+    assert_eq!(report.entries(), log.len() as u64 + 6);
     assert!(
         report.chains.iter().all(|c| c.in_province.is_some()),
         "{report:?}"
