@@ -9,6 +9,9 @@ if ! cargo deny --version >/dev/null 2>&1; then
   echo "cargo-deny: not installed (cargo install cargo-deny --locked), skipping the dependency policy check."
   exit 0
 fi
+# The check reads the whole dependency graph, every platform's crates included: fetch them
+# (a build downloads only this platform's).
+cargo fetch --locked --quiet
 cargo deny --offline check licenses bans sources
 
 if [ -z "${JICENG_ADVISORY_DB:-}" ]; then
