@@ -7,7 +7,9 @@
 //! real (the NBS 2023 division codes of Sichuan in ../shared/data, with their real towns); each
 //! gets communities, grids and departments. Orders are generated in the database in bulk from
 //! one order per county stored through the commit path (its document, history and clock rows),
-//! varying id, number, status, dates, region, lead and co-units in SQL. The databases are kept
+//! varying id, number, status, dates, region, lead and co-units in SQL (the other fields, the
+//! clocks and the deadline in the document stay the model's, whatever the status). The progress
+//! of the generation shows on a terminal (stderr). The databases are kept
 //! between runs (`jiceng_bench_province_<orders>`, `jiceng_bench_county_<orders per county>`)
 //! and reused when complete; `JICENG_BENCH_REGENERATE=1` drops and rebuilds them.
 #![allow(
