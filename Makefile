@@ -36,6 +36,7 @@ bench:
 	$(CARGO) bench -p jiceng-store --bench lists -- | tee bench/out/lists.md
 	$(CARGO) bench -p jiceng-store --bench audit -- | tee bench/out/audit.md
 	$(CARGO) bench -p jiceng-store --bench sweeper -- | tee bench/out/sweeper.md
+	$(CARGO) bench -p jiceng-store --bench province -- | tee bench/out/province.md
 	$(CARGO) bench -p jiceng-orders --bench duty -- | tee bench/out/duty.md
 	$(CARGO) bench -p jiceng-geo --bench locate -- | tee bench/out/geo.md
 	$(CARGO) bench -p jiceng-nlp --bench duplicates -- | tee bench/out/duplicates.md
