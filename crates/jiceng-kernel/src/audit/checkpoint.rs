@@ -67,18 +67,24 @@ impl Checkpoint {
         let Some(root) = self.root_hash() else {
             return false;
         };
-        let Some(sig) = hex::decode(&self.signature)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        else {
-            return false;
-        };
-        key.verify(
+        signed_by(
+            key,
             &Self::message(self.chain, self.size, &root, self.at),
-            &Signature::from_bytes(&sig),
+            &self.signature,
         )
-        .is_ok()
     }
+}
+
+/// Whether `signature` (hex) is `key`'s signature of `message`; false for one that is not
+/// 64 bytes of hex.
+pub(crate) fn signed_by(key: &VerifyingKey, message: &[u8], signature: &str) -> bool {
+    let Some(sig) = hex::decode(signature)
+        .ok()
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+    else {
+        return false;
+    };
+    key.verify(message, &Signature::from_bytes(&sig)).is_ok()
 }
 
 /// A public key from its hex form (as published at `/api/v1/audit/public-key`).

@@ -8,7 +8,7 @@ use super::chain::Chain;
 use super::checkpoint::Checkpoint;
 use super::merkle::{inclusion_proof, leaf_hash, root, verify_inclusion};
 use chrono::{DateTime, Utc};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 /// A chain's head as the province tree holds it: the size and root of its latest checkpoint.
@@ -101,19 +101,12 @@ impl ProvinceCheckpoint {
         let Some(r) = self.root_hash() else {
             return false;
         };
-        let Some(sig) = hex::decode(&self.signature)
-            .ok()
-            .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        else {
-            return false;
-        };
         root(&leaves(&self.chains)) == r
-            && key
-                .verify(
-                    &Self::message(self.chains.len() as u64, &r, self.at),
-                    &Signature::from_bytes(&sig),
-                )
-                .is_ok()
+            && super::checkpoint::signed_by(
+                key,
+                &Self::message(self.chains.len() as u64, &r, self.at),
+                &self.signature,
+            )
     }
 
     /// The head of `chain` in this tree with its audit path, if the tree holds the chain.
