@@ -38,3 +38,45 @@ export async function expectAccessible(page: Page, info: TestInfo, name: string)
   await info.attach(`axe-${name}.json`, { body: JSON.stringify(bad, null, 2), contentType: 'application/json' })
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([])
 }
+
+/** Logs `username` in on the page's request context (sharing its cookies) and returns a caller
+ * that sends the CSRF token: for arranging a test's data through the API. */
+export async function apiAs(page: Page, username: string) {
+  const r = await page.request.post('/api/v1/auth/login', { data: { username, password: PASSWORD } })
+  expect(r.status()).toBe(200)
+  const { csrf_token: csrf } = (await r.json()) as { csrf_token: string }
+  return {
+    async post(path: string, data: unknown) {
+      const res = await page.request.post(path, { data, headers: { 'X-CSRF-Token': csrf } })
+      const body = await res.json()
+      expect(res.ok(), JSON.stringify(body)).toBeTruthy()
+      return body
+    },
+    async get(path: string) {
+      const res = await page.request.get(path)
+      expect(res.ok()).toBeTruthy()
+      return res.json()
+    },
+  }
+}
+
+/** Picks a unit in a unit picker by typing part of its name. */
+export async function pickUnit(page: Page, name: string) {
+  const picker = page.getByTestId('unit-picker').last()
+  await picker.click()
+  await picker.locator('input').fill(name)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click()
+}
+
+/** A small valid PNG (a 2×2 picture), as a photo to upload. */
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==',
+  'base64',
+)
+
+/** Opens an order's page in the console through the order list's search by number. */
+export async function openOrder(page: Page, number: string) {
+  await page.goto(`/console/orders?q=${encodeURIComponent(number)}`)
+  await page.getByTestId('order-link').filter({ hasText: number }).click()
+  await expect(page.getByTestId('order-number')).toHaveText(number)
+}
