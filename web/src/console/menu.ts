@@ -29,6 +29,10 @@ export const MENU: MenuItem[] = [
     roles: ['hotline_operator', 'dispatcher', 'unit_handler', 'unit_leader', 'grid_worker', 'window_clerk', 'supervisor', 'county_leader', 'administrator'],
   },
   { key: 'grid', label: 'menu.grid', to: '/grid', roles: ['grid_worker'] },
+  { key: 'units', label: 'menu.units', to: '/console/admin/units', roles: ['administrator'] },
+  { key: 'users', label: 'menu.users', to: '/console/admin/users', roles: ['administrator', 'unit_leader', 'supervisor', 'county_leader'] },
+  { key: 'duty', label: 'menu.duty', to: '/console/admin/duty-lists', roles: ['administrator', 'county_leader'] },
+  { key: 'models', label: 'menu.models', to: '/console/admin/models', roles: ['administrator'] },
 ]
 
 export function menuFor(has: (...r: Role[]) => boolean): MenuItem[] {

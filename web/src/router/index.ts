@@ -27,6 +27,10 @@ export const router = createRouter({
         { path: 'orders', component: () => import('@/console/orders/OrderListPage.vue'), meta: { title: '工单查询' } },
         { path: 'orders/:id', component: () => import('@/console/orders/OrderPage.vue'), meta: { title: '工单' } },
         { path: 'board', component: () => import('@/console/supervisor/BoardPage.vue'), meta: { title: '督办台账' } },
+        { path: 'admin/users', component: () => import('@/console/admin/UsersPage.vue'), meta: { title: '用户与角色' } },
+        { path: 'admin/units', component: () => import('@/console/admin/UnitsPage.vue'), meta: { title: '组织机构' } },
+        { path: 'admin/duty-lists', component: () => import('@/console/admin/DutyListsPage.vue'), meta: { title: '权责清单' } },
+        { path: 'admin/models', component: () => import('@/console/admin/ModelsPage.vue'), meta: { title: '分类模型' } },
       ],
     },
     {
