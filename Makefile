@@ -4,21 +4,50 @@ SHELL := /bin/bash
 CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build test lint bench clean
+CHROMIUM ?= /usr/bin/chromium
+# Where cargo puts its builds (CARGO_TARGET_DIR or target/).
+TARGET_DIR = $(shell $(CARGO) metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-## Build the release binary and serve the demo county on SQLite at http://$(LISTEN).
+.PHONY: run build web test test-browser lint bench clean
+
+## Build the web UI and the release binary, and serve the demo county on SQLite at http://$(LISTEN).
 run: build
-	./target/release/jiceng serve --demo --insecure-cookies --listen $(LISTEN)
+	$(TARGET_DIR)/release/jiceng serve --demo --insecure-cookies --listen $(LISTEN)
 
-build:
+build: web
 	$(CARGO) build --release -p jiceng
 
-## The whole test suite. PostgreSQL tests run when JICENG_TEST_POSTGRES_URL is set.
-test:
+## The web UI into web/dist, which the binary carries. Without Node.js the binary is built
+## without it (its pages then say how to build it).
+web:
+	@if ! command -v npm >/dev/null; then \
+	  echo "Node.js: npm is not installed, building without the web UI (apt install nodejs npm)."; \
+	else \
+	  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+	    (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	  fi; \
+	  (cd web && npm run --silent build) || exit 1; \
+	fi
+
+## The whole test suite. PostgreSQL tests run when JICENG_TEST_POSTGRES_URL is set; browser
+## tests when Node.js and Chromium are installed.
+test: web
 	@if [ -z "$$JICENG_TEST_POSTGRES_URL" ]; then \
 	  echo "PostgreSQL: JICENG_TEST_POSTGRES_URL is not set, skipping the PostgreSQL storage and API tests (SQLite tests run)."; \
 	fi
 	$(CARGO) test --workspace
+	$(MAKE) --no-print-directory test-browser
+
+## Playwright in Chromium against the debug binary on a fresh demo county.
+test-browser:
+	@if ! command -v npm >/dev/null; then \
+	  echo "Browser tests: Node.js is not installed, skipping them (apt install nodejs npm)."; exit 0; \
+	fi; \
+	if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Browser tests: no Chromium at $(CHROMIUM), skipping them (apt install chromium fonts-noto-cjk)."; exit 0; \
+	fi; \
+	$(CARGO) build -p jiceng && \
+	cd web && CHROMIUM="$(CHROMIUM)" JICENG_BIN="$(TARGET_DIR)/debug/jiceng" npx playwright test
 
 lint:
 	python3 scripts/check-architecture.py

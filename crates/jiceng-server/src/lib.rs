@@ -20,6 +20,7 @@ pub mod routes;
 pub mod secrets;
 pub mod sweeper;
 pub mod trace;
+pub mod ui;
 pub mod web_security;
 
 use anyhow::Context;
@@ -47,6 +48,8 @@ pub struct ServerConfig {
     pub audit: audit::AuditSettings,
     /// The dispatch engine (off unless enabled).
     pub dispatch: engine::DispatchSettings,
+    /// Serve the web UI from this folder instead of the build inside the binary.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +60,7 @@ impl Default for ServerConfig {
             body_limit: 1024 * 1024,
             audit: audit::AuditSettings::default(),
             dispatch: engine::DispatchSettings::default(),
+            web_dir: None,
         }
     }
 }

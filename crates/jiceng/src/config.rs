@@ -43,6 +43,9 @@ pub struct Config {
     /// `[[sla.jurisdiction]]` overrides per unit.
     #[serde(default)]
     pub sla: jiceng_orders::sla::SlaSettings,
+    /// A folder with a web UI build to serve instead of the one inside the binary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_dir: Option<PathBuf>,
 }
 
 /// `[dispatch]`: whether the engine routes new orders and how sure it must be to dispatch
@@ -139,6 +142,7 @@ impl Default for Config {
             dispatch: DispatchConfig::default(),
             duplicates: Default::default(),
             sla: Default::default(),
+            web_dir: None,
         }
     }
 }

@@ -24,6 +24,9 @@ export default {
     suspended: 'Suspended', pending_review: 'Pending review', replied: 'Replied', visited: 'Called back',
     archived: 'Archived', merged: 'Merged',
   },
+  channel: {
+    hotline: '12345 hotline', web: 'Web', mobile: 'Mobile', grid_patrol: 'Grid patrol', open311: 'Open311', alert_task: 'Alert task', api: 'API',
+  },
   level: { green: 'On time', yellow: 'Yellow warning', red: 'Overdue' },
   order: {
     number: 'Number', title: 'Title', content: 'Demand', category: 'Category', status: 'Status', region: 'Area',

@@ -22,6 +22,9 @@ export default {
     registered: '已受理', dispatched: '已派单', returned: '已退单', handling: '办理中', suspended: '已挂起',
     pending_review: '待审核', replied: '已答复', visited: '已回访', archived: '已归档', merged: '已并案',
   },
+  channel: {
+    hotline: '12345热线', web: '网站', mobile: '手机', grid_patrol: '网格巡查', open311: 'Open311', alert_task: '预警任务', api: '接口',
+  },
   level: { green: '正常', yellow: '黄灯预警', red: '红灯超时' },
   order: {
     number: '工单编号', title: '标题', content: '诉求内容', category: '分类', status: '状态', region: '属地',

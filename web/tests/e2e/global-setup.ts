@@ -1,11 +1,10 @@
 // Starts `jiceng serve --demo` on a fresh data directory and a free port; the tests read the
 // address from JICENG_E2E_URL. The binary is JICENG_BIN (the Makefile passes the debug build).
+// The returned function is the run's teardown: it stops this run's server only.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-
-export const STATE = join(tmpdir(), 'jiceng-e2e-server.json')
 
 export default async function globalSetup() {
   const bin = process.env.JICENG_BIN
@@ -35,5 +34,9 @@ export default async function globalSetup() {
   child.stdout.resume()
   child.stderr.resume()
   process.env.JICENG_E2E_URL = url
-  writeFileSync(STATE, JSON.stringify({ pid: child.pid, url, dataDir }))
+  return async () => {
+    child.kill('SIGTERM')
+    await new Promise((r) => setTimeout(r, 500))
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 }

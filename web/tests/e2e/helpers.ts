@@ -18,8 +18,8 @@ export { expect }
 /** Logs in on the staff login page and waits for the console. */
 export async function login(page: Page, username: string) {
   await page.goto('/login')
-  await page.getByTestId('username').locator('input').fill(username)
-  await page.getByTestId('password').locator('input').fill(PASSWORD)
+  await page.getByTestId('username').fill(username)
+  await page.getByTestId('password').fill(PASSWORD)
   await page.getByTestId('login-submit').click()
   await expect(page.getByTestId('who')).toBeVisible()
 }
@@ -64,7 +64,7 @@ export async function apiAs(page: Page, username: string) {
 export async function pickUnit(page: Page, name: string) {
   const picker = page.getByTestId('unit-picker').last()
   await picker.click()
-  await picker.locator('input').fill(name)
+  await page.keyboard.type(name)
   await page.locator('.el-select-dropdown__item:visible', { hasText: name }).first().click()
 }
 

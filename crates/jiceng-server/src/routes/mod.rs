@@ -122,6 +122,6 @@ pub fn all(state: AppState) -> Router {
         }),
     )
     .route("/healthz", get(system::healthz))
-    .fallback(system::not_found)
+    .fallback(crate::ui::serve)
     .with_state(state)
 }

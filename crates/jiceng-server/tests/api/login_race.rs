@@ -85,6 +85,7 @@ async fn concurrent_logins_on_two_servers_share_the_lock() {
         body_limit: 64 * 1024,
         audit: Default::default(),
         dispatch: Default::default(),
+        web_dir: None,
     };
     let second = Application::build(config, orders_for(std::sync::Arc::new(store)))
         .await

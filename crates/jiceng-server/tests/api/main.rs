@@ -35,4 +35,5 @@ mod sla_subjects;
 mod sweep;
 mod web_files;
 mod web_security;
+mod web_ui;
 mod work_orders;

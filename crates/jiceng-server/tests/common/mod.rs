@@ -42,6 +42,8 @@ pub struct TestApp {
     /// The `[sla]` settings for the next (re)start, resolved against the stored units.
     pub sla: Option<jiceng_orders::sla::SlaSettings>,
     /// Serve as a deployment behind HTTPS (Secure cookies, HSTS) from the next (re)start.
+    /// The web UI folder served from the next (re)start.
+    pub web_dir: Option<std::path::PathBuf>,
     pub secure_cookies: bool,
     pub db: TestDb,
 }
@@ -82,6 +84,7 @@ pub async fn spawn_with(
         dispatch: Default::default(),
         sla: None,
         secure_cookies: false,
+        web_dir: None,
         db,
     };
     t.start(t.db.store.clone()).await;
@@ -151,6 +154,7 @@ impl TestApp {
             body_limit: 64 * 1024,
             audit: Default::default(),
             dispatch: self.dispatch.clone(),
+            web_dir: self.web_dir.clone(),
         };
         let app = Application::build(config, orders.clone())
             .await

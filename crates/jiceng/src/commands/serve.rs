@@ -74,6 +74,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         body_limit: config.body_limit,
         audit: config.audit.settings(),
         dispatch: config.dispatch.settings()?,
+        web_dir: config.web_dir.clone(),
     };
     let mut app = Application::build(server, orders).await?;
     if let Some(addr) = metrics_listen {

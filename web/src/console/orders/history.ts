@@ -36,7 +36,11 @@ export function entryText(e: Entry): string {
     parts.push(p.solved ? '已解决' : '未解决')
   }
   if (e.action === 'review' || e.action === 'decide_extension') parts.push(p.approved ? '同意' : '不同意')
-  for (const k of ['explanation', 'text', 'ruling', 'reason', 'comment', 'note', 'category']) {
+  // A return's reason is a code, named above; other steps' reasons are the user's words.
+  const keys = ['explanation', 'text', 'ruling', 'reason', 'comment', 'note', 'category'].filter(
+    (k) => !(e.action === 'return' && k === 'reason'),
+  )
+  for (const k of keys) {
     const v = str(k)
     if (v) parts.push(v)
   }
