@@ -96,7 +96,7 @@ test('a citizen files a demand with a photo, keeps the receipt, finds it in my o
   await p2.getByTestId('track-code').locator('input').fill(code)
   await p2.getByTestId('track-submit').click()
   await expect(p2.getByTestId('track-result')).toContainText(number)
-  await expect(p2.getByTestId('track-status')).toHaveText(/已受理|已派单|办理中/)
+  await expect(p2.getByTestId('track-status')).toHaveText(/待派单|已受理|已派单|办理中/)
   await expect(p2.getByTestId('track-timeline').locator('li')).not.toHaveCount(0)
   await screenshot(p2, 'portal-track')
   // A wrong code finds nothing, said in Chinese.
