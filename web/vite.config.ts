@@ -15,14 +15,17 @@ export default defineConfig({
     rollupOptions: {
       output: {
         // The staff console's and the phone pages' libraries in chunks of their own, so the
-        // citizen portal never loads Element Plus or ECharts.
-        manualChunks(id: string) {
-          if (!id.includes('node_modules')) return undefined
-          if (id.includes('element-plus') || id.includes('@element-plus')) return 'element-plus'
-          if (id.includes('echarts') || id.includes('zrender')) return 'echarts'
-          if (id.includes('leaflet')) return 'leaflet'
-          if (id.includes('/vant/') || id.includes('@vant')) return 'vant'
-          return undefined
+        // citizen portal never loads Element Plus or ECharts. Vue itself gets its own chunk first
+        // (highest priority): left to the bundler it lands inside the Element Plus chunk, and
+        // the portal would load that too.
+        codeSplitting: {
+          groups: [
+            { name: 'vue', test: /[\\/]node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/, priority: 50 },
+            { name: 'element-plus', test: /[\\/]node_modules[\\/](element-plus|@element-plus)[\\/]/, priority: 40 },
+            { name: 'echarts', test: /[\\/]node_modules[\\/](echarts|zrender)[\\/]/, priority: 40 },
+            { name: 'leaflet', test: /[\\/]node_modules[\\/]leaflet[\\/]/, priority: 40 },
+            { name: 'vant', test: /[\\/]node_modules[\\/](vant|@vant)[\\/]/, priority: 40 },
+          ],
         },
       },
     },
