@@ -155,6 +155,30 @@ test('the models page shows the model in use', async ({ page }) => {
   await screenshot(page, 'admin-models')
 })
 
+test('a retraining shows its result and the new model is rolled back to the built-in one', async ({ page }) => {
+  await login(page, 'admin')
+  await expect(page.getByTestId('who')).toBeVisible()
+  await page.goto('/console/admin/models')
+  await expect(page.getByTestId('model-active')).not.toHaveText('—')
+  const before = (await (await page.request.get('/api/v1/models')).json()).models.length as number
+  await page.getByTestId('model-retrain').click()
+  await page.locator('.el-message-box').getByRole('button', { name: '开始训练' }).click()
+  // The outcome names the new model's macro-F1 beside the one it was compared with.
+  await expect(page.getByTestId('model-result')).toContainText(/宏平均 F1 \d+\.\d%|未启用/, { timeout: 120_000 })
+  await expect(page.getByTestId('model-table').getByTestId('model-f1')).toHaveCount(before + 1)
+  const models = await (await page.request.get('/api/v1/models')).json()
+  if (models.active !== 'default') {
+    await expect(page.getByTestId('model-active')).toHaveText(new RegExp(`^模型 ${models.active.slice(0, 8)}`))
+    await page.getByTestId('model-rollback').click()
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+  } else {
+    // Refused as worse: the page offers to use it anyway; it is declined here.
+    await page.locator('.el-message-box').getByRole('button', { name: '不启用' }).click()
+  }
+  await expect(page.getByTestId('model-active')).toHaveText('内置模型')
+  expect((await (await page.request.get('/api/v1/models')).json()).active).toBe('default')
+})
+
 test('the users page has no serious accessibility violation', async ({ page }, info) => {
   await login(page, 'admin')
   await expect(page.getByTestId('who')).toBeVisible()
