@@ -155,6 +155,28 @@ pub fn parse_phone(raw: Option<&str>) -> Result<Option<String>> {
     Ok(Some(digits))
 }
 
+/// A number to look a caller up by: an 11-digit mainland mobile (`1[3-9]…`) or a landline
+/// with its area code (`0` + 2–3 digits, then 7–8 digits), spaces and dashes allowed. The
+/// answer is the digits alone, the form [`parse_phone`] stores them in.
+pub fn parse_mainland_phone(raw: &str) -> Result<String> {
+    let digits: String = raw
+        .trim()
+        .chars()
+        .filter(|c| *c != '-' && *c != ' ')
+        .collect();
+    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    let b = digits.as_bytes();
+    let mobile = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
+    let landline = (10..=12).contains(&b.len()) && b[0] == b'0' && b[1] != b'0';
+    if !(all_digits && (mobile || landline)) {
+        return Err(Error::new(
+            codes::USER_INVALID_PHONE,
+            "电话号码格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0826-2345678）",
+        ));
+    }
+    Ok(digits)
+}
+
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 128;
 
@@ -222,6 +244,27 @@ mod tests {
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse("张三").is_err());
         assert!(Username::parse("a b c").is_err());
+    }
+
+    #[test]
+    fn mainland_phones() {
+        assert_eq!(
+            parse_mainland_phone(" 139-1234-0000 ").unwrap(),
+            "13912340000"
+        );
+        assert_eq!(parse_mainland_phone("0826-2345678").unwrap(), "08262345678");
+        assert_eq!(parse_mainland_phone("010 12345678").unwrap(), "01012345678");
+        for bad in [
+            "",
+            "12345",
+            "12912340000",
+            "139123400001",
+            "0012345678",
+            "1391234000a",
+            "+8613912340000",
+        ] {
+            assert!(parse_mainland_phone(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod order_sheet;
 pub mod retry;
 pub mod routes;
 pub mod secrets;

@@ -31,7 +31,14 @@ pub const PERMISSIONS_POLICY: &str =
 /// One year; sent only over a deployment declared HTTPS (see the module comment).
 pub const HSTS: &str = "max-age=31536000";
 
-const SAFE_DOWNLOAD_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/webp", "application/pdf"];
+/// Types served as themselves: none of them is rendered as a page by a browser.
+const SAFE_DOWNLOAD_TYPES: [&str; 5] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
 
 /// Sets the security headers on every answer, errors and panics included. A handler's own
 /// `Content-Security-Policy` or `Cache-Control` (a download's) is kept.

@@ -96,16 +96,13 @@ impl Orders {
             .map(|k| hex::encode(k.verifying_key().as_bytes()))
     }
 
-    /// Whether to show the callers' contact data of `o` in full; a read by anyone but the
-    /// citizen who filed it is recorded first, and not shown if it cannot be recorded.
-    #[tracing::instrument(name = "audit.reveal_contact", skip_all, fields(o_id = %o.id))]
-    pub async fn reveal_contact(&self, who: &Principal, o: &WorkOrder) -> Result<bool> {
-        if !self.may_see_contact(who, o) {
-            return Ok(false);
-        }
-        if super::filed_by(who, o) {
-            return Ok(true);
-        }
+    /// The record of `who` reading the contact data `o` holds (`None`: nothing left to read,
+    /// every field erased or empty).
+    pub(in crate::use_cases) fn contact_read(
+        &self,
+        who: &Principal,
+        o: &WorkOrder,
+    ) -> Option<jiceng_kernel::audit::chain::AuditRecord> {
         // Erased fields hold only the marker: showing them reveals nothing.
         let held = |v: &Option<String>| {
             v.as_deref()
@@ -124,14 +121,28 @@ impl Orders {
         {
             fields.push("extra_callers");
         }
-        if !fields.is_empty() {
-            let r = records::personal_data_read(
+        (!fields.is_empty()).then(|| {
+            records::personal_data_read(
                 order_chain(o),
                 who.user_id,
                 order_object(o.id),
                 &fields,
                 self.clock.now(),
-            );
+            )
+        })
+    }
+
+    /// Whether to show the callers' contact data of `o` in full; a read by anyone but the
+    /// citizen who filed it is recorded first, and not shown if it cannot be recorded.
+    #[tracing::instrument(name = "audit.reveal_contact", skip_all, fields(o_id = %o.id))]
+    pub async fn reveal_contact(&self, who: &Principal, o: &WorkOrder) -> Result<bool> {
+        if !self.may_see_contact(who, o) {
+            return Ok(false);
+        }
+        if super::filed_by(who, o) {
+            return Ok(true);
+        }
+        if let Some(r) = self.contact_read(who, o) {
             self.store.append_audit(&[r]).await?;
         }
         Ok(true)

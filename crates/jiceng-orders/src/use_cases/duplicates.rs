@@ -78,7 +78,7 @@ impl Orders {
     }
 
     /// Operators, dispatchers and supervisors over the order see its candidates.
-    fn may_check_duplicates(&self, who: &Principal, o: &WorkOrder) -> bool {
+    pub(super) fn may_check_duplicates(&self, who: &Principal, o: &WorkOrder) -> bool {
         let c = self.capacity(who, o);
         c.operator || c.dispatcher || c.supervisor
     }
@@ -127,7 +127,7 @@ impl Orders {
 
     /// The candidates for `o`, compared by `probe` when given, else by its stored sketch
     /// (computed and stored when missing or of another method).
-    async fn candidates_for(
+    pub(super) async fn candidates_for(
         &self,
         who: &Principal,
         o: &WorkOrder,

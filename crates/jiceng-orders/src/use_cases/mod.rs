@@ -7,6 +7,7 @@ mod audit_chains;
 mod classifier;
 mod duplicates;
 mod duties;
+mod intake_checks;
 mod lookup;
 mod personal_data;
 pub mod routing;
@@ -20,6 +21,7 @@ pub use audit_chains::{ChainVerification, Verification, verify_log};
 pub use classifier::{ModelList, RetrainOutcome, model_not_found};
 pub use duplicates::{DuplicateCandidate, DuplicateDetector};
 pub use duties::{DutyImport, DutyUnits, duty_list_not_found};
+pub use intake_checks::{IntakePreview, MAX_CALLER_ORDERS, PREVIEW_CATEGORIES};
 pub use personal_data::{CitizenExport, CitizenOrder, ErasureOutcome};
 pub use sla_orders::WorkOrderClocks;
 pub use sla_sweep::{
@@ -27,8 +29,8 @@ pub use sla_sweep::{
     SweepOutcome,
 };
 pub use work_orders::{
-    ActRequest, Inbox, InboxPage, Registration, filed_by, number_for, order_not_found,
-    version_conflict,
+    ActRequest, EXPORT_MAX_ROWS, Inbox, InboxPage, Registration, filed_by, number_for,
+    order_not_found, version_conflict,
 };
 
 use crate::ports::{DispatchAdvisor, OrdersStore};

@@ -57,7 +57,11 @@ fn in_scope(scope: &Scope, o: &WorkOrder) -> bool {
 
 impl Orders {
     /// The orders of `scope` on which `phone` is a caller, oldest first.
-    async fn citizen_orders(&self, scope: &Scope, phone: &str) -> Result<Vec<CitizenOrder>> {
+    pub(super) async fn citizen_orders(
+        &self,
+        scope: &Scope,
+        phone: &str,
+    ) -> Result<Vec<CitizenOrder>> {
         if scope.is_empty() {
             return Ok(Vec::new());
         }

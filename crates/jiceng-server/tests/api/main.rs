@@ -15,6 +15,7 @@ mod duty_lists;
 mod error_logs;
 mod fuzz;
 mod input;
+mod intake_checks;
 mod intake_input;
 mod jobs;
 mod login_race;

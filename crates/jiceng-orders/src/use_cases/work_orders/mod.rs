@@ -9,7 +9,7 @@ mod queries;
 mod register;
 
 pub use act::ActRequest;
-pub use queries::{Inbox, InboxPage};
+pub use queries::{EXPORT_MAX_ROWS, Inbox, InboxPage};
 pub use register::Registration;
 
 use super::Orders;

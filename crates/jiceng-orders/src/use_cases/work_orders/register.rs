@@ -56,21 +56,7 @@ impl Orders {
         if let Some(c) = new.category.take() {
             new.category = Some(self.check_intake_category(&c)?);
         }
-        let region = match region {
-            Some(id) => self.assignee(id, &scope).await?,
-            None => {
-                let root = scope
-                    .roots()
-                    .first()
-                    .ok_or_else(|| Error::forbidden("无受理权限"))?;
-                let id = root
-                    .ancestors()
-                    .last()
-                    .copied()
-                    .ok_or_else(unit_not_found)?;
-                self.assignee(id, &scope).await?
-            }
-        };
+        let region = self.intake_region(&scope, region).await?;
         if !who.holds(Permission::ReadOrders) {
             // Citizens (who may register but read no orders) file for themselves, through the
             // web or the app.
@@ -160,6 +146,30 @@ impl Orders {
                     tracking_code,
                 };
                 Ok((created, sketch))
+            }
+        }
+    }
+
+    /// The unit a demand is registered in: the one asked for, within the registering scope,
+    /// else the county of the caller's first grant.
+    pub(in crate::use_cases) async fn intake_region(
+        &self,
+        scope: &jiceng_kernel::access::Scope,
+        region: Option<UnitId>,
+    ) -> Result<Assignee> {
+        match region {
+            Some(id) => self.assignee(id, scope).await,
+            None => {
+                let root = scope
+                    .roots()
+                    .first()
+                    .ok_or_else(|| Error::forbidden("无受理权限"))?;
+                let id = root
+                    .ancestors()
+                    .last()
+                    .copied()
+                    .ok_or_else(unit_not_found)?;
+                self.assignee(id, scope).await
             }
         }
     }

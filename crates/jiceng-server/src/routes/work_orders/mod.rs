@@ -8,10 +8,12 @@ pub mod arbitrate;
 pub mod archive;
 pub mod co_reply;
 pub mod dispatch;
+pub mod export;
 pub mod extension_decision;
 pub mod extension_request;
 pub mod follow_up;
 pub mod history_doc;
+pub mod intake_checks;
 pub mod merge;
 pub mod note;
 pub mod reply;
@@ -214,18 +216,11 @@ fn page(
     Page { items, next }
 }
 
-/// Orders within the caller's jurisdiction (a citizen: their own), newest first or by deadline.
-#[utoipa::path(get, path = "/api/v1/work-orders", operation_id = "list_work_orders", tag = "work-orders",
-    params(OrderListQuery),
-    responses((status = 200, body = Page<WorkOrderView>), (status = 400, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrderListQuery>,
-) -> ApiResult<Json<Page<WorkOrderView>>> {
+/// The store's query for a list's parameters (the list and its export).
+fn order_query(state: &AppState, q: OrderListQuery) -> Result<OrderQuery, ApiError> {
     let limit = jiceng_kernel::page_size(q.limit);
     let (sort, cursor) = sort_and_cursor(q.sort.as_deref(), q.before.as_deref())?;
-    let query = OrderQuery {
+    Ok(OrderQuery {
         statuses: parse_statuses(q.status.as_deref())?,
         lead_unit: q.unit,
         category: q.category,
@@ -238,7 +233,20 @@ pub async fn list(
         cursor,
         limit,
         ..Default::default()
-    };
+    })
+}
+
+/// Orders within the caller's jurisdiction (a citizen: their own), newest first or by deadline.
+#[utoipa::path(get, path = "/api/v1/work-orders", operation_id = "list_work_orders", tag = "work-orders",
+    params(OrderListQuery),
+    responses((status = 200, body = Page<WorkOrderView>), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrderListQuery>,
+) -> ApiResult<Json<Page<WorkOrderView>>> {
+    let query = order_query(&state, q)?;
+    let (limit, sort) = (query.limit, query.sort);
     let orders = state.orders.list_orders(&caller.principal, query).await?;
     Ok(Json(page(&state, &caller, orders, limit, sort)))
 }
