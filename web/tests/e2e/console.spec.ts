@@ -1,4 +1,4 @@
-import { apiAs, expect, expectAccessible, login, openOrder, pickUnit, screenshot, test } from './helpers'
+import { apiAs, expect, logout, expectAccessible, login, openOrder, pickUnit, screenshot, test } from './helpers'
 
 const DEMAND = {
   title: '小区门口路灯不亮',
@@ -31,7 +31,7 @@ test('login shows the server message for a wrong password and the menu follows t
   await login(page, 'handler')
   await expect(page.getByTestId('menu-to_sign')).toBeVisible()
   await expect(page.getByTestId('menu-dispatch')).toHaveCount(0)
-  await page.getByTestId('logout').click()
+  await logout(page)
   await login(page, 'dispatcher')
   await expect(page.getByTestId('menu-dispatch')).toBeVisible()
   await expect(page.getByTestId('menu-to_sign')).toHaveCount(0)
@@ -75,7 +75,7 @@ test('a unit returns an order with its legal basis and the dispatcher rules on i
   await page.getByTestId('action-submit').click()
   await expect(page.getByTestId('order-status')).toHaveText('已退单')
   await expect(page.getByTestId('timeline')).toContainText('户外广告设施设置审批')
-  await page.getByTestId('logout').click()
+  await logout(page)
 
   await login(page, 'dispatcher')
   await page.getByTestId('menu-returned').click()
@@ -104,7 +104,7 @@ test('an extension request is approved by the supervisor', async ({ page }) => {
   await page.getByTestId('extension-reason').fill('管道改造需协调施工队，预计需要三周。')
   await page.getByTestId('action-submit').click()
   await expect(page.getByTestId('timeline')).toContainText('管道改造需协调施工队')
-  await page.getByTestId('logout').click()
+  await logout(page)
 
   await login(page, 'supervisor')
   await page.getByTestId('menu-extensions').click()

@@ -1,21 +1,6 @@
 // The grid worker's phone page: a report made offline is kept as a draft (待发送) and sent when
 // the phone is back online; the order then shows up in the grid's open orders.
-import type { Page } from '@playwright/test'
-import { PASSWORD, expect, expectAccessible, screenshot, test } from './helpers'
-
-/** The grid worker logs in on the staff login page (by its labels), then lands in the console. */
-async function login(page: Page, username: string) {
-  await page.goto('/login')
-  await page.getByRole('textbox', { name: '用户名' }).fill(username)
-  await page.getByRole('textbox', { name: '密码' }).fill(PASSWORD)
-  await page.getByRole('button', { name: '登录' }).click()
-  await expect(page).toHaveURL(/\/console/)
-}
-
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-)
+import { PNG, expect, expectAccessible, login, screenshot, test } from './helpers'
 
 test.use({ viewport: { width: 390, height: 844 } })
 

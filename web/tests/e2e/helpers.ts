@@ -24,6 +24,12 @@ export async function login(page: Page, username: string) {
   await expect(page.getByTestId('who')).toBeVisible()
 }
 
+/** Logs out from the console and waits until the session is gone. */
+export async function logout(page: Page) {
+  await page.getByTestId('logout').click()
+  await expect(page).toHaveURL(/\/login/)
+}
+
 /** A screenshot kept as a test artefact (web/test-results/screens/NAME.png). */
 export async function screenshot(page: Page, name: string) {
   const dir = join('test-results', 'screens')
@@ -37,6 +43,16 @@ export async function expectAccessible(page: Page, info: TestInfo, name: string)
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   await info.attach(`axe-${name}.json`, { body: JSON.stringify(bad, null, 2), contentType: 'application/json' })
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([])
+}
+
+/** Logs a citizen in on the portal's own login page. */
+export async function portalLogin(page: Page, username = 'citizen') {
+  await page.goto('/portal/login')
+  await page.getByTestId('portal-username').locator('input').fill(username)
+  await page.getByTestId('portal-password').locator('input').fill(PASSWORD)
+  await page.getByTestId('portal-login-submit').click()
+  await expect(page).toHaveURL(/\/portal$/)
+  await expect(page.getByTestId('greeting')).toContainText('您好')
 }
 
 /** Logs `username` in on the page's request context (sharing its cookies) and returns a caller

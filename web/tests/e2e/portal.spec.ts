@@ -4,25 +4,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { PASSWORD, expect, expectAccessible, screenshot, test } from './helpers'
+import { PNG, expect, expectAccessible, portalLogin, screenshot, test } from './helpers'
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
 test.use(PHONE)
-
-/** A valid 1x1 PNG. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-)
-
-async function portalLogin(page: Page) {
-  await page.goto('/portal/login')
-  await page.getByTestId('portal-username').locator('input').fill('citizen')
-  await page.getByTestId('portal-password').locator('input').fill(PASSWORD)
-  await page.getByTestId('portal-login-submit').click()
-  await expect(page).toHaveURL(/\/portal$/)
-  await expect(page.getByTestId('greeting')).toContainText('您好')
-}
 
 function luminance(rgb: string): number {
   const [r, g, b] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number).map((c) => {
@@ -257,45 +242,4 @@ test('the portal first page loads no console library and under 250 kB of compres
   console.log(`portal first page: ${scripts.length} scripts, ${(gz / 1024).toFixed(1)} kB gzip, ${(br / 1024).toFixed(1)} kB brotli`)
   expect(gz).toBeGreaterThan(0)
   expect(gz).toBeLessThan(250 * 1024)
-})
-
-test('a replied order offers the five-level rating and sends it with the order version', async ({ page }) => {
-  await portalLogin(page)
-  // An order waiting for the citizen's evaluation (the staff steps that lead there are the
-  // console's tests): the server's answers for this one order are stood in for.
-  const id = '01900000-0000-7000-8000-000000000001'
-  const order = {
-    id, number: 'JC0000000000001', status: 'replied', status_label: '已答复', channel: 'mobile', contact_masked: false,
-    anonymous: false, wants_callback: true, title: '楼道灯不亮', content: '三单元楼道灯不亮', urgency: 'normal',
-    region: { id: '01900000-0000-7000-8000-000000000002', name: '城关镇' }, co_units: [], arbitrated: false,
-    transfer_count: 0, return_count: 0, reopen_count: 0, extra_callers: [], created_at: '2026-01-05T02:00:00Z',
-    updated_at: '2026-01-06T02:00:00Z', version: 7, available_actions: ['follow_up'], reply: '已更换灯泡，恢复照明。',
-  }
-  let sent: unknown = null
-  await page.route(`**/api/v1/work-orders/${id}`, (r) => r.fulfill({ json: order }))
-  await page.route(`**/api/v1/work-orders/${id}/history`, (r) =>
-    r.fulfill({ json: [{ seq: 1, at: '2026-01-05T02:00:00Z', actor: id, actor_name: 'citizen', to_status: 'registered', action: 'register', payload: {} }] }),
-  )
-  await page.route(`**/api/v1/work-orders/${id}/follow-up`, async (r) => {
-    sent = r.request().postDataJSON()
-    order.status = 'visited'
-    order.available_actions = []
-    await r.fulfill({ json: order })
-  })
-  await page.goto(`/portal/orders/${id}`)
-  await expect(page.getByTestId('order-reply')).toContainText('已更换灯泡')
-  const levels = page.getByTestId('rate-satisfaction').getByRole('radio')
-  await expect(levels).toHaveCount(5)
-  await expect(page.getByTestId('rate-satisfaction')).toContainText('非常满意满意基本满意不满意非常不满意')
-  // Sending without a choice is refused inline.
-  await page.getByTestId('rate-submit').click()
-  await expect(page.getByTestId('rate')).toContainText('请选择满意程度')
-  await page.getByTestId('rate-satisfaction').getByText('不满意', { exact: true }).click()
-  await page.getByTestId('rate-solved').getByText('未解决', { exact: true }).click()
-  await page.getByTestId('rate').locator('textarea').fill('灯还是时好时坏')
-  await screenshot(page, 'portal-rate')
-  await page.getByTestId('rate-submit').click()
-  await expect(page.getByTestId('rated')).toContainText('感谢您的评价')
-  expect(sent).toEqual({ satisfaction: 'unsatisfied', solved: false, comment: '灯还是时好时坏', version: 7 })
-  await expect(page.getByTestId('order-status')).toHaveText('已回访')
 })
