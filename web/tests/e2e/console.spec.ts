@@ -1,4 +1,5 @@
 import { apiAs, expect, logout, expectAccessible, login, openOrder, pickUnit, screenshot, test } from './helpers'
+import { readSheet } from 'read-excel-file/node'
 
 const DEMAND = {
   title: '小区门口路灯不亮',
@@ -142,4 +143,46 @@ test('a lost session returns to login and then to the page the user was on', asy
   await page.getByTestId('password').fill('jiceng-demo')
   await page.getByTestId('login-submit').click()
   await expect(page).toHaveURL(/\/console\/inbox\/to_handle$/)
+})
+
+test('the order list exports its filter to Excel, with phones masked as on the screen', async ({ page }) => {
+  const title = `导出测试：人行道破损 ${Date.now()}`
+  const order = await dispatchedOrder(page, title)
+  await login(page, 'supervisor')
+  await page.goto(`/console/orders?q=${encodeURIComponent(title)}`)
+  await expect(page.getByTestId('order-table')).toContainText(order.number)
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()])
+  expect(download.suggestedFilename()).toMatch(/\.xlsx$/)
+  const rows = await readSheet(await download.path())
+  expect(rows[0]).toContain('工单编号')
+  expect(rows).toHaveLength(2)
+  const row = rows[1]!.map((c) => String(c ?? ''))
+  expect(row).toContain(order.number)
+  expect(row).toContain(title)
+  // The supervisor sees phones masked in the list, so the file masks them too.
+  expect(row.join(' ')).not.toContain(DEMAND.caller_phone)
+  expect(row.join(' ')).toMatch(/139\*{4}5678/)
+})
+
+test('a supervisor verifies an order audit trail from its page', async ({ page }) => {
+  const order = await dispatchedOrder(page, '留痕测试：公交站台破损')
+  await login(page, 'supervisor')
+  await openOrder(page, order.number)
+  await page.getByTestId('trail-verify').click()
+  await expect(page.getByTestId('trail-status')).toContainText(/核验通过|记录完整/)
+  // Registration and dispatch are both in the trail, each intact.
+  await expect(page.getByTestId('trail').locator('li')).toHaveCount(2)
+  await expect(page.getByTestId('trail')).not.toContainText('已被改动')
+})
+
+test('a dispatcher corrects the category of an order', async ({ page }) => {
+  const op = await apiAs(page, 'operator')
+  const order = await op.post('/api/v1/work-orders', { ...DEMAND, title: '分类更正测试', channel: 'hotline' })
+  await page.context().clearCookies()
+  await login(page, 'dispatcher')
+  await openOrder(page, order.number)
+  await page.getByTestId('correct-category').click()
+  await page.getByTestId('new-category').fill('城乡建设')
+  await page.getByTestId('correct-submit').click()
+  await expect(page.getByTestId('order-category')).toHaveText('城乡建设')
 })
