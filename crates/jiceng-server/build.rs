@@ -1,4 +1,4 @@
-//! Release builds carry `web/dist` inside the binary: build again when the UI's build changes,
+//! The binary carries `web/dist`: build again when the UI's build changes,
 //! new files included (each build names its assets by their hashes).
 
 fn main() {

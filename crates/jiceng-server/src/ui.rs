@@ -1,8 +1,8 @@
 //! The web UI, built by `web/` (`npm run build`) into `web/dist` and served by this binary: one
 //! file to deploy, nothing fetched from a CDN (government intranets are offline).
 //!
-//! Release builds carry the files inside the binary; debug builds read them from `web/dist` at
-//! each request, so a rebuilt UI shows without recompiling. The build writes a Brotli and a
+//! Every build carries the files inside the binary (`build.rs` rebuilds when `web/dist`
+//! changes), so the tests serve what ships. The build writes a Brotli and a
 //! gzip copy beside every text file (`scripts/compress.mjs`): a browser that accepts one gets it
 //! as it is, and nothing is compressed per request. Every other path that is not a file and not
 //! under `/api/` is a page of the single-page app and gets `index.html`; `/api/` paths stay JSON.
@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
 #[derive(Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+#[folder = "../../web/dist"]
 #[allow_missing = true]
 struct Dist;
 

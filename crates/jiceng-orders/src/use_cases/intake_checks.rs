@@ -6,7 +6,6 @@
 
 use super::{DuplicateCandidate, Orders};
 use crate::duplicates::OrderSketch;
-use crate::use_cases::routing::AdviceInput;
 use crate::work_order::{NewWorkOrder, WorkOrder};
 use jiceng_kernel::access::{Permission, Principal};
 use jiceng_kernel::error::Result;
@@ -59,25 +58,9 @@ impl Orders {
                 duplicates: None,
             });
         };
-        let region = if self.routing_enabled() {
-            let input = AdviceInput {
-                title: &new.title,
-                content: &new.content,
-                category: new.category.as_deref(),
-                latitude: new.latitude,
-                longitude: new.longitude,
-                address: new.address.as_deref(),
-                region: &region,
-            };
-            match self.advise(input, Vec::new()).await {
-                Ok(a) => self.refine_region(&a, region).await?,
-                Err(e) => {
-                    tracing::warn!(error = %e, "dispatch engine failed on a draft");
-                    region
-                }
-            }
-        } else {
-            region
+        let region = match self.intake_advice(&new, &region).await {
+            Some(a) => self.refine_region(&a, region).await?,
+            None => region,
         };
         let now = self.clock.now();
         let (draft, _) = new.into_order(

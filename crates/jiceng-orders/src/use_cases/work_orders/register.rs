@@ -32,6 +32,35 @@ impl Orders {
             .into_order())
     }
 
+    /// The dispatch engine's reading of a new demand, when the engine is on: the place it
+    /// finds, the category it predicts, the units it suggests. `None` when it is off or fails
+    /// (the order is then left to dispatchers, the failure logged).
+    pub(in crate::use_cases) async fn intake_advice(
+        &self,
+        new: &NewWorkOrder,
+        region: &Assignee,
+    ) -> Option<crate::routing::Advice> {
+        if !self.routing_enabled() {
+            return None;
+        }
+        let input = AdviceInput {
+            title: &new.title,
+            content: &new.content,
+            category: new.category.as_deref(),
+            latitude: new.latitude,
+            longitude: new.longitude,
+            address: new.address.as_deref(),
+            region,
+        };
+        match self.advise(input, Vec::new()).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::warn!(error = %e, "dispatch engine failed; order left for dispatchers");
+                None
+            }
+        }
+    }
+
     /// [`Orders::register_order`], with the text sketch stored with a new order (`None` for
     /// a retry, or without duplicate detection).
     pub(in crate::use_cases) async fn register(
@@ -74,26 +103,7 @@ impl Orders {
         });
         // The dispatch engine reads the demand first: the place it finds narrows the region
         // (so the town's staff see it), the category it predicts fills an empty one.
-        let advice = if self.routing_enabled() {
-            let input = AdviceInput {
-                title: &new.title,
-                content: &new.content,
-                category: new.category.as_deref(),
-                latitude: new.latitude,
-                longitude: new.longitude,
-                address: new.address.as_deref(),
-                region: &region,
-            };
-            match self.advise(input, Vec::new()).await {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    tracing::warn!(error = %e, "dispatch engine failed; order left for dispatchers");
-                    None
-                }
-            }
-        } else {
-            None
-        };
+        let advice = self.intake_advice(&new, &region).await;
         let region = match &advice {
             Some(a) => self.refine_region(a, region).await?,
             None => region,
