@@ -81,6 +81,7 @@ print(c.execute("SELECT count(*), count(*) FILTER (WHERE status = 'archived') FR
 
 interface Script {
   path: string
+  acceptEncoding: string
   encoding: string
   received: number
   brFile: number | null
@@ -107,6 +108,7 @@ async function scriptsOf(context: BrowserContext, path: string, ready: (page: Pa
     const headers = await r.allHeaders()
     scripts.push({
       path: pathname,
+      acceptEncoding: (await r.request().allHeaders())['accept-encoding'] ?? '',
       encoding: headers['content-encoding'] ?? 'identity',
       received: sizes.responseBodySize,
       brFile: existsSync(br) ? statSync(br).size : null,
@@ -169,7 +171,10 @@ test('UI benchmark: first page of the inbox and the order list, JavaScript sizes
   const lines: string[] = []
   lines.push('# UI benchmark')
   lines.push('')
-  lines.push(`Run ${new Date().toISOString()} by \`make bench-ui\` (web/bench/ui.bench.ts) against ${baseURL}, Chromium (headless), SQLite.`)
+  lines.push(
+    `Run ${new Date().toISOString()} by \`make bench-ui\` (web/bench/ui.bench.ts): server \`${process.env.JICENG_BIN}\` ` +
+      `at ${baseURL} on SQLite, ${browser.browserType().name()} ${browser.version()} (headless), same machine.`,
+  )
   lines.push('')
   lines.push(
     `Orders in the database (\`SELECT count(*) FROM work_orders\`): **${orders.total.toLocaleString('en-US')}**, ` +
@@ -200,7 +205,8 @@ test('UI benchmark: first page of the inbox and the order list, JavaScript sizes
   lines.push(
     'Each page opened in a fresh browser context (empty HTTP cache; the console with the handler\'s session), ' +
       'summing the received body sizes of the JavaScript responses (`response.request().sizes().responseBodySize`, ' +
-      'Chromium sending `Accept-Encoding: gzip, deflate, br, zstd`); cross-checked against the `.br` files in ' +
+      `\`Accept-Encoding: ${[...new Set([...portal, ...consoleScripts].map((s) => s.acceptEncoding))].join(' / ')}\` as the browser sent it); ` +
+      'cross-checked against the `.br` files in ' +
       '`web/dist/assets` for the same scripts.',
   )
   lines.push('')
