@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 # Where cargo puts its builds (CARGO_TARGET_DIR or target/).
 TARGET_DIR = $(shell $(CARGO) metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: run build web test test-browser lint bench clean
+.PHONY: run build web test test-browser lint bench bench-ui clean
 
 ## Build the web UI and the release binary, and serve the demo county on SQLite at http://$(LISTEN).
 run: build
@@ -74,6 +74,19 @@ bench:
 	bench/.venv/bin/pip install --quiet scikit-learn
 	$(CARGO) bench -p jiceng-nlp --bench classifier -- | tee bench/out/classifier.md
 	$(CARGO) bench -p jiceng --bench load -- | tee bench/out/load.md
+	$(MAKE) --no-print-directory bench-ui
+
+## The web UI on a million orders (report in bench/out/ui.md): the handler's inbox and the filtered
+## order list in Chromium beside their bare API requests, and the compressed JavaScript of the
+## portal's and the console's first pages. BENCH_UI_ORDERS sets the size of the county.
+BENCH_UI_ORDERS ?= 1000000
+bench-ui: build
+	mkdir -p bench/out
+	D=$$(mktemp -d "$${TMPDIR:-/tmp}/jiceng-bench-ui.XXXXXX") && trap 'rm -rf "$$D"' EXIT && \
+	$(TARGET_DIR)/release/jiceng demo --data-dir "$$D" && \
+	python3 scripts/ui-bench-data.py "$$D" --orders $(BENCH_UI_ORDERS) && \
+	(cd web && CHROMIUM="$(CHROMIUM)" JICENG_BIN="$(TARGET_DIR)/release/jiceng" JICENG_BENCH_DATA="$$D" \
+	  npx playwright test -c playwright.bench.config.ts)
 
 clean:
 	$(CARGO) clean
