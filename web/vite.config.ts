@@ -1,11 +1,22 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { fileURLToPath, URL } from 'node:url'
+
+// Vant's icon font is inlined as woff2 with a fallback fetched from a CDN: government intranets
+// are offline and the server's policy allows no other origin, so the fallback goes.
+const noCdnFonts: Plugin = {
+  name: 'jiceng-no-cdn-fonts',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.includes('/vant/') || !id.endsWith('.css')) return undefined
+    return code.replace(/,\s*url\((?:https?:)?\/\/[^)]*\)\s*format\(["']woff["']\)/g, '')
+  },
+}
 
 // The UI is served by the jiceng binary from the same origin as the API. In development,
 // `npm run dev` proxies /api to a running server (JICENG_URL, default http://127.0.0.1:8080).
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), noCdnFonts],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   build: {
     outDir: 'dist',

@@ -12,6 +12,16 @@ function* files(dir) {
     else yield p
   }
 }
+// Nothing may be fetched from another origin at run time (offline intranets; the server's
+// Content-Security-Policy blocks it anyway): a stylesheet naming one fails the build.
+const remote = /url\(\s*["']?(?:https?:)?\/\//
+for (const p of files('dist')) {
+  if (p.endsWith('.css') && remote.test(readFileSync(p, 'utf8'))) {
+    console.error(`${p} loads a file from another origin (url(//…)): serve it from this build instead`)
+    process.exit(1)
+  }
+}
+
 let raw = 0
 let br = 0
 for (const p of files('dist')) {

@@ -5,13 +5,29 @@ import { join } from 'node:path'
 
 export const PASSWORD = 'jiceng-demo'
 
-/** The server's address, with the base URL set for every page. */
-export const test = base.extend({
+/** The server's address, with the base URL set for every page; and every page of the test
+ * runs under the server's Content-Security-Policy without a violation (a style or script the
+ * policy blocks would silently break the page). */
+export const test = base.extend<{ cspClean: void }>({
   baseURL: async ({}, use) => {
     const url = process.env.JICENG_E2E_URL
     if (!url) throw new Error('JICENG_E2E_URL is not set: run through playwright.config.ts')
     await use(url)
   },
+  cspClean: [
+    async ({ context }, use) => {
+      const violations: string[] = []
+      const watch = (page: Page) =>
+        page.on('console', (m) => {
+          if (m.type() === 'error' && m.text().includes('Content Security Policy')) violations.push(m.text())
+        })
+      context.pages().forEach(watch)
+      context.on('page', watch)
+      await use()
+      expect(violations).toEqual([])
+    },
+    { auto: true },
+  ],
 })
 export { expect }
 
