@@ -138,10 +138,18 @@ fn file_response(dir: Option<&Path>, path: &str, file: Asset, headers: &HeaderMa
             && let Some(packed) = asset(dir, &format!("{path}.{ext}"))
         {
             out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-            return (out, packed.data.into_owned()).into_response();
+            return (out, body(packed.data)).into_response();
         }
     }
-    (out, file.data.into_owned()).into_response()
+    (out, body(file.data)).into_response()
+}
+
+/// A file's bytes as a body: the binary's own without a copy.
+fn body(data: Cow<'static, [u8]>) -> axum::body::Body {
+    match data {
+        Cow::Borrowed(b) => axum::body::Body::from(b),
+        Cow::Owned(v) => axum::body::Body::from(v),
+    }
 }
 
 /// Whether the path names a file (its last segment has an extension): a missing one is a 404,
