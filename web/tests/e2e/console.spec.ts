@@ -186,3 +186,31 @@ test('a dispatcher corrects the category of an order', async ({ page }) => {
   await page.getByTestId('correct-submit').click()
   await expect(page.getByTestId('order-category')).toHaveText('城乡建设')
 })
+
+test('the operator picks the place on a blank map of the county outlines', async ({ page }) => {
+  await login(page, 'operator')
+  await page.goto('/console/intake')
+  await page.getByTestId('open-map').click()
+  const status = page.getByTestId('place-map-status')
+  await expect(status).toContainText('点击地图选择事发位置')
+  // No tile layer: the map draws only the communities' and villages' outlines.
+  await expect(page.locator('.leaflet-tile')).toHaveCount(0)
+  const outlines = page.locator('[data-test=place-map] path.leaflet-interactive')
+  expect(await outlines.count()).toBeGreaterThan(100)
+  await outlines.nth(40).click({ force: true })
+  await expect(status).toContainText(/已选位置：\S+（\d+\.\d+，\d+\.\d+）/)
+  await screenshot(page, 'intake-map')
+  const place = /已选位置：(\S+)（/.exec((await status.textContent()) ?? '')?.[1] ?? ''
+  expect(place).not.toBe('辖区外')
+  await page.getByTestId('intake-phone').fill('13922223333')
+  await page.getByTestId('intake-content').fill('这里的路面塌陷了一个大坑，车辆经过很危险，请尽快处理。')
+  await page.getByTestId('intake-submit').click()
+  const number = (await page.getByTestId('intake-number').innerText()).trim()
+  const op = await apiAs(page, 'operator')
+  const list = await op.get(`/api/v1/work-orders?q=${number}`)
+  const order = list.items.find((o: { number: string }) => o.number === number)
+  expect(order.latitude).toBeGreaterThan(29)
+  expect(order.longitude).toBeGreaterThan(105)
+  // The order lands in the picked place (or the grid inside it that the point falls in).
+  expect(order.region.unit_name).toContain(place)
+})
