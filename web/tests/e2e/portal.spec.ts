@@ -132,6 +132,7 @@ test('elderly mode: larger text and targets, high contrast, kept across pages, a
   // The mode stays on across pages and reloads; the tracking page is large too, with its
   // form's fields and button.
   await page.getByTestId('go-track').click()
+  await expect(page).toHaveURL(/\/portal\/track$/)
   await page.reload()
   await expect(page.getByTestId('elderly-switch')).toHaveAttribute('aria-pressed', 'true')
   const fieldSize = await page.getByTestId('track-number').locator('input').evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
