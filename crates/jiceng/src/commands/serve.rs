@@ -68,13 +68,20 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             "cookies are sent without the Secure flag: use only over plain HTTP on a trusted network"
         );
     }
+    // An empty `JICENG_WEB_DIR` means none: the UI inside the binary.
+    let web_dir = config.web_dir.clone().filter(|d| !d.as_os_str().is_empty());
+    if let Some(d) = &web_dir
+        && !d.join("index.html").is_file()
+    {
+        tracing::warn!(dir = %d.display(), "web_dir has no index.html: the UI's pages will say it is not built");
+    }
     let server = ServerConfig {
         listen,
         secure_cookies: config.secure_cookies,
         body_limit: config.body_limit,
         audit: config.audit.settings(),
         dispatch: config.dispatch.settings()?,
-        web_dir: config.web_dir.clone(),
+        web_dir,
     };
     let mut app = Application::build(server, orders).await?;
     if let Some(addr) = metrics_listen {
