@@ -99,6 +99,14 @@ export function uploadProblem(file: File): string | null {
   return null
 }
 
+/** The files a file input holds, all of them when each may be uploaded; otherwise none, with
+ * every problem named. */
+export function checkFiles(list: FileList | null | undefined): { files: File[]; problem: string } {
+  const chosen = Array.from(list ?? [])
+  const problems = chosen.map(uploadProblem).filter((p): p is string => p !== null)
+  return { files: problems.length ? [] : chosen, problem: problems.join('；') }
+}
+
 /** Uploads a photo or PDF to an order: the file is the raw body (the contract's shape). */
 export async function uploadAttachment(orderId: string, file: File): Promise<Attachment> {
   const problem = uploadProblem(file)
